@@ -1,0 +1,57 @@
+"""The registration back office: Flask app factory."""
+
+from __future__ import annotations
+
+from flask import Flask, g, session
+
+from backoffice import settings as settings_module
+from backoffice.database import Database
+from backoffice.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the web app. The scheduler is not started here: one per web worker would duplicate its jobs."""
+    settings = settings or settings_module.load()
+    app = Flask(__name__, template_folder=str(_templates()), instance_path=str(settings.site.instance_dir))
+    settings.site.instance_dir.mkdir(parents=True, exist_ok=True)
+    app.config.update(
+        SETTINGS=settings,
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.site.base_url.startswith("https://"),
+        WTF_CSRF_TIME_LIMIT=None,
+        MAX_CONTENT_LENGTH=settings.signatures.max_file_mb * 1024 * 1024 + 1024 * 1024,
+    )
+    db = Database(settings.database_url, echo=settings.database.echo)
+    app.extensions["backoffice.db"] = db
+
+    from backoffice import i18n
+    from backoffice.web import init_web
+
+    i18n.init_app(app)
+    init_web(app)
+
+    @app.teardown_appcontext
+    def _close_session(exc: BaseException | None) -> None:
+        db_session = g.pop("db_session", None)
+        if db_session is not None:
+            if exc is not None:
+                db_session.rollback()
+            db_session.close()
+
+    @app.before_request
+    def _remember_language() -> None:
+        from flask import request
+
+        lang = request.args.get("lang")
+        if lang in settings_module.LANGUAGES:
+            session["lang"] = lang
+
+    return app
+
+
+def _templates() -> object:
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / "templates"

@@ -1,0 +1,54 @@
+"""Deny-by-default bases for every back-office view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, redirect, request, url_for
+from flask_admin import AdminIndexView, BaseView, expose
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from backoffice.actors import Actor
+from backoffice.applications.models import Application
+from backoffice.web import db_session
+from workflows.accession import STATE_LABELS
+from workflows.roles import Role
+
+
+def current_actor() -> Actor:
+    return current_user.actor  # type: ignore[no-any-return]
+
+
+class StaffOnly:
+    """Mixin: nobody gets in without a staff login and one of ``roles``."""
+
+    roles: frozenset[Role] = frozenset({Role.OPERATOR, Role.SUPERVISOR})
+
+    def is_accessible(self) -> bool:
+        return bool(
+            current_user.is_authenticated
+            and getattr(current_user, "is_staff", False)
+            and current_user.role in self.roles
+        )
+
+    def inaccessible_callback(self, name: str, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403)
+
+
+class StaffIndexView(StaffOnly, AdminIndexView):
+    roles = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN})
+
+    @expose("/")
+    def index(self) -> Any:
+        counts = dict(
+            db_session().execute(select(Application.state, func.count()).group_by(Application.state)).all()
+        )
+        rows = [(state, label, counts.get(state, 0)) for state, label in STATE_LABELS.items()]
+        return self.render("admin/home.html", rows=rows)
+
+
+class StaffView(StaffOnly, BaseView):
+    """A plain back-office page (not a model list)."""

@@ -1,0 +1,132 @@
+"""What Flow A transitions write besides the state: registration codes and letters.
+
+Effects run inside the write path's transaction and only add rows; the letters leave after commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urljoin
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backoffice.actors import Actor
+from backoffice.applications import codes
+from backoffice.applications.models import Application, RegistrationCode
+from backoffice.audit.models import AuditEvent
+from backoffice.letters.outbox import enqueue
+from backoffice.settings import Settings
+from backoffice.statechange import on
+from backoffice.types import utcnow
+from workflows.accession import ACCESSION
+
+
+def _settings(ctx: Mapping[str, Any]) -> Settings:
+    settings = ctx.get("settings")
+    return settings if isinstance(settings, Settings) else Settings()
+
+
+@on(ACCESSION, "issue_code", "reissue_code")
+def issue_registration_code(
+    session: Session, app: Application, actor: Actor, event: AuditEvent, ctx: Mapping[str, Any]
+) -> None:
+    """A new code replaces any earlier one; the code letter and the invitation letter go out together."""
+    settings = _settings(ctx)
+    if not settings.secret_key:
+        raise RuntimeError("no secret key: registration codes cannot be issued")
+    now = utcnow()
+    for old in session.scalars(
+        select(RegistrationCode).where(
+            RegistrationCode.application_id == app.id,
+            RegistrationCode.used_at.is_(None),
+            RegistrationCode.revoked_at.is_(None),
+        )
+    ):
+        old.revoked_at = now
+    nonce = codes.new_nonce()
+    code = RegistrationCode(
+        application_id=app.id,
+        nonce=nonce,
+        code_hash=codes.code_hash(settings.secret_key, codes.derive(settings.secret_key, nonce)),
+        issued_at=now,
+        issued_by_id=actor.operator_id,
+        expires_at=now + timedelta(days=settings.workflow.registration_code_ttl_days),
+    )
+    session.add(code)
+    session.flush()
+    common = {"number": app.number, "expires_at": code.expires_at.isoformat()}
+    enqueue(
+        session,
+        kind="registration_code",
+        recipient=app.email,
+        language=app.language,
+        # The code is not in the row: the sender derives it from the code's nonce when the letter leaves.
+        context={**common, "registration_code_id": code.id},
+        application_id=app.id,
+        occasion=f"code-{code.id}",
+    )
+    enqueue(
+        session,
+        kind="invitation",
+        recipient=app.email,
+        language=app.language,
+        context={**common, "link": urljoin(settings.site.base_url.rstrip("/") + "/", "company")},
+        application_id=app.id,
+        occasion=f"code-{code.id}",
+    )
+
+
+@on(ACCESSION, "reject", "reject_signature")
+def rejection_letter(
+    session: Session, app: Application, actor: Actor, event: AuditEvent, ctx: Mapping[str, Any]
+) -> None:
+    """The customer learns why, in the words the operator gave as the reason."""
+    if not app.email:
+        return
+    session.flush()  # the audit row's id names the occasion
+    enqueue(
+        session,
+        kind="rejection" if event.action == "reject" else "signature_rejected",
+        recipient=app.email,
+        language=app.language,
+        context={"number": app.number, "reason": event.reason},
+        application_id=app.id,
+        occasion=f"audit-{event.id}",
+    )
+
+
+@on(ACCESSION, "call_unanswered")
+def please_call_us(
+    session: Session, app: Application, actor: Actor, event: AuditEvent, ctx: Mapping[str, Any]
+) -> None:
+    """After the configured number of unanswered calls, ask the customer to call the supplier themselves."""
+    settings = _settings(ctx)
+    if not app.email or app.call_attempts < settings.workflow.call_attempts_before_letter:
+        return
+    enqueue(
+        session,
+        kind="please_call_us",
+        recipient=app.email,
+        language=app.language,
+        context={"number": app.number, "phone": settings.site.support_phone},
+        application_id=app.id,
+        occasion=f"attempt-{app.call_attempts}",
+    )
+
+
+@on(ACCESSION, "complete")
+def registration_complete(
+    session: Session, app: Application, actor: Actor, event: AuditEvent, ctx: Mapping[str, Any]
+) -> None:
+    enqueue(
+        session,
+        kind="registration_complete",
+        recipient=app.email,
+        language=app.language,
+        context={"number": app.number, "login": str(ctx.get("login", ""))},
+        application_id=app.id,
+        occasion="complete",
+    )

@@ -1,0 +1,165 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from backoffice.contracts.models import CommercialOffer, Contract, IdentifierKind
+from backoffice.database import Base
+from backoffice.types import UTCDateTime, enum_column, utcnow
+from workflows.accession import AccessionState
+
+if TYPE_CHECKING:
+    from backoffice.staff.models import Operator, ServiceCenter
+
+
+class Channel(StrEnum):
+    EMAIL_SCAN = "email_scan"  # a scan of the paper form, signed and stamped
+    EMAIL_QUALIFIED = "email_qualified"  # a document with a qualified electronic signature (КЕП)
+    SERVICE_CENTER = "service_center"  # signed by hand in front of an operator
+
+
+class DocumentKind(StrEnum):
+    SCAN = "scan"
+    SIGNED_PDF = "signed_pdf"
+    DETACHED_SIGNATURE = "detached_signature"
+    CONTAINER = "container"
+    EMAIL_ORIGINAL = "email_original"
+    OTHER = "other"
+
+
+class CallOutcome(StrEnum):
+    CONFIRMED = "confirmed"
+    CORRECTED = "corrected"
+    NO_ANSWER = "no_answer"
+    REFUSED = "refused"
+
+
+class Document(Base):
+    """A file that came with an application; the bytes live in storage, addressed by their SHA-256."""
+
+    __tablename__ = "document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    kind: Mapped[DocumentKind] = mapped_column(enum_column(DocumentKind))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100), default="application/octet-stream")
+    size: Mapped[int] = mapped_column(default=0)
+    sha256: Mapped[str] = mapped_column(String(64))
+    # Path relative to the documents folder of the settings.
+    storage_path: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    application: Mapped[Application] = relationship(back_populates="documents")
+
+
+class Application(Base):
+    """The whole case of one accession application, from arrival to the customer's login."""
+
+    __tablename__ = "application"
+    __table_args__ = (
+        Index("ix_application_state_received_at", "state", "received_at"),
+        Index("ix_application_center_id_state", "center_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The number customers and staff quote: year and sequence, e.g. 2026-000042.
+    number: Mapped[str | None] = mapped_column(String(20), unique=True, default=None)
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel))
+    commercial_offer: Mapped[CommercialOffer | None] = mapped_column(
+        enum_column(CommercialOffer), default=None
+    )
+    consumer_name: Mapped[str] = mapped_column(String(300), default="")
+    # EDRPOU (8 digits) for a company, RNOKPP (10 digits) for a natural person.
+    identifier: Mapped[str] = mapped_column(String(10), default="", index=True)
+    identifier_kind: Mapped[IdentifierKind | None] = mapped_column(enum_column(IdentifierKind), default=None)
+    email: Mapped[str] = mapped_column(String(254), default="")
+    # E.164 numbers, first one preferred.
+    phones: Mapped[list[str]] = mapped_column(default=list)
+    # argon2id hash of the normalised code word; staff check what a caller says against it, never read it.
+    code_word_hash: Mapped[str] = mapped_column(String(200), default="")
+    contact_name: Mapped[str] = mapped_column(String(200), default="")
+    # Language of the letters: the one the application was made in.
+    language: Mapped[str] = mapped_column(String(2), default="uk")
+    state: Mapped[AccessionState] = mapped_column(
+        enum_column(AccessionState), default=AccessionState.RECEIVED
+    )
+    center_id: Mapped[int | None] = mapped_column(ForeignKey("service_center.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("operator.id"), index=True)
+    contract_id: Mapped[int | None] = mapped_column(ForeignKey("contract.id"), index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # When the application, waiting for staff, becomes overdue.
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # When an unanswered confirmation call should be tried again.
+    next_call_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    call_attempts: Mapped[int] = mapped_column(default=0)
+    # Optimistic locking: every change bumps it, and a change made from a stale copy is refused.
+    version: Mapped[int] = mapped_column(default=1)
+
+    center: Mapped[ServiceCenter | None] = relationship(back_populates="applications")
+    assignee: Mapped[Operator | None] = relationship()
+    contract: Mapped[Contract | None] = relationship()
+    documents: Mapped[list[Document]] = relationship(
+        back_populates="application", order_by="Document.id", cascade="all, delete-orphan"
+    )
+    calls: Mapped[list[ConfirmationCall]] = relationship(
+        back_populates="application", order_by="ConfirmationCall.id", cascade="all, delete-orphan"
+    )
+    codes: Mapped[list[RegistrationCode]] = relationship(
+        back_populates="application", order_by="RegistrationCode.id", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__: dict[str, Any] = {"version_id_col": version}
+
+    @property
+    def document_count(self) -> int:
+        return len(self.documents)
+
+    def __str__(self) -> str:
+        return self.number or f"#{self.id}"
+
+
+class ConfirmationCall(Base):
+    """One phone call in which staff confirm the registration data with the customer."""
+
+    __tablename__ = "confirmation_call"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operator.id"))
+    called_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    outcome: Mapped[CallOutcome] = mapped_column(enum_column(CallOutcome))
+    # Whether what the caller said matched the stored code word; None when it was not asked.
+    code_word_matched: Mapped[bool | None] = mapped_column(default=None)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    application: Mapped[Application] = relationship(back_populates="calls")
+    operator: Mapped[Operator | None] = relationship()
+
+
+class RegistrationCode(Base):
+    """The code the customer types to create a login: single use, expiring, stored only as a keyed hash."""
+
+    __tablename__ = "registration_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    # Random; the code is derived from it with the secret key, so the code itself is never stored.
+    nonce: Mapped[str] = mapped_column(String(32))
+    # HMAC-SHA256 of the code under the secret key: fast to check, useless without the key.
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("operator.id"))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # Set when a newer code replaced this one.
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    failed_attempts: Mapped[int] = mapped_column(default=0)
+
+    application: Mapped[Application] = relationship(back_populates="codes")

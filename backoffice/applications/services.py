@@ -1,0 +1,322 @@
+"""Everything that changes an application. Views, the CLI, intake and the scheduler call these; nothing else
+writes application rows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from backoffice import statechange
+from backoffice.actors import Actor
+from backoffice.applications import effects  # noqa: F401 - registers the letters each transition writes
+from backoffice.applications.data import FIELDS, Cleaned, clean
+from backoffice.applications.models import Application, CallOutcome, Channel, ConfirmationCall
+from backoffice.audit.models import AuditEvent
+from backoffice.audit.trail import record
+from backoffice.contracts.models import Contract
+from backoffice.passwords import code_word_matches, hash_code_word
+from backoffice.settings import Settings
+from backoffice.types import utcnow
+from backoffice.validation.problems import Invalid, Problem
+from workflows.accession import ACCESSION, WAITING_FOR_STAFF
+from workflows.i18n import N_
+from workflows.roles import Role
+
+SUBJECT = "application"
+
+
+class AccessDenied(Exception):
+    """The actor may not see or change this application (another center's, or not staff)."""
+
+
+def can_access(actor: Actor, app: Application) -> bool:
+    """Operators work their own center's applications and those assigned to them; supervisors all of them."""
+    if actor.role in {Role.SUPERVISOR, Role.SYSTEM}:
+        return True
+    if actor.role == Role.OPERATOR:
+        return app.center_id == actor.center_id or (
+            actor.operator_id is not None and app.assignee_id == actor.operator_id
+        )
+    return False
+
+
+def ensure_access(actor: Actor, app: Application) -> None:
+    if actor.role != Role.CUSTOMER and not can_access(actor, app):
+        raise AccessDenied(f"{actor.label} may not act on application {app.number}")
+
+
+def create(
+    session: Session,
+    actor: Actor,
+    *,
+    channel: Channel,
+    raw: Mapping[str, Any],
+    center_id: int | None = None,
+    language: str = "uk",
+    strict: bool = True,
+    received_at: datetime | None = None,
+    settings: Settings | None = None,
+) -> tuple[Application, Cleaned]:
+    """Register a new application.
+
+    ``strict`` (a form someone is filling in) refuses any error; otherwise (intake, where the data comes from
+    a document) the valid fields are kept and the problems returned for the operator to resolve.
+    """
+    workflow = (settings or Settings()).workflow
+    present = tuple(f for f in FIELDS if raw.get(f) not in (None, "", []))
+    cleaned = clean(raw, only=FIELDS if strict else present)
+    if strict and cleaned.errors:
+        raise Invalid(cleaned.errors)
+    values = dict(cleaned.values)
+    code_word = values.pop("code_word", "")
+    now = received_at or utcnow()
+    app = Application(
+        channel=channel,
+        center_id=center_id,
+        language=language,
+        received_at=now,
+        updated_at=now,
+        due_at=now + timedelta(hours=workflow.review_deadline_hours),
+        code_word_hash=hash_code_word(code_word) if code_word else "",
+        **values,
+    )
+    session.add(app)
+    session.flush()
+    app.number = f"{now.year}-{app.id:06d}"
+    app.contract = find_contract(session, app)
+    record(
+        session,
+        actor,
+        SUBJECT,
+        app.id,
+        "create",
+        to_state=app.state.value,
+        changes={"channel": [None, channel.value], **({"center_id": [None, center_id]} if center_id else {})},
+    )
+    session.flush()
+    return app, cleaned
+
+
+def find_contract(session: Session, app: Application) -> Contract | None:
+    """The supply contract of the applicant: same identifier, preferring the same commercial offer."""
+    if not app.identifier:
+        return None
+    contracts = session.scalars(
+        select(Contract).where(Contract.identifier == app.identifier).order_by(Contract.id)
+    ).all()
+    same_offer = [c for c in contracts if c.commercial_offer == app.commercial_offer]
+    return (same_offer or list(contracts) or [None])[0]
+
+
+def update_data(
+    session: Session,
+    app: Application,
+    actor: Actor,
+    raw: Mapping[str, Any],
+    *,
+    expected_version: int | None = None,
+    reason: str = "",
+) -> AuditEvent | None:
+    """Enter or correct registration data; the audit row keeps before/after (never the code word itself)."""
+    ensure_access(actor, app)
+    if app.state not in WAITING_FOR_STAFF:
+        msg = N_("The data can no longer be changed in this state")
+        raise Invalid([Problem("state", "closed", msg)])
+    if expected_version is not None and app.version != expected_version:
+        raise statechange._conflict(session, SUBJECT, app.id)
+    given = tuple(f for f in FIELDS if f in raw)
+    cleaned = clean(raw, only=given)
+    if cleaned.errors:
+        raise Invalid(cleaned.errors)
+    changes: dict[str, Any] = {}
+    for name, value in cleaned.values.items():
+        if name == "code_word":
+            if not app.code_word_hash or not code_word_matches(app.code_word_hash, value):
+                app.code_word_hash = hash_code_word(value)
+                changes["code_word"] = ["***", "***"]
+            continue
+        old = getattr(app, name)
+        if old != value:
+            setattr(app, name, value)
+            changes[name] = [_plain(old), _plain(value)]
+    if not changes:
+        return None
+    if "identifier" in changes or "commercial_offer" in changes:
+        app.contract = find_contract(session, app)
+    app.updated_at = utcnow()
+    event = record(session, actor, SUBJECT, app.id, "edit", reason=reason, changes=changes)
+    statechange.flush(session, SUBJECT, app.id)
+    return event
+
+
+def fire(
+    session: Session,
+    app: Application,
+    trigger: str,
+    actor: Actor,
+    *,
+    reason: str = "",
+    context: Mapping[str, Any] | None = None,
+    expected_version: int | None = None,
+    settings: Settings | None = None,
+) -> AuditEvent:
+    """Fire a Flow A trigger through the one write path, after checking the actor may touch this application."""
+    ensure_access(actor, app)
+    ctx = {"settings": settings or Settings(), **(context or {})}
+    event = statechange.fire(
+        session,
+        ACCESSION,
+        app,
+        trigger,
+        actor,
+        subject_type=SUBJECT,
+        reason=reason,
+        context=ctx,
+        expected_version=expected_version,
+    )
+    return event
+
+
+def available_actions(app: Application, actor: Actor) -> list[str]:
+    """The triggers to offer as buttons: the workflow's answer, filtered by who may see this application."""
+    if actor.role != Role.CUSTOMER and not can_access(actor, app):
+        return []
+    return ACCESSION.available(app, actor.role)
+
+
+def log_call(
+    session: Session,
+    app: Application,
+    actor: Actor,
+    *,
+    outcome: CallOutcome,
+    spoken_code_word: str = "",
+    phone: str = "",
+    note: str = "",
+    corrections: Mapping[str, Any] | None = None,
+    expected_version: int | None = None,
+    settings: Settings | None = None,
+) -> ConfirmationCall:
+    """Record a confirmation call and move the application by its outcome.
+
+    Confirmed or corrected: the caller must give the code word; the data is confirmed only when it matches.
+    No answer: a retry is scheduled. Refused: the application is rejected with the note as the reason.
+    """
+    ensure_access(actor, app)
+    settings = settings or Settings()
+    if expected_version is not None and app.version != expected_version:
+        raise statechange._conflict(session, SUBJECT, app.id)
+    matched = code_word_matches(app.code_word_hash, spoken_code_word) if spoken_code_word else None
+    call = ConfirmationCall(
+        application=app,
+        operator_id=actor.operator_id,
+        called_at=utcnow(),
+        phone=phone or (app.phones[0] if app.phones else ""),
+        outcome=outcome,
+        code_word_matched=matched,
+        note=note,
+    )
+    session.add(call)
+    if outcome in {CallOutcome.CONFIRMED, CallOutcome.CORRECTED}:
+        if outcome == CallOutcome.CORRECTED and corrections:
+            update_data(
+                session, app, actor, corrections, reason=note or "corrected during the confirmation call"
+            )
+        if not matched:
+            # The call is on record (who tried, when); the application stays where it was.
+            record(session, actor, SUBJECT, app.id, "code_word_mismatch", reason=note)
+            session.flush()
+            msg = N_("The code word does not match: the data cannot be confirmed")
+            raise CodeWordMismatch([Problem("code_word", "mismatch", msg)])
+        fire(
+            session,
+            app,
+            "confirm",
+            actor,
+            reason=note,
+            context={"code_word_matched": True},
+            settings=settings,
+        )
+    elif outcome == CallOutcome.NO_ANSWER:
+        app.call_attempts += 1
+        app.next_call_at = utcnow() + timedelta(hours=settings.workflow.call_retry_hours)
+        fire(session, app, "call_unanswered", actor, reason=note, settings=settings)
+    elif outcome == CallOutcome.REFUSED:
+        fire(
+            session,
+            app,
+            "reject",
+            actor,
+            reason=note or "refused during the confirmation call",
+            settings=settings,
+        )
+    return call
+
+
+class CodeWordMismatch(Invalid):
+    """The caller could not give the code word; the call is recorded, nothing else changes.
+
+    It is raised after writing the call and its audit row: the caller commits, unlike other errors.
+    """
+
+
+def claim(session: Session, app: Application, actor: Actor) -> bool:
+    """Take an unassigned application. Atomic: of two operators clicking at once, exactly one gets it."""
+    ensure_access(actor, app)
+    result = session.execute(
+        update(Application)
+        .where(Application.id == app.id, Application.assignee_id.is_(None))
+        .values(assignee_id=actor.operator_id, version=Application.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        session.refresh(app)
+        return False
+    record(session, actor, SUBJECT, app.id, "claim", changes={"assignee_id": [None, actor.operator_id]})
+    session.flush()
+    session.refresh(app)
+    return True
+
+
+def release(session: Session, app: Application, actor: Actor) -> bool:
+    ensure_access(actor, app)
+    if app.assignee_id is None or (app.assignee_id != actor.operator_id and actor.role != Role.SUPERVISOR):
+        return False
+    old = app.assignee_id
+    app.assignee_id = None
+    record(session, actor, SUBJECT, app.id, "release", changes={"assignee_id": [old, None]})
+    statechange.flush(session, SUBJECT, app.id)
+    return True
+
+
+def reassign(
+    session: Session, app: Application, actor: Actor, operator_id: int | None, reason: str = ""
+) -> None:
+    if actor.role != Role.SUPERVISOR:
+        raise AccessDenied("only a supervisor reassigns applications")
+    old = app.assignee_id
+    app.assignee_id = operator_id
+    record(
+        session,
+        actor,
+        SUBJECT,
+        app.id,
+        "reassign",
+        reason=reason,
+        changes={"assignee_id": [old, operator_id]},
+    )
+    statechange.flush(session, SUBJECT, app.id)
+
+
+def by_number(session: Session, number: str) -> Application | None:
+    return session.scalars(select(Application).where(Application.number == number.strip())).first()
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "value"):
+        return value.value
+    return value

@@ -1,0 +1,37 @@
+"""Slow hashes (argon2id) for secrets people choose: passwords and the code word."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+
+
+def hash_secret(secret: str) -> str:
+    return _hasher.hash(secret)
+
+
+def verify_secret(stored_hash: str, candidate: str) -> bool:
+    if not stored_hash:
+        return False
+    try:
+        return _hasher.verify(stored_hash, candidate)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def normalise_code_word(code_word: str) -> str:
+    """What the caller says is typed by an operator: case, accents written differently and spacing don't count."""
+    text = unicodedata.normalize("NFKC", code_word).casefold()
+    return " ".join(text.replace("’", "'").replace("ʼ", "'").split())
+
+
+def hash_code_word(code_word: str) -> str:
+    return hash_secret(normalise_code_word(code_word))
+
+
+def code_word_matches(stored_hash: str, spoken: str) -> bool:
+    return verify_secret(stored_hash, normalise_code_word(spoken))

@@ -1,0 +1,316 @@
+"""Settings: one TOML file, environment overrides, validated once and frozen.
+
+A mistyped key in a settings file is the kind of error that otherwise shows up weeks later as "letters never
+left", so every key is declared here as a typed dataclass field and anything else stops start-up with a message
+that names the key and the file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "BACKOFFICE_"
+#: Environment variables with the prefix that are not settings keys.
+ENV_NOT_SETTINGS = frozenset({"BACKOFFICE_CONFIG", "BACKOFFICE_SHARED_DIR"})
+ENV_NOT_SETTINGS_PREFIXES = ("BACKOFFICE_TEST_",)
+#: Keys that may only come from the environment, never from the file.
+SECRETS = {
+    "secret_key": "BACKOFFICE_SECRET_KEY",
+    "smtp.password": "BACKOFFICE_SMTP_PASSWORD",
+    "imap.password": "BACKOFFICE_IMAP_PASSWORD",
+}
+DEFAULT_FILE = Path(__file__).resolve().parent.parent / "config.toml"
+LANGUAGES = ("uk", "ru", "en")
+
+
+class SettingsError(Exception):
+    """The settings cannot be used; the message says which key in which file and why."""
+
+
+@dataclass(frozen=True)
+class SiteSettings:
+    base_url: str = "http://127.0.0.1:5000"
+    default_language: str = "uk"
+    instance_dir: Path = Path("instance")
+    supplier_name: str = "Supplier"
+    dso_url: str = "https://example.org/dso"
+    support_email: str = "support@example.org"
+    support_phone: str = ""
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str = ""
+    echo: bool = False
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    documents_dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    transport: str = "folder"
+    folder: Path | None = None
+    sender: str = "noreply@example.org"
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str = "127.0.0.1"
+    port: int = 587
+    security: str = "starttls"
+    username: str = ""
+    timeout_seconds: int = 30
+    password: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
+class IntakeSettings:
+    source: str = "maildir"
+    maildir: Path | None = None
+
+
+@dataclass(frozen=True)
+class WorkflowSettings:
+    registration_code_ttl_days: int = 14
+    review_deadline_hours: int = 48
+    call_retry_hours: int = 4
+    call_attempts_before_letter: int = 3
+
+
+@dataclass(frozen=True)
+class SignatureSettings:
+    trust_roots: Path | None = None
+    revocation_mode: str = "hard-fail"
+    allow_online_fetch: bool = False
+    max_file_mb: int = 50
+    max_pages: int = 500
+    timeout_seconds: int = 60
+
+
+@dataclass(frozen=True)
+class FlowSettings:
+    accession: bool = True
+    self_registration: bool = False
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the product reads from its settings file and environment."""
+
+    site: SiteSettings = field(default_factory=SiteSettings)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    storage: StorageSettings = field(default_factory=StorageSettings)
+    mail: MailSettings = field(default_factory=MailSettings)
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    intake: IntakeSettings = field(default_factory=IntakeSettings)
+    workflow: WorkflowSettings = field(default_factory=WorkflowSettings)
+    signatures: SignatureSettings = field(default_factory=SignatureSettings)
+    flows: FlowSettings = field(default_factory=FlowSettings)
+    secret_key: str = field(default="", repr=False)
+    source: str = "<defaults>"
+
+    # Derived paths: one place decides where an empty setting points.
+    @property
+    def database_url(self) -> str:
+        if self.database.url:
+            return self.database.url
+        return f"sqlite:///{self.site.instance_dir / 'backoffice.sqlite3'}"
+
+    @property
+    def documents_dir(self) -> Path:
+        return self.storage.documents_dir or self.site.instance_dir / "documents"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.mail.folder or self.site.instance_dir / "outbox"
+
+    @property
+    def maildir(self) -> Path:
+        return self.intake.maildir or self.site.instance_dir / "maildir"
+
+    def replace(self, **sections: Mapping[str, Any]) -> Settings:
+        """A copy with some keys changed, validated like the file (tests use this)."""
+        return _build(_merge(_as_dict(self), sections), source=self.source)
+
+
+_SECTIONS: dict[str, type] = {
+    f.name: typing.get_type_hints(Settings)[f.name]
+    for f in dataclasses.fields(Settings)
+    if f.name not in {"secret_key", "source"}
+}
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "site.default_language": LANGUAGES,
+    "mail.transport": ("folder", "smtp"),
+    "smtp.security": ("starttls", "tls", "none"),
+    "intake.source": ("maildir", "imap"),
+    "signatures.revocation_mode": ("hard-fail", "soft-fail"),
+}
+
+
+def load(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Settings:
+    """Read the settings file, apply environment variables and explicit overrides, validate, freeze."""
+    environ = os.environ if environ is None else environ
+    file = Path(path or environ.get("BACKOFFICE_CONFIG") or DEFAULT_FILE).resolve()
+    try:
+        with file.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except FileNotFoundError:
+        raise SettingsError(f"{file}: the settings file does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{file}: not valid TOML: {exc}") from None
+
+    data: dict[str, Any] = {}
+    for section, values in raw.items():
+        if section not in _SECTIONS:
+            raise SettingsError(f"{file}: unknown section [{section}]; known: {', '.join(sorted(_SECTIONS))}")
+        if not isinstance(values, dict):
+            raise SettingsError(f"{file}: '{section}' must be a section ([{section}]), not a value")
+        for key in values:
+            secret_env = SECRETS.get(f"{section}.{key}")
+            if secret_env:
+                raise SettingsError(f"{file}: [{section}] {key} is a secret; set it in {secret_env} instead")
+        data[section] = dict(values)
+
+    _apply_environment(data, environ)
+    if overrides:
+        data = _merge(data, overrides)
+    settings = _build(data, source=str(file), base_dir=file.parent)
+    secret = environ.get("BACKOFFICE_SECRET_KEY") or _instance_secret(settings.site.instance_dir)
+    return dataclasses.replace(settings, secret_key=secret)
+
+
+def _apply_environment(data: dict[str, Any], environ: Mapping[str, str]) -> None:
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX) or name in ENV_NOT_SETTINGS or name in SECRETS.values():
+            continue
+        if name.startswith(ENV_NOT_SETTINGS_PREFIXES):
+            continue
+        rest = name[len(ENV_PREFIX) :].lower()
+        for section, cls in _SECTIONS.items():
+            if rest.startswith(section + "_"):
+                key = rest[len(section) + 1 :]
+                if key in {f.name for f in dataclasses.fields(cls)}:
+                    data.setdefault(section, {})[key] = _from_env(value, _field_type(cls, key))
+                    break
+        else:
+            raise SettingsError(f"environment: {name} is not a known setting (BACKOFFICE_<SECTION>_<KEY>)")
+    for dotted, env in SECRETS.items():
+        if "." in dotted and environ.get(env):
+            section, key = dotted.split(".")
+            if section in _SECTIONS:
+                data.setdefault(section, {})[key] = environ[env]
+
+
+def _from_env(value: str, kind: Any) -> Any:
+    if kind is bool:
+        if value.lower() in {"1", "true", "yes", "on"}:
+            return True
+        if value.lower() in {"0", "false", "no", "off"}:
+            return False
+    if kind is int:
+        try:
+            return int(value)
+        except ValueError:
+            return value  # _build names the key and the expected type
+    return value
+
+
+def _field_type(cls: type, key: str) -> Any:
+    hint = typing.get_type_hints(cls)[key]
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    if isinstance(hint, types.UnionType) and len(args) == 1:
+        return args[0]
+    return hint
+
+
+def _build(data: Mapping[str, Any], *, source: str, base_dir: Path | None = None) -> Settings:
+    sections: dict[str, Any] = {}
+    for section, cls in _SECTIONS.items():
+        values = dict(data.get(section) or {})
+        known = {f.name for f in dataclasses.fields(cls)}
+        kwargs: dict[str, Any] = {}
+        for key, value in values.items():
+            if key not in known:
+                hint = ", ".join(sorted(known - {"password"}))
+                raise SettingsError(f"{source}: unknown key '{key}' in [{section}]; known keys: {hint}")
+            kwargs[key] = _coerce(section, key, value, _field_type(cls, key), base_dir)
+        sections[section] = cls(**kwargs)
+    return Settings(**sections, secret_key=str(data.get("secret_key", "")), source=source)
+
+
+def _coerce(section: str, key: str, value: Any, kind: Any, base_dir: Path | None) -> Any:
+    where = f"[{section}] {key}"
+    if kind is Path:
+        if value in ("", None):
+            return None if key != "instance_dir" else Path("instance").resolve()
+        if not isinstance(value, str | Path):
+            raise SettingsError(f"{where} must be a path (a string), not {value!r}")
+        path = Path(value)
+        if not path.is_absolute() and base_dir is not None:
+            path = base_dir / path
+        return path
+    if kind is bool and not isinstance(value, bool):
+        raise SettingsError(f"{where} must be true or false, not {value!r}")
+    if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+        raise SettingsError(f"{where} must be a whole number, not {value!r}")
+    if kind is int and value < 0:
+        raise SettingsError(f"{where} must not be negative")
+    if kind is str:
+        if not isinstance(value, str):
+            raise SettingsError(f"{where} must be a string, not {value!r}")
+        choices = _CHOICES.get(f"{section}.{key}")
+        if choices and value not in choices:
+            raise SettingsError(f"{where} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
+def _as_dict(settings: Settings) -> dict[str, Any]:
+    return {name: dataclasses.asdict(getattr(settings, name)) for name in _SECTIONS} | {
+        "secret_key": settings.secret_key
+    }
+
+
+def _merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    merged = {k: dict(v) if isinstance(v, dict) else v for k, v in base.items()}
+    for section, values in extra.items():
+        if isinstance(values, Mapping):
+            merged.setdefault(section, {}).update(values)
+        else:
+            merged[section] = values
+    return merged
+
+
+def _instance_secret(instance_dir: Path) -> str:
+    """A random key kept beside the embedded database, so a local install works with no set-up.
+
+    Production sets BACKOFFICE_SECRET_KEY; a generated key never leaves the instance folder.
+    """
+    file = instance_dir / "secret_key"
+    if file.exists():
+        return file.read_text().strip()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first: use theirs
+        return file.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key

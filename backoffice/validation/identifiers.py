@@ -1,0 +1,112 @@
+"""National identifiers, checked with python-stdnum (and SNILS by its published rule), saying which rule failed."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength, ValidationError
+from stdnum.ru import ogrn as _ogrn
+from stdnum.ua import edrpou as _edrpou
+from stdnum.ua import rntrc as _rntrc
+
+from backoffice.contracts.models import IdentifierKind
+from backoffice.validation.problems import Invalid, Problem
+from workflows.i18n import N_
+
+_SEPARATORS = re.compile(r"[\s\-]")
+
+_NAMES = {
+    "edrpou": N_("EDRPOU code"),
+    "rnokpp": N_("RNOKPP (taxpayer number)"),
+    "snils": N_("SNILS"),
+    "ogrn": N_("OGRN"),
+    "ogrnip": N_("OGRNIP"),
+}
+_LENGTHS = {"edrpou": 8, "rnokpp": 10, "snils": 11, "ogrn": 13, "ogrnip": 15}
+
+
+def _check(kind: str, field: str, value: str, validate: Callable[[str], str]) -> str:
+    number = _SEPARATORS.sub("", value or "")
+    params = {"name": _NAMES[kind], "length": _LENGTHS[kind], "given": len(number)}
+    if not number:
+        raise Invalid([Problem(field, "required", N_("%(name)s is required"), params)])
+    if not number.isdigit():
+        raise Invalid([Problem(field, "digits", N_("%(name)s must contain digits only"), params)])
+    try:
+        return validate(number)
+    except InvalidLength:
+        msg = N_("%(name)s must have %(length)d digits, not %(given)d")
+        raise Invalid([Problem(field, "length", msg, params)]) from None
+    except InvalidFormat:
+        raise Invalid([Problem(field, "digits", N_("%(name)s must contain digits only"), params)]) from None
+    except InvalidChecksum:
+        msg = N_("%(name)s has a wrong check digit: the number contains a typo")
+        raise Invalid([Problem(field, "checksum", msg, params)]) from None
+    except ValidationError:
+        raise Invalid([Problem(field, "invalid", N_("%(name)s is not valid"), params)]) from None
+
+
+def edrpou(value: str, field: str = "identifier") -> str:
+    return _check("edrpou", field, value, _edrpou.validate)
+
+
+def rnokpp(value: str, field: str = "identifier") -> str:
+    return _check("rnokpp", field, value, _rntrc.validate)
+
+
+def ukrainian_identifier(value: str, field: str = "identifier") -> tuple[str, IdentifierKind]:
+    """EDRPOU for a company or RNOKPP for a natural person, told apart by length."""
+    number = _SEPARATORS.sub("", value or "")
+    if len(number) == 10:
+        return rnokpp(number, field), IdentifierKind.RNOKPP
+    if len(number) == 8 or not number.isdigit() or not number:
+        return edrpou(number, field), IdentifierKind.EDRPOU
+    params = {"given": len(number)}
+    msg = N_("EDRPOU has 8 digits and RNOKPP has 10; this number has %(given)d")
+    raise Invalid([Problem(field, "length", msg, params)])
+
+
+def _snils_validate(number: str) -> str:
+    """SNILS: 9 digits and a 2-digit check number (Pension Fund of Russia rule).
+
+    The check number is the sum of each of the first nine digits times its position counted from the right
+    (9…1); a sum under 100 is the check number itself, 100 and 101 give 00, anything larger is taken modulo
+    101 and then the same rule applies. The rule is defined for numbers above 001-001-998.
+    """
+    if len(number) != 11:
+        raise InvalidLength()
+    if not number.isdigit():
+        raise InvalidFormat()
+    body, check = number[:9], int(number[9:])
+    if int(body) <= 1001998:
+        raise InvalidFormat()
+    total = sum(int(d) * w for d, w in zip(body, range(9, 0, -1), strict=True))
+    expected = total % 101
+    if expected == 100:
+        expected = 0
+    if expected != check:
+        raise InvalidChecksum()
+    return number
+
+
+def snils(value: str, field: str = "login") -> str:
+    """SNILS with or without dashes and spaces; stored as its 11 digits."""
+    return _check("snils", field, value, _snils_validate)
+
+
+def _ogrn_of_length(length: int) -> Callable[[str], str]:
+    def validate(number: str) -> str:
+        if len(number) != length:
+            raise InvalidLength()
+        return str(_ogrn.validate(number))
+
+    return validate
+
+
+def ogrn(value: str, field: str = "login") -> str:
+    return _check("ogrn", field, value, _ogrn_of_length(13))
+
+
+def ogrnip(value: str, field: str = "login") -> str:
+    return _check("ogrnip", field, value, _ogrn_of_length(15))

@@ -1,0 +1,48 @@
+"""A validation problem: which field, what is wrong, and a message a person can act on.
+
+Messages are English msgids marked for translation; they are translated where they are shown, so the same
+problem reads in Ukrainian to an operator and in Russian to a Flow B customer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Problem:
+    field: str
+    code: str
+    message: str
+    params: dict[str, Any] = field(default_factory=dict)
+    #: A warning lets the work go on (shown to the operator); an error stops the input.
+    warning: bool = False
+
+    def text(self, gettext: Any = None) -> str:
+        """The message in the current language when a Flask app is active, else as written."""
+        if gettext is None:
+            gettext = _active_gettext()
+        params = {k: gettext(v) if k == "name" else v for k, v in self.params.items()}
+        template = gettext(self.message)
+        return template % params if params else template
+
+
+class Invalid(ValueError):
+    """One or more problems with input; nothing was saved."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(p.message for p in problems))
+
+    def __str__(self) -> str:
+        return "; ".join(p.text() for p in self.problems)
+
+
+def _active_gettext() -> Any:
+    try:
+        from flask import has_app_context
+        from flask_babel import gettext
+    except ImportError:  # pragma: no cover - Flask is always installed with the back office
+        return lambda s: s
+    return gettext if has_app_context() else (lambda s: s)

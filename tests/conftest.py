@@ -1,0 +1,139 @@
+"""Shared fixtures: a real database (SQLite by default, PostgreSQL when BACKOFFICE_TEST_DATABASE_URL says so),
+migrated once per test session and emptied after each test, the app, and factories for rows.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session
+
+from backoffice import create_app, migrate
+from backoffice import settings as settings_module
+from backoffice.actors import Actor
+from backoffice.database import Base, Database
+from backoffice.settings import Settings
+from tests import factories
+
+REPO = Path(__file__).resolve().parent.parent
+IN_CI = os.environ.get("CI", "").lower() == "true"
+TEST_SECRET = "test-secret-key-" + "x" * 32
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """PostgreSQL-only tests are left out (not skipped) on a SQLite run; CI runs the suite on both."""
+    if _backend_url().startswith("postgresql"):
+        return
+    kept = [i for i in items if "postgres" not in i.keywords]
+    deselected = [i for i in items if "postgres" in i.keywords]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
+
+
+def _backend_url() -> str:
+    return os.environ.get("BACKOFFICE_TEST_DATABASE_URL", "")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[str]:
+    base = _backend_url()
+    if not base.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        return
+    name = f"backoffice_test_{worker_id}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(make_url(base).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:  # no skip: a PostgreSQL run without PostgreSQL is a failure
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated(database_url: str) -> str:
+    engine = create_engine(database_url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    return database_url
+
+
+@pytest.fixture
+def settings(migrated: str, tmp_path: Path) -> Settings:
+    return settings_module.load(
+        REPO / "config.toml",
+        environ={"BACKOFFICE_SECRET_KEY": TEST_SECRET},
+        overrides={
+            "database": {"url": migrated},
+            "site": {"instance_dir": str(tmp_path / "instance"), "base_url": "http://127.0.0.1:5000"},
+        },
+    )
+
+
+@pytest.fixture
+def db(settings: Settings) -> Iterator[Database]:
+    database = Database(settings.database_url)
+    try:
+        yield database
+    finally:
+        _empty(database.engine)
+        database.dispose()
+
+
+def _empty(engine: Engine) -> None:
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(
+                text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+            )
+        else:
+            for table in tables:
+                conn.execute(text(f'DELETE FROM "{table}"'))
+            conn.execute(text("DELETE FROM sqlite_sequence")) if _has_sqlite_sequence(conn) else None
+
+
+def _has_sqlite_sequence(conn: Any) -> bool:
+    return bool(conn.execute(text("SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'")).first())
+
+
+@pytest.fixture
+def session(db: Database) -> Iterator[Session]:
+    """A session whose work the test commits (or not) itself; the tables are emptied afterwards."""
+    with db.sessions() as s:
+        yield s
+        s.rollback()
+
+
+@pytest.fixture
+def app(settings: Settings, db: Database) -> Flask:
+    flask_app = create_app(settings)
+    flask_app.config.update(TESTING=True)
+    return flask_app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def system() -> Actor:
+    return Actor.system("test")
+
+
+@pytest.fixture
+def make(session: Session, settings: Settings) -> factories.Factory:
+    return factories.Factory(session, settings)
