@@ -144,6 +144,17 @@ class Workflow(Generic[S]):
             raise IllegalTransition(trigger, state, self.triggers_from(state))
         return row.dest
 
+    def replay(self, triggers: Iterable[str]) -> S:
+        """The state a subject reaches from the initial state by these triggers, by the table alone.
+
+        Replaying an audit trail must give the stored state; if it does not, something wrote state outside
+        the write path.
+        """
+        state = self.initial
+        for trigger in triggers:
+            state = self.destination(state, trigger)
+        return state
+
     def terminal_states(self) -> frozenset[S]:
         return frozenset(s for s in self.states if not self.triggers_from(s))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength, ValidationError
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
 from stdnum.ru import ogrn as _ogrn
 from stdnum.ua import edrpou as _edrpou
 from stdnum.ua import rntrc as _rntrc
@@ -40,6 +40,9 @@ def _check(kind: str, field: str, value: str, validate: Callable[[str], str]) ->
         raise Invalid([Problem(field, "length", msg, params)]) from None
     except InvalidFormat:
         raise Invalid([Problem(field, "digits", N_("%(name)s must contain digits only"), params)]) from None
+    except InvalidComponent:
+        msg = N_("%(name)s is outside the range of numbers that are issued")
+        raise Invalid([Problem(field, "range", msg, params)]) from None
     except InvalidChecksum:
         msg = N_("%(name)s has a wrong check digit: the number contains a typo")
         raise Invalid([Problem(field, "checksum", msg, params)]) from None
@@ -80,7 +83,7 @@ def _snils_validate(number: str) -> str:
         raise InvalidFormat()
     body, check = number[:9], int(number[9:])
     if int(body) <= 1001998:
-        raise InvalidFormat()
+        raise InvalidComponent()
     total = sum(int(d) * w for d, w in zip(body, range(9, 0, -1), strict=True))
     expected = total % 101
     if expected == 100:

@@ -1,0 +1,111 @@
+"""The command line, as scripts use it: JSON listings of the demo queue and one application's full story."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from backoffice import demo
+from backoffice.cli import main
+from backoffice.settings import Settings
+from tests.factories import Factory
+from workflows.accession import AccessionState
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _load_demo(session: Session, settings: Settings) -> None:
+    assert demo.load(session, settings) is True
+    session.commit()
+
+
+def test_json_listing_and_details_on_demo_data(app: Flask, session: Session, settings: Settings) -> None:
+    _load_demo(session, settings)
+    result = app.test_cli_runner().invoke(main, ["applications", "list", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert len(rows) == sum(count for count, _ in demo.SCENARIOS) == 50
+    states = {row["state"] for row in rows}
+    assert {"received", "awaiting_signature_check", "code_issued", "rejected", "withdrawn"} <= states
+    first = rows[0]
+    assert set(first) >= {"number", "state", "channel", "commercial_offer", "consumer_name", "identifier",
+                          "identifier_kind", "email", "phones", "contact_name", "service_center", "assignee",
+                          "contract_number", "received_at", "version"}
+    assert not any("code_word" in key and key != "has_code_word" for key in first)
+    assert all(row["phones"] and row["phones"][0].startswith("+380") for row in rows)
+    received = [r["received_at"] for r in rows]
+    assert received == sorted(received, reverse=True)
+
+
+    # filtered by state
+    result = app.test_cli_runner().invoke(main, ["applications", "list", "--state", "code_issued", "--json"])
+    rows = json.loads(result.output)
+    assert rows and {r["state"] for r in rows} == {"code_issued"}
+    bad = app.test_cli_runner().invoke(main, ["applications", "list", "--state", "nonsense"])
+    assert bad.exit_code != 0 and "unknown state" in bad.output
+
+
+    # one application's full story
+    issued = next(r for r in rows if r["state"] == AccessionState.CODE_ISSUED.value)
+    result = app.test_cli_runner().invoke(main, ["applications", "show", issued["number"], "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["number"] == issued["number"]
+    assert data["documents"] and data["documents"][0]["filename"].endswith(".pdf")
+    assert [c["outcome"] for c in data["calls"]] == ["confirmed"]
+    assert data["calls"][0]["code_word_matched"] is True
+    moves = [(e["action"], e["to_state"]) for e in data["audit"] if e["to_state"]]
+    assert moves == [
+        ("create", "received"),
+        ("submit_for_check", "awaiting_signature_check"),
+        ("accept_signature", "awaiting_confirmation_call"),
+        ("confirm", "confirmed"),
+        ("issue_code", "code_issued"),
+    ]
+    assert "демо" not in result.output.lower()  # the code word never leaves the database
+    assert demo.load(session, settings) is False  # demo data goes only into an empty database
+
+
+def test_show_unknown_number(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(main, ["applications", "show", "1999-000001"])
+    assert result.exit_code != 0 and "no application 1999-000001" in result.output
+
+
+
+
+def test_operators_create_reads_the_password_from_stdin(app: Flask, session: Session, make: Factory) -> None:
+    make.center(code="KR")
+    session.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        main, ["operators", "create", "--login", "Nova.Operator", "--full-name", "Нова Операторка", "--role",
+               "operator", "--center", "KR", "--password-stdin"], input="a long enough password\n")
+    assert result.exit_code == 0, result.output
+    assert "nova.operator" in result.output
+    again = runner.invoke(
+        main, ["operators", "create", "--login", "nova.operator", "--full-name", "X", "--role", "operator",
+               "--center", "KR", "--password-stdin"], input="a long enough password\n")
+    assert again.exit_code != 0 and "already taken" in again.output
+    short = runner.invoke(
+        main, ["operators", "create", "--login", "short.pw", "--full-name", "X", "--role", "supervisor",
+               "--password-stdin"], input="short\n")
+    assert short.exit_code != 0 and "at least 12" in short.output
+
+
+def test_readme_shows_the_diagram_the_workflow_draws(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(main, ["workflows", "diagram", "--format", "mermaid"])
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```mermaid\n", 1)[1].split("```", 1)[0]
+    assert result.output == block
+
+
+def test_svg_diagram(app: Flask, tmp_path: Path) -> None:
+    out = tmp_path / "flow.svg"
+    result = app.test_cli_runner().invoke(main, ["workflows", "diagram", "--format", "svg", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    svg = out.read_text()
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    assert "awaiting_confirmation_call" in svg and "issue_code" in svg
