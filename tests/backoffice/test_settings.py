@@ -95,6 +95,7 @@ def test_without_a_secret_key_one_is_generated_once_and_kept(tmp_path: Path) -> 
 
 
 def test_relative_paths_are_resolved_against_the_file(tmp_path: Path) -> None:
-    loaded = settings_module.load(_write(tmp_path, '[site]\ninstance_dir = "data"\n'), environ={"BACKOFFICE_SECRET_KEY": "s" * 40})
+    path = _write(tmp_path, '[site]\ninstance_dir = "data"\n')
+    loaded = settings_module.load(path, environ={"BACKOFFICE_SECRET_KEY": "s" * 40})
     assert loaded.site.instance_dir == tmp_path / "data"
     assert loaded.documents_dir == tmp_path / "data" / "documents"

@@ -15,12 +15,16 @@ from backoffice.contracts.importer import import_bytes
 from backoffice.contracts.models import CommercialOffer, Contract, IdentifierKind
 
 ACTOR = Actor.system("test")
-HEADER_EN = "identifier,contract_number,consumer_name,commercial_offer,signatory_name,signatory_tax_number,contact_email\n"
+HEADER_EN = (
+    "identifier,contract_number,consumer_name,commercial_offer,signatory_name,signatory_tax_number,contact_email\n"
+)
 GOOD_EN = (
     "32855961,КП-1/001,ТОВ «Степова»,universal_service,Шевченко Олена Петрівна,1759013776,office@stepova.ua\n"
     "1759013776,КП-1/002,ФОП Іваненко І.І.,free_price,Іваненко Іван Іванович,1759013776,ivanenko@example.com\n"
 )
-HEADER_UA = "ЄДРПОУ/РНОКПП;Номер договору;Найменування споживача;Комерційна пропозиція;Підписант;РНОКПП підписанта;Email\n"
+HEADER_UA = (
+    "ЄДРПОУ/РНОКПП;Номер договору;Найменування споживача;Комерційна пропозиція;Підписант;РНОКПП підписанта;Email\n"
+)
 GOOD_UA = "32855961;КП-2/010;ТОВ «Ґрунт і Ї»;Вільна ціна;Ткаченко Сергій;1759013776;office@grunt.ua\n"
 
 
