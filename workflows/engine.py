@@ -230,7 +230,8 @@ class Workflow(Generic[S]):
 
 def _condition(guard: Guard) -> Callable[[EventData], bool]:
     def condition(event: EventData) -> bool:
-        binding: _Binding = event.model
+        binding = event.model
+        assert isinstance(binding, _Binding)
         return guard.check(binding.subject, binding.context)
 
     condition.__name__ = guard.name
