@@ -1,0 +1,84 @@
+"""The real-world shadow-attack corpus: no manipulated file may come out intact.
+
+The corpus lives outside the repository (third-party data):
+``<repo>/../shared/corpus/pdf-attacks/``, or ``$BACKOFFICE_SHARED_DIR/corpus/
+pdf-attacks/``.  Missing locally: skipped.  Missing in CI (CI=true): failure.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+from pyhanko.pdf_utils.reader import PdfFileReader
+
+from signatures import Indication, Integrity, VerificationPolicy, verify
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _corpus_dir() -> Path:
+    shared = os.environ.get("BACKOFFICE_SHARED_DIR")
+    base = Path(shared) if shared else REPO.parent / "shared"
+    return base / "corpus" / "pdf-attacks"
+
+
+def _manifest() -> list[tuple[str, str]]:
+    manifest = _corpus_dir() / "MANIFEST.tsv"
+    if not manifest.is_file():
+        return []
+    rows = [line.split("\t") for line in manifest.read_text().splitlines()[1:] if line.strip()]
+    return [(name, expected) for name, expected in rows]
+
+
+CASES = _manifest()
+
+
+def test_corpus_is_present_in_ci():
+    if not CASES:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"shared corpus missing at {_corpus_dir()}")
+        pytest.skip(f"shared corpus not found at {_corpus_dir()}")
+    assert len(CASES) >= 50
+
+
+@pytest.mark.parametrize(("name", "expected"), CASES or [pytest.param("-", "-", marks=pytest.mark.skip)])
+def test_corpus_file(name, expected, pki):
+    data = (_corpus_dir() / name).read_bytes()
+    # Trust nothing from the corpus, as in production (its signers are not ours).
+    report = verify(data, filename=name, policy=pki.policy())
+    assert report.indication is not Indication.TOTAL_PASSED
+    if expected == "not-intact":
+        assert report.integrity in (Integrity.MODIFIED, Integrity.BROKEN)
+        assert all(s.integrity is not Integrity.INTACT for s in report.signatures)
+    elif expected == "intact":
+        assert report.integrity is Integrity.INTACT
+        assert report.signatures and all(s.integrity is Integrity.INTACT for s in report.signatures)
+    elif expected == "no-signature":
+        assert report.signatures == ()
+        assert report.message_code == "NO_SIGNATURE"
+    else:
+        assert expected == "either"
+        assert report.integrity in (Integrity.INTACT, Integrity.MODIFIED)
+
+
+def test_corpus_intact_file_passes_when_its_signer_is_trusted():
+    """Trusting the signer makes the honest file pass and its manipulated twin
+    still fail: integrity, not trust, is what stops the shadow attack."""
+    if not CASES:
+        pytest.skip("corpus not present")
+    name = "shadow-demo-exploits_hide_form_hide-from-shadowed-signed.pdf"
+    data = (_corpus_dir() / name).read_bytes()
+    sig = PdfFileReader(io.BytesIO(data)).embedded_signatures[0]
+    policy = VerificationPolicy(
+        trust_roots=(sig.signer_cert.dump(),),
+        revocation_mode="soft-fail",
+        validation_time=sig.self_reported_timestamp,
+    )
+    assert verify(data, policy=policy).passed
+    twin = (_corpus_dir() / name.replace("-signed.pdf", "-signed-manipulated.pdf")).read_bytes()
+    report = verify(twin, policy=policy)
+    assert not report.passed
+    assert report.integrity is Integrity.MODIFIED
