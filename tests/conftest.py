@@ -118,10 +118,11 @@ def session(db: Database) -> Iterator[Session]:
 
 
 @pytest.fixture
-def app(settings: Settings, db: Database) -> Flask:
+def app(settings: Settings, db: Database) -> Iterator[Flask]:
     flask_app = create_app(settings)
     flask_app.config.update(TESTING=True)
-    return flask_app
+    yield flask_app
+    flask_app.extensions["backoffice.db"].dispose()
 
 
 @pytest.fixture
