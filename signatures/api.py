@@ -16,6 +16,7 @@ from dataclasses import replace
 
 from signatures.asic import ContainerError, is_zip, verify_asic
 from signatures.cms import NotCms, verify_p7s
+from signatures.context import Session
 from signatures.identity import ExpectedSigner
 from signatures.integrity import aggregate, exception_verdict
 from signatures.isolation import Bounded, PersistentWorker, run_bounded
@@ -53,7 +54,7 @@ def verify(
     if too_big:
         return base.fail("FILE_TOO_LARGE", f"limit {policy.max_file_bytes} bytes")
     outcome = run_bounded(
-        lambda: _verify_unbounded(document, detached_signature, filename, policy, expected, base),
+        lambda: _verify_unbounded(document, detached_signature, filename, Session(policy), expected, base),
         timeout_seconds=policy.timeout_seconds,
         max_memory_bytes=policy.max_memory_bytes,
         isolate=policy.isolate,
@@ -70,7 +71,7 @@ def _from_outcome(outcome: Bounded[FileReport], base: _Base) -> FileReport:
     return base.fail(code, failure.details)
 
 
-_Request = tuple[bytes, "bytes | None", "str | None", "ExpectedSigner | None"]
+_Request = tuple[bytes, "bytes | None", "str | None", "ExpectedSigner | None", "_Base"]
 
 
 class Verifier:
@@ -79,17 +80,22 @@ class Verifier:
     Why: :func:`verify` forks a fresh child per file, which costs about as
     much as validating a small PDF.  A ``Verifier`` keeps one isolated worker
     (same time and memory bounds, replaced after any failure) for its
-    lifetime.  Use it for batches — the intake job, the benchmark::
+    lifetime, and one :class:`signatures.context.Session` (parsed trust
+    roots and revocation data, a per-certificate identity memo).  Use it for
+    batches — the intake job, the benchmark::
 
         with Verifier(policy) as verifier:
             report = verifier.verify(data, filename="zayava.pdf")
 
-    Results are identical to :func:`verify`; nothing is shared between files
-    except the already-imported code.
+    Results are identical to :func:`verify`: what is shared between files
+    depends only on the policy or is a pure function of a certificate; every
+    signature still gets its own validation context (no path or revocation
+    cache, no certificate a file brought along, crosses files).
     """
 
     def __init__(self, policy: VerificationPolicy) -> None:
         self.policy = policy
+        self._session = Session(policy)  # built before the fork: the worker inherits it
         self._worker: PersistentWorker[_Request, FileReport] | None = None
         if policy.isolate and hasattr(os, "fork"):
             self._worker = PersistentWorker(
@@ -97,9 +103,8 @@ class Verifier:
             )
 
     def _handle(self, request: _Request) -> FileReport:
-        document, detached, filename, expected = request
-        base = _Base(filename, len(document), hashlib.sha256(document).hexdigest())
-        return _verify_unbounded(document, detached, filename, self.policy, expected, base)
+        document, detached, filename, expected, base = request
+        return _verify_unbounded(document, detached, filename, self._session, expected, base)
 
     def __enter__(self) -> Verifier:
         return self
@@ -136,7 +141,7 @@ class Verifier:
         )
         if too_big:
             return base.fail("FILE_TOO_LARGE", f"limit {policy.max_file_bytes} bytes")
-        return _from_outcome(self._worker.call((document, detached_signature, filename, expected)), base)
+        return _from_outcome(self._worker.call((document, detached_signature, filename, expected, base)), base)
 
 
 class _Base:
@@ -216,12 +221,12 @@ def _verify_unbounded(
     document: bytes,
     detached: bytes | None,
     filename: str | None,
-    policy: VerificationPolicy,
+    session: Session,
     expected: ExpectedSigner | None,
     base: _Base,
 ) -> FileReport:
     try:
-        return _dispatch(document, detached, filename, policy, expected, base)
+        return _dispatch(document, detached, filename, session, expected, base)
     except Exception as exc:
         verdict = exception_verdict(exc)
         return base.fail(
@@ -236,14 +241,16 @@ def _dispatch(
     document: bytes,
     detached: bytes | None,
     filename: str | None,
-    policy: VerificationPolicy,
+    session: Session,
     expected: ExpectedSigner | None,
     base: _Base,
 ) -> FileReport:
     name = filename or "document"
     if detached is not None:
         try:
-            fmt, reports, evidence = verify_p7s(detached, document, policy=policy, expected=expected, content_name=name)
+            fmt, reports, evidence = verify_p7s(
+                detached, document, session=session, expected=expected, content_name=name
+            )
         except NotCms as exc:
             return base.fail(
                 "UNREADABLE",
@@ -255,10 +262,10 @@ def _dispatch(
         return base.from_signatures(fmt, reports, evidence)
 
     if is_pdf(document) and not _looks_like_cms(document):
-        return _pdf(document, policy, expected, name, base)
+        return _pdf(document, session, expected, name, base)
     if is_zip(document):
         try:
-            fmt, reports, evidence = verify_asic(document, policy=policy, expected=expected)
+            fmt, reports, evidence = verify_asic(document, session=session, expected=expected)
         except ContainerError as exc:
             return base.fail(
                 "UNREADABLE", str(exc), fmt="ASiC", sub_indication="FORMAT_FAILURE", integrity=Integrity.BROKEN
@@ -266,7 +273,7 @@ def _dispatch(
         return base.from_signatures(fmt, reports, evidence)
     try:
         fmt, reports, evidence = verify_p7s(
-            document, None, policy=policy, expected=expected, content_name=_inner_name(filename)
+            document, None, session=session, expected=expected, content_name=_inner_name(filename)
         )
     except NotCms:
         return base.fail("NOT_A_SIGNED_FORMAT", "neither PDF, CMS nor ASiC", sub_indication="FORMAT_FAILURE")
@@ -275,13 +282,13 @@ def _dispatch(
 
 def _pdf(
     document: bytes,
-    policy: VerificationPolicy,
+    session: Session,
     expected: ExpectedSigner | None,
     name: str,
     base: _Base,
 ) -> FileReport:
     try:
-        outcome = verify_pdf(document, policy=policy, expected=expected, filename=name)
+        outcome = verify_pdf(document, session=session, expected=expected, filename=name)
     except PdfLimitExceeded as exc:
         return base.fail("TOO_MANY_PAGES", str(exc), fmt="PDF")
     except Exception as exc:

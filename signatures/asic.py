@@ -26,6 +26,7 @@ from xml.etree import ElementTree
 from asn1crypto import x509
 
 from signatures.cms import broken_report, load_signed_data, split_signers, validate_cms_signer
+from signatures.context import Session
 from signatures.identity import ExpectedSigner, identity_from_certificate, match_signer
 from signatures.policy import VerificationPolicy
 from signatures.report import Indication, Integrity, SignatureReport, SignedFile
@@ -223,14 +224,14 @@ def _xades_reports(
 
 
 def verify_asic(
-    data: bytes, *, policy: VerificationPolicy, expected: ExpectedSigner | None
+    data: bytes, *, session: Session, expected: ExpectedSigner | None
 ) -> tuple[str, tuple[SignatureReport, ...], tuple[SignedFile, ...]]:
     """Verify every signature in an ASiC container.
 
     Returns (format, reports, evidence); evidence is the container's data files.
     Raises :class:`ContainerError` for an unreadable container.
     """
-    mimetype, entries = _read_entries(data, policy)
+    mimetype, entries = _read_entries(data, session.policy)
     files = {n: b for n, b in entries.items() if not n.startswith("META-INF/")}
     meta = {n: b for n, b in entries.items() if n.startswith("META-INF/")}
     manifests = [_parse_manifest(n, b) for n, b in sorted(meta.items()) if _MANIFEST.match(n)]
@@ -265,7 +266,7 @@ def verify_asic(
                     validate_cms_signer(
                         sd,
                         covered,
-                        policy=policy,
+                        session=session,
                         expected=expected,
                         fmt=sig_fmt,
                         field_name=name,
@@ -287,7 +288,7 @@ def verify_asic(
             report = validate_cms_signer(
                 sd,
                 manifest.raw,
-                policy=policy,
+                session=session,
                 expected=expected,
                 fmt=sig_fmt,
                 field_name=name,

@@ -16,7 +16,7 @@ from asn1crypto import cms, core, x509
 from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
 
 from signatures.algorithms import AlgorithmInfo, describe, select_backend
-from signatures.context import build_validation_context, diagnose_chain, run
+from signatures.context import Session, diagnose_chain, run
 from signatures.identity import ExpectedSigner, identity_from_certificate, match_signer
 from signatures.integrity import (
     PdfIntegrity,
@@ -27,8 +27,11 @@ from signatures.integrity import (
     trust_verdict,
     unsupported_algorithm_verdict,
 )
+from signatures.ltv import PAST_VALIDATION_CANDIDATES, cms_evidence, earliest_proof, revalidate_in_the_past
 from signatures.policy import VerificationPolicy
 from signatures.report import Indication, Integrity, SignatureReport, SignedFile, SignerIdentity
+
+PAST_VALIDATION_NOTE = "certificate path validated at the time proven by a trusted timestamp:"
 
 
 class NotCms(ValueError):
@@ -146,11 +149,16 @@ class SignerContext:
     algorithm: AlgorithmInfo | None
 
 
-def signer_context(signed_data: cms.SignedData, cert: x509.Certificate | None = None) -> SignerContext:
-    """Identity and algorithm, read before any crypto so they survive failures."""
+def signer_context(
+    signed_data: cms.SignedData, cert: x509.Certificate | None = None, *, session: Session | None = None
+) -> SignerContext:
+    """Identity and algorithm, read before any crypto so they survive failures
+    (memoised per certificate when a session is given)."""
     if cert is None:
         cert = find_signer_cert(signed_data)
-    identity = identity_from_certificate(cert) if cert is not None else None
+    identity: SignerIdentity | None = None
+    if cert is not None:
+        identity = session.identity(cert) if session is not None else identity_from_certificate(cert)
     try:
         algorithm = describe(signed_data["signer_infos"][0], cert)
     except (ValueError, KeyError, IndexError, TypeError):
@@ -186,22 +194,26 @@ def validate_cms_signer(
     signed_data: cms.SignedData,
     content: bytes,
     *,
-    policy: VerificationPolicy,
+    session: Session,
     expected: ExpectedSigner | None,
     fmt: str,
     field_name: str | None,
     signed_files: tuple[SignedFile, ...],
     structure: PdfIntegrity | None = None,
 ) -> SignatureReport:
-    """Validate one single-signer SignedData over ``content``."""
-    ctx = signer_context(signed_data)
+    """Validate one single-signer SignedData over ``content`` (with past
+    signature validation at a trusted signature timestamp, see
+    :mod:`signatures.ltv`)."""
+    policy = session.policy
+    ctx = signer_context(signed_data, session=session)
     algorithm = ctx.algorithm
-    signing_time = timestamp_time = None
+    signing_time = timestamp_time = proof_time = None
     level: str | None = None
     if algorithm is not None and algorithm.national:
         verdict = combine(structure, national_verdict(signed_data, content, algorithm, policy))
     else:
-        vc = build_validation_context(policy)  # pyhanko registers the embedded certs itself
+        evidence = cms_evidence(signed_data)  # pyhanko registers the embedded certs itself
+        vc = session.validation_context(evidence)
         try:
             status = run(async_validate_detached_cms(content, signed_data, signer_validation_context=vc), vc)
         except Exception as exc:
@@ -210,13 +222,25 @@ def validate_cms_signer(
             chain_problem = None
             indic = status.trust_problem_indic
             if indic is not None and indic_name(indic) == "CERTIFICATE_CHAIN_GENERAL_FAILURE":
-                chain_problem = diagnose_chain(policy, status.signing_cert, other_certs(signed_data))
-            verdict = combine(structure, trust_verdict(status, chain_problem=chain_problem))
+                chain_problem = diagnose_chain(session, status.signing_cert, other_certs(signed_data), evidence)
+            crypto = trust_verdict(status, chain_problem=chain_problem)
             signing_time = status.signer_reported_dt
             ts = status.timestamp_validity
             if ts is not None and ts.intact and ts.valid and ts.trusted:
                 timestamp_time = ts.timestamp
-            level = "B-T" if ts is not None else "B-B"
+            proof = earliest_proof((timestamp_time,), policy.validation_time)
+            if (
+                proof is not None
+                and crypto.indication is not Indication.TOTAL_PASSED
+                and crypto.integrity is Integrity.INTACT
+                and crypto.sub_indication in PAST_VALIDATION_CANDIDATES
+            ):
+                past = revalidate_in_the_past(session, status, other_certs(signed_data), evidence, proof)
+                if past is not None and (past_verdict := trust_verdict(past)).indication is Indication.TOTAL_PASSED:
+                    crypto = replace(past_verdict, details=f"{PAST_VALIDATION_NOTE} {proof.isoformat()}")
+                    proof_time = proof
+            verdict = combine(structure, crypto)
+            level = "B-B" if ts is None else ("B-LT" if evidence.crls or evidence.ocsps else "B-T")
     return SignatureReport(
         format=fmt,
         kind="signature",
@@ -232,6 +256,7 @@ def validate_cms_signer(
         level=level,
         signing_time=signing_time,
         timestamp_time=timestamp_time,
+        validated_at=proof_time,
         coverage=structure.coverage if structure else None,
         modification_level=structure.modification_level if structure else None,
         signed_files=signed_files,
@@ -260,7 +285,7 @@ def verify_p7s(
     signature: bytes,
     content: bytes | None,
     *,
-    policy: VerificationPolicy,
+    session: Session,
     expected: ExpectedSigner | None,
     content_name: str,
 ) -> tuple[str, tuple[SignatureReport, ...], tuple[SignedFile, ...]]:
@@ -292,15 +317,17 @@ def verify_p7s(
                 sub_indication="SIGNED_DATA_NOT_FOUND",
                 integrity=Integrity.BROKEN,
                 message_code="DETACHED_CONTENT_MISSING",
-                signer=signer_context(sd).identity,
-                signer_match=match_signer(signer_context(sd).identity, expected),
+                signer=signer_context(sd, session=session).identity,
+                signer_match=match_signer(signer_context(sd, session=session).identity, expected),
             )
             for sd in split_signers(signed_data)
         )
         return "CAdES-detached", reports, ()
     evidence = (SignedFile(content_name, data),)
     reports = tuple(
-        validate_cms_signer(sd, data, policy=policy, expected=expected, fmt=fmt, field_name=None, signed_files=evidence)
+        validate_cms_signer(
+            sd, data, session=session, expected=expected, fmt=fmt, field_name=None, signed_files=evidence
+        )
         for sd in split_signers(signed_data, detach=inner is not None)
     )
     if mismatch:

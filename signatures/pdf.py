@@ -14,6 +14,7 @@ cut at the end of the signature's byte range.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 from io import BytesIO
 
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -27,12 +28,13 @@ from pyhanko.sign.validation.pdf_embedded import (
 from pyhanko.sign.validation.status import DocumentTimestampStatus, ModificationInfo
 
 from signatures.cms import (
+    PAST_VALIDATION_NOTE,
     broken_report,
     national_verdict,
     other_certs,
     signer_context,
 )
-from signatures.context import build_validation_context, diagnose_chain, run
+from signatures.context import Evidence, Session, diagnose_chain, run
 from signatures.identity import ExpectedSigner, match_signer
 from signatures.integrity import (
     PdfIntegrity,
@@ -43,7 +45,13 @@ from signatures.integrity import (
     pdf_integrity,
     trust_verdict,
 )
-from signatures.policy import VerificationPolicy
+from signatures.ltv import (
+    PAST_VALIDATION_CANDIDATES,
+    cms_evidence,
+    earliest_proof,
+    pdf_evidence,
+    revalidate_in_the_past,
+)
 from signatures.report import Indication, Integrity, SignatureReport, SignedFile
 
 SUPPORTED_SIG_SUBFILTERS = {"/adbe.pkcs7.detached", "/ETSI.CAdES.detached", "/adbe.pkcs7.sha1"}
@@ -120,16 +128,22 @@ def _byte_range_content(data: bytes, emb: EmbeddedPdfSignature) -> bytes:
 def verify_pdf(
     data: bytes,
     *,
-    policy: VerificationPolicy,
+    session: Session,
     expected: ExpectedSigner | None,
     filename: str,
 ) -> PdfOutcome:
     """Validate all signatures of a PDF.  Raises only for unreadable files
     (the caller turns that into a broken / INDETERMINATE file report) and
-    :class:`PdfLimitExceeded`."""
+    :class:`PdfLimitExceeded`.
+
+    Document timestamps are validated first: a trusted one over a later
+    revision is a proof of existence for the signatures before it (past
+    signature validation, :mod:`signatures.ltv`).  Reports keep field order."""
+    policy = session.policy
     reader = PdfFileReader(BytesIO(data), strict=False)
-    if _page_count(reader) > policy.max_pages:
-        raise PdfLimitExceeded(f"{_page_count(reader)} pages > {policy.max_pages}")
+    pages = _page_count(reader)
+    if pages > policy.max_pages:
+        raise PdfLimitExceeded(f"{pages} pages > {policy.max_pages}")
     fields = list(enumerate_sig_fields(reader, filled_status=True))
     if not fields:
         return PdfOutcome((), b"/ByteRange" in data, ())
@@ -144,17 +158,33 @@ def verify_pdf(
             embedded.append((name, None, exc, subfilter))
 
     revisions = {name: emb.signed_revision for name, emb, _, _ in embedded if emb is not None}
-    reports: list[SignatureReport] = []
-    for name, emb, error, subfilter in embedded:
+    document_evidence = pdf_evidence(reader)
+    # Document timestamps first (see docstring), then signatures.
+    order = sorted(
+        range(len(embedded)),
+        key=lambda i: 0 if (e := embedded[i][1]) is not None and e.sig_object_type == "/DocTimeStamp" else 1,
+    )
+    by_index: dict[int, SignatureReport] = {}
+    proofs: list[tuple[int, datetime]] = []  # (revision, trusted document timestamp time)
+    for i in order:
+        name, emb, error, subfilter = embedded[i]
         fmt = _FORMATS.get(subfilter or "", f"PDF:{subfilter}")
         if emb is None:
-            reports.append(broken_report(fmt, name, error or ValueError("unreadable signature")))
+            by_index[i] = broken_report(fmt, name, error or ValueError("unreadable signature"))
             continue
         later = {n for n, rev in revisions.items() if rev > emb.signed_revision}
+        proof_times = tuple(t for rev, t in proofs if rev > emb.signed_revision)
         try:
-            reports.append(_verify_one(data, emb, name, subfilter, fmt, later, trailing, policy, expected, filename))
+            report = _verify_one(
+                data, emb, name, subfilter, fmt, later, trailing, session, expected, filename,
+                document_evidence, proof_times,
+            )  # fmt: skip
         except Exception as exc:
-            reports.append(broken_report(fmt, name, exc, signer_context(emb.signed_data).identity))
+            report = broken_report(fmt, name, exc, signer_context(emb.signed_data, session=session).identity)
+        by_index[i] = report
+        if report.kind == "document_timestamp" and report.passed and report.timestamp_time is not None:
+            proofs.append((emb.signed_revision, report.timestamp_time))
+    reports = [by_index[i] for i in range(len(embedded))]
     evidence: tuple[SignedFile, ...] = ()
     for report in reversed(reports):
         if report.signed_files and report.integrity is Integrity.INTACT:
@@ -184,9 +214,11 @@ def _verify_one(
     fmt: str,
     later: set[str],
     trailing: bool,
-    policy: VerificationPolicy,
+    session: Session,
     expected: ExpectedSigner | None,
     filename: str,
+    document_evidence: Evidence,
+    proof_times: tuple[datetime, ...],
 ) -> SignatureReport:
     is_timestamp = emb.sig_object_type == "/DocTimeStamp"
     kind = "document_timestamp" if is_timestamp else "signature"
@@ -194,12 +226,13 @@ def _verify_one(
         embedded_cert = emb.signer_cert  # pyhanko's lookup, cached for its own validation
     except Exception:  # missing signer cert: identity stays unknown
         embedded_cert = None
-    ctx = signer_context(emb.signed_data, embedded_cert)
+    ctx = signer_context(emb.signed_data, embedded_cert, session=session)
+    policy = session.policy
     revision = _signed_revision_bytes(data, emb)
     signed_files = (SignedFile(filename, revision, "application/pdf"),) if revision is not None else ()
     supported = SUPPORTED_TS_SUBFILTERS if is_timestamp else SUPPORTED_SIG_SUBFILTERS
     algorithm = ctx.algorithm
-    signing_time = timestamp_time = None
+    signing_time = timestamp_time = proof_time = None
     level: str | None = None
 
     verdict: Verdict
@@ -219,7 +252,10 @@ def _verify_one(
             crypto = national_verdict(emb.signed_data, _byte_range_content(data, emb), algorithm, policy)
         verdict = combine(structure, crypto)
     else:
-        vc = build_validation_context(policy)  # pyhanko registers the embedded certs itself
+        # pyhanko registers the certificates in the CMS itself; the context
+        # adds the document's own validation data (PAdES-LT/LTA).
+        evidence = document_evidence + cms_evidence(emb.signed_data)
+        vc = session.validation_context(evidence)
         try:
             if is_timestamp:
                 ts_status = run(async_validate_pdf_timestamp(emb, validation_context=vc), vc)
@@ -235,8 +271,24 @@ def _verify_one(
                 chain_problem = None
                 indic = status.trust_problem_indic
                 if indic is not None and indic_name(indic) == "CERTIFICATE_CHAIN_GENERAL_FAILURE":
-                    chain_problem = diagnose_chain(policy, status.signing_cert, other_certs(emb.signed_data))
+                    chain_problem = diagnose_chain(session, status.signing_cert, other_certs(emb.signed_data), evidence)
                 crypto = trust_verdict(status, chain_problem=chain_problem)
+                ts = status.timestamp_validity
+                if ts is not None and ts.intact and ts.valid and ts.trusted:
+                    timestamp_time = ts.timestamp
+                proof = earliest_proof((timestamp_time, *proof_times), policy.validation_time)
+                if (
+                    proof is not None
+                    and crypto.indication is not Indication.TOTAL_PASSED
+                    and crypto.integrity is Integrity.INTACT
+                    and crypto.sub_indication in PAST_VALIDATION_CANDIDATES
+                ):
+                    past = revalidate_in_the_past(session, status, other_certs(emb.signed_data), evidence, proof)
+                    if past is not None:
+                        past_verdict = trust_verdict(past)
+                        if past_verdict.indication is Indication.TOTAL_PASSED:
+                            crypto = replace(past_verdict, details=f"{PAST_VALIDATION_NOTE} {proof.isoformat()}")
+                            proof_time = proof
                 if status.seed_value_constraint_error is not None and crypto.indication is Indication.TOTAL_PASSED:
                     crypto = Verdict(
                         Indication.INDETERMINATE,
@@ -246,10 +298,7 @@ def _verify_one(
                         str(status.seed_value_constraint_error),
                     )
                 signing_time = status.signer_reported_dt
-                ts = status.timestamp_validity
-                if ts is not None and ts.intact and ts.valid and ts.trusted:
-                    timestamp_time = ts.timestamp
-                level = "B-T" if ts is not None else "B-B"
+                level = _level(ts is not None, bool(evidence.crls or evidence.ocsps), proof_times)
         except Exception as exc:
             # The issue's rule: an exception is INDETERMINATE with the reason.
             # Integrity is what the structure still tells us, else broken.
@@ -279,10 +328,20 @@ def _verify_one(
         level=level,
         signing_time=signing_time,
         timestamp_time=timestamp_time,
+        validated_at=proof_time,
         coverage=structure.coverage,
         modification_level=structure.modification_level,
         signed_files=signed_files,
     )
+
+
+def _level(timestamped: bool, has_revinfo: bool, proof_times: tuple[datetime, ...]) -> str:
+    """PAdES baseline level as far as the document shows it (ETSI EN 319 142-1)."""
+    if not timestamped:
+        return "B-B"
+    if not has_revinfo:
+        return "B-T"
+    return "B-LTA" if proof_times else "B-LT"
 
 
 def _timestamp_verdict(status: DocumentTimestampStatus) -> Verdict:

@@ -132,6 +132,10 @@ class SignatureReport:
     level: str | None = None
     signing_time: datetime | None = None
     timestamp_time: datetime | None = None
+    validated_at: datetime | None = None
+    """Set when the certificate path was validated in the past, at the time a
+    trusted timestamp proves the signature existed (past signature
+    validation); None when it was validated at the validation time."""
     coverage: str | None = None
     modification_level: str | None = None
     signed_files: tuple[SignedFile, ...] = field(default=(), repr=False)
@@ -143,8 +147,11 @@ class SignatureReport:
 
     @property
     def best_signing_time(self) -> datetime | None:
-        """A trusted timestamp beats the time the signer's software claimed."""
-        return self.timestamp_time or self.signing_time
+        """The earliest trusted proof of existence (signature timestamp, or the
+        document timestamp past validation relied on); failing that, the time
+        the signer's software claimed."""
+        proven = [t for t in (self.timestamp_time, self.validated_at) if t is not None]
+        return min(proven) if proven else self.signing_time
 
     @property
     def passed(self) -> bool:
@@ -181,6 +188,7 @@ class SignatureReport:
             "signing_time": _iso(self.signing_time),
             "timestamp_time": _iso(self.timestamp_time),
             "best_signing_time": _iso(self.best_signing_time),
+            "validated_at": _iso(self.validated_at),
             "algorithm": self.algorithm,
             "coverage": self.coverage,
             "modification_level": self.modification_level,

@@ -231,12 +231,18 @@ class TestPKI:
         )
 
 
-def _crl(issuer: Party, revoked: list[tuple[int, datetime]]) -> bytes:
+def _crl(
+    issuer: Party,
+    revoked: list[tuple[int, datetime]],
+    *,
+    this_update: datetime = VALIDATION_TIME - timedelta(days=1),
+    next_update: datetime = VALIDATION_TIME + timedelta(days=29),
+) -> bytes:
     builder = (
         x509.CertificateRevocationListBuilder()
         .issuer_name(issuer.cert.subject)
-        .last_update(VALIDATION_TIME - timedelta(days=1))
-        .next_update(VALIDATION_TIME + timedelta(days=29))
+        .last_update(this_update)
+        .next_update(next_update)
         .add_extension(x509.CRLNumber(7), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()), critical=False)
     )
@@ -511,3 +517,65 @@ def consts() -> dict[str, Any]:
         "OTHER_TIN": OTHER_TIN,
         "EDRPOU": EDRPOU,
     }
+
+
+# --------------------------------------------------------------------------- long-term validation
+
+PAST_SIGN_TIME = datetime(2024, 12, 1, 10, 0, tzinfo=UTC)
+"""Before the expired certificate's notAfter and the revoked one's revocation."""
+
+
+def crls_current_at(pki: TestPKI, when: datetime) -> tuple[bytes, ...]:
+    """Root and CA CRLs issued just before ``when``, listing what was revoked by then."""
+    revoked = [(104, REVOCATION_TIME)] if when >= REVOCATION_TIME else []
+    return (
+        _crl(pki.root, [], this_update=when - timedelta(hours=1), next_update=when + timedelta(days=30)),
+        _crl(pki.ca, revoked, this_update=when - timedelta(hours=1), next_update=when + timedelta(days=30)),
+    )
+
+
+@pytest.fixture(scope="session")
+def sign_ltv(pki: TestPKI, pdf_factory: Callable[..., bytes]) -> Callable[..., bytes]:
+    """Sign a PDF at ``when`` embedding the revocation data current then
+    (PAdES-LT: DSS; adbe.pkcs7.detached: revocationInfoArchival attribute),
+    optionally with a signature timestamp taken at the same moment (or at
+    ``timestamp_at``)."""
+    from pyhanko_certvalidator import ValidationContext
+
+    cache: dict[tuple[Any, ...], bytes] = {}
+
+    def make(
+        who: str = "director",
+        *,
+        when: datetime = SIGN_TIME,
+        timestamp: bool = True,
+        subfilter: SigSeedSubFilter = SigSeedSubFilter.PADES,
+        timestamp_at: datetime | None = None,
+    ) -> bytes:
+        key = (who, when, timestamp, subfilter, timestamp_at)
+        if key in cache:
+            return cache[key]
+        vc = ValidationContext(
+            trust_roots=[pki.root.asn1],
+            crls=list(crls_current_at(pki, when)),
+            allow_fetching=False,
+            moment=when,
+        )
+        meta = signers.PdfSignatureMetadata(
+            field_name="Signature1",
+            subfilter=subfilter,
+            md_algorithm="sha256",
+            embed_validation_info=True,
+            validation_context=vc,
+        )
+        stamper = None
+        if timestamp:
+            stamper = pki.timestamper()
+            stamper.fixed_dt = timestamp_at or when
+        pdf_signer = signers.PdfSigner(meta, signer=getattr(pki, who).signer(), timestamper=stamper)
+        with freeze_time(when):
+            out = pdf_signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf_factory())))
+        cache[key] = out.getvalue()
+        return cache[key]
+
+    return make
