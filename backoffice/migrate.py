@@ -9,6 +9,15 @@ from alembic.config import Config
 from sqlalchemy.engine import Engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+#: Search structures that exist on one backend only and so have no model: SQLite's full-text index of the queue
+#: (a virtual table and its shadow tables) and PostgreSQL's trigram indexes. Comparing models with the schema
+#: leaves them out.
+NOT_MODELLED = {"table": ("application_search",), "index": ("ix_application_trgm_",)}
+
+
+def is_modelled(name: str | None, type_: str, *_: object) -> bool:
+    """Alembic ``include_name`` hook: skip what :data:`NOT_MODELLED` lists."""
+    return not (name is not None and name.startswith(NOT_MODELLED.get(type_, ())))
 
 
 def alembic_config(url: str) -> Config:

@@ -11,9 +11,12 @@ from backoffice.applications.models import (
 )
 from backoffice.audit.models import AuditEvent
 from backoffice.contracts.models import CommercialOffer, Contract, IdentifierKind
-from backoffice.customers.models import CustomerAccount
+from backoffice.customers.models import CustomerAccount, CustomerToken
 from backoffice.database import Base
+from backoffice.documents.models import SignatureCheck
+from backoffice.intake.models import IncomingMessage, MessageStatus
 from backoffice.letters.models import OutboxMessage, OutboxStatus
+from backoffice.selfreg.models import ConsentRecord, PersonKind, SelfRegistration
 from backoffice.staff.models import Operator, ServiceCenter
 
 __all__ = [
@@ -24,14 +27,21 @@ __all__ = [
     "Channel",
     "CommercialOffer",
     "ConfirmationCall",
+    "ConsentRecord",
     "Contract",
     "CustomerAccount",
+    "CustomerToken",
     "Document",
     "DocumentKind",
     "IdentifierKind",
+    "IncomingMessage",
+    "MessageStatus",
     "Operator",
     "OutboxMessage",
     "OutboxStatus",
+    "PersonKind",
     "RegistrationCode",
+    "SelfRegistration",
     "ServiceCenter",
+    "SignatureCheck",
 ]

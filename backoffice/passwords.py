@@ -7,6 +7,9 @@ import unicodedata
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+#: The shortest password anyone (staff or customer) may choose.
+MIN_PASSWORD = 12
+
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
 
@@ -31,6 +34,10 @@ def normalise_code_word(code_word: str) -> str:
 
 def hash_code_word(code_word: str) -> str:
     return hash_secret(normalise_code_word(code_word))
+
+
+def code_word_could_be_password(code_word: str, min_password: int) -> bool:
+    return len(normalise_code_word(code_word)) >= min_password
 
 
 def code_word_matches(stored_hash: str, spoken: str) -> bool:

@@ -45,6 +45,7 @@ class SiteSettings:
     dso_url: str = "https://example.org/dso"
     support_email: str = "support@example.org"
     support_phone: str = ""
+    rate_limit_storage_uri: str = "memory://"
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class SmtpSettings:
     security: str = "starttls"
     username: str = ""
     timeout_seconds: int = 30
+    ca_file: Path | None = None
     password: str = field(default="", repr=False)
 
 
@@ -79,6 +81,25 @@ class SmtpSettings:
 class IntakeSettings:
     source: str = "maildir"
     maildir: Path | None = None
+    processed_folder: str = "Processed"
+    max_message_mb: int = 40
+    max_attachments: int = 20
+    max_unpacked_mb: int = 100
+    max_nesting: int = 3
+    poll_interval_seconds: int = 60
+
+
+@dataclass(frozen=True)
+class ImapSettings:
+    host: str = "127.0.0.1"
+    port: int = 993
+    security: str = "tls"
+    ca_file: Path | None = None
+    username: str = ""
+    folder: str = "INBOX"
+    timeout_seconds: int = 60
+    idle_seconds: int = 300
+    password: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True)
@@ -100,9 +121,61 @@ class SignatureSettings:
 
 
 @dataclass(frozen=True)
+class StaffSettings:
+    session_idle_minutes: int = 30
+    failed_logins_per_account: int = 5
+    failed_logins_per_address: int = 30
+    failed_login_window_minutes: int = 15
+
+
+@dataclass(frozen=True)
 class FlowSettings:
     accession: bool = True
     self_registration: bool = False
+
+
+@dataclass(frozen=True)
+class SelfRegistrationSettings:
+    confirmation_link_hours: int = 72
+    reminder_after_hours: int = 24
+    remove_unconfirmed_after_days: int = 7
+    jobs_interval_seconds: int = 300
+
+    def __post_init__(self) -> None:
+        from backoffice.selfreg.config import validate  # Flow B knows what its keys mean
+
+        validate(self)
+
+
+@dataclass(frozen=True)
+class LetterSettings:
+    max_attempts: int = 8
+    backoff_seconds: int = 60
+    backoff_max_seconds: int = 21600
+    batch_size: int = 100
+    claim_seconds: int = 600
+
+
+@dataclass(frozen=True)
+class SchedulerSettings:
+    run_with_web: bool = True
+    timezone: str = "Europe/Kyiv"
+    deliver_interval_seconds: int = 30
+    intake_enabled: bool = True
+    intake_interval_seconds: int = 60
+    codes_interval_seconds: int = 300
+    calls_interval_seconds: int = 300
+    code_reminder_days: int = 3
+    code_expiring_hours: int = 48
+    digest_time: str = "08:00"
+    digest_recipients: str = ""
+    retention_days: int = 365
+    retention_time: str = "03:30"
+
+    def __post_init__(self) -> None:
+        from backoffice.scheduler.config import validate  # the scheduler knows what its keys mean
+
+        validate(self)
 
 
 @dataclass(frozen=True)
@@ -115,9 +188,14 @@ class Settings:
     mail: MailSettings = field(default_factory=MailSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     intake: IntakeSettings = field(default_factory=IntakeSettings)
+    imap: ImapSettings = field(default_factory=ImapSettings)
     workflow: WorkflowSettings = field(default_factory=WorkflowSettings)
     signatures: SignatureSettings = field(default_factory=SignatureSettings)
     flows: FlowSettings = field(default_factory=FlowSettings)
+    self_registration: SelfRegistrationSettings = field(default_factory=SelfRegistrationSettings)
+    staff: StaffSettings = field(default_factory=StaffSettings)
+    letters: LetterSettings = field(default_factory=LetterSettings)
+    scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     secret_key: str = field(default="", repr=False)
     source: str = "<defaults>"
 
@@ -155,6 +233,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "mail.transport": ("folder", "smtp"),
     "smtp.security": ("starttls", "tls", "none"),
     "intake.source": ("maildir", "imap"),
+    "imap.security": ("tls", "starttls", "none"),
     "signatures.revocation_mode": ("hard-fail", "soft-fail"),
 }
 

@@ -1,4 +1,8 @@
-"""The operator UI, built on Flask-Admin with its permissive defaults closed."""
+"""The operator UI, built on Flask-Admin with its permissive defaults closed.
+
+Each view is one line below; every view class derives from ``backoffice.admin.base`` (deny by default, a role
+list per view, no model editing, no deletion).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,9 @@ from backoffice.web.security import csp_nonce
 
 def init_admin(app: Flask) -> Admin:
     from backoffice.admin.applications import ApplicationView
+    from backoffice.admin.dashboard import DashboardView
+    from backoffice.admin.outbox import OutboxView
+    from backoffice.admin.staff import AuditView, CentersView, StaffAccountsView
 
     admin = Admin(
         app,
@@ -23,4 +30,21 @@ def init_admin(app: Flask) -> Admin:
         csp_nonce_generator=csp_nonce,
     )
     admin.add_view(ApplicationView(name=_l("Applications"), endpoint="applications"))
+    admin.add_view(DashboardView(name=_l("Dashboard"), endpoint="dashboard"))
+    admin.add_view(AuditView(name=_l("Audit trail"), endpoint="audit"))
+    admin.add_view(StaffAccountsView(name=_l("Staff"), endpoint="staff"))
+    admin.add_view(CentersView(name=_l("Service centers"), endpoint="centers"))
+    admin.add_view(OutboxView(name=_l("Outbox"), endpoint="outbox"))
+    from backoffice.admin.intake import QuarantineView, ServiceCenterView
+
+    admin.add_view(
+        ServiceCenterView(name=_l("Register at the center"), endpoint="intake_register", url="service-center")
+    )
+    admin.add_view(QuarantineView(name=_l("Email quarantine"), endpoint="intake", url="intake"))
+    if app.config["SETTINGS"].flows.self_registration:  # Flow B's registrations only where Flow B runs
+        from backoffice.admin.selfreg import SelfRegistrationView
+
+        admin.add_view(
+            SelfRegistrationView(name=_l("Self-registrations"), endpoint="selfreg_admin", url="self-registrations")
+        )
     return admin

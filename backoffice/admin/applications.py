@@ -1,69 +1,462 @@
-"""The work queue and the application page."""
+"""The work queue and the application page, with every action as its own small POST form.
+
+Views are thin: they parse the form, call the one service for the change (``applications.services``), commit,
+and tell the operator what happened. The services check role and access again; a button that is hidden here is
+never the only thing standing between a user and a change.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Callable, Iterator
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
-from flask import abort, request
+from flask import Response, abort, current_app, flash, redirect, request, send_file, stream_with_context, url_for
 from flask_admin import expose
-from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from backoffice.admin import checks, display, queue, signature_report
 from backoffice.admin.base import StaffView, current_actor
 from backoffice.applications import services
-from backoffice.applications.models import Application
+from backoffice.applications.models import Application, CallOutcome, Channel, Document, DocumentKind
 from backoffice.audit.trail import history
+from backoffice.contracts.models import CommercialOffer
+from backoffice.documents.storage import Storage
+from backoffice.settings import Settings
+from backoffice.staff.models import Operator
+from backoffice.statechange import Conflict
+from backoffice.validation.problems import Invalid
 from backoffice.web import db_session
-from workflows.accession import ACCESSION, STATE_LABELS, AccessionState
+from workflows.accession import ACCESSION, STATE_LABELS, WAITING_FOR_STAFF, AccessionState
+from workflows.diagram import DiagramError, svg
+from workflows.engine import GuardFailed, IllegalTransition, ReasonRequired, RoleNotAllowed, WorkflowError
+from workflows.i18n import N_
 from workflows.roles import Role
 
-PAGE_SIZE = 50
+#: Triggers offered as a plain button (with a reason box when the table says so). The confirmation call's
+#: triggers ("confirm", "call_unanswered") are fired by the call form through ``services.log_call``.
+BUTTONS = (
+    "submit_for_check",
+    "witness_signature",
+    "accept_signature",
+    "reject_signature",
+    "resubmit",
+    "retry_call",
+    "issue_code",
+    "reissue_code",
+    "reject",
+    "withdraw",
+)
+CALL_TRIGGERS = ("confirm", "call_unanswered")
+EDITABLE = ("consumer_name", "identifier", "email", "phones", "contact_name", "commercial_offer")
+
+OFFER_LABELS = {
+    CommercialOffer.UNIVERSAL_SERVICE: N_("Universal service"),
+    CommercialOffer.FREE_PRICE: N_("Free price"),
+}
+CHANNEL_LABELS = {
+    Channel.EMAIL_SCAN: N_("Email, scan"),
+    Channel.EMAIL_QUALIFIED: N_("Email, qualified signature"),
+    Channel.SERVICE_CENTER: N_("Service center"),
+}
+OUTCOME_LABELS = {
+    CallOutcome.CONFIRMED: N_("Confirmed"),
+    CallOutcome.CORRECTED: N_("Data corrected and confirmed"),
+    CallOutcome.NO_ANSWER: N_("No answer"),
+    CallOutcome.REFUSED: N_("Refused"),
+}
+ACTION_LABELS = {
+    "create": N_("Registered"),
+    "edit": N_("Data changed"),
+    "claim": N_("Taken into work"),
+    "release": N_("Released"),
+    "reassign": N_("Reassigned"),
+    "code_word_mismatch": N_("Code word did not match"),
+}
+INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp"}
+CSV_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
-def visible_to_actor(query: Any) -> Any:
-    actor = current_actor()
-    if actor.role == Role.SUPERVISOR:
-        return query
-    return query.where(
-        or_(Application.center_id == actor.center_id, Application.assignee_id == actor.operator_id)
-    )
+def label_of(trigger: str) -> str:
+    row = ACCESSION.transition(trigger)
+    return row.label if row else ACTION_LABELS.get(trigger, trigger)
 
 
 class ApplicationView(StaffView):
+    # -- the queue -------------------------------------------------------------------------------------
+
     @expose("/")
     def index(self) -> Any:
-        query = visible_to_actor(select(Application)).options(
-            selectinload(Application.assignee), selectinload(Application.center)
-        )
-        state = request.args.get("state", "")
-        if state in {s.value for s in AccessionState}:
-            query = query.where(Application.state == AccessionState(state))
-        before = request.args.get("before", type=int)
-        if before:
-            query = query.where(Application.id < before)
-        rows = db_session().scalars(query.order_by(Application.id.desc()).limit(PAGE_SIZE + 1)).all()
-        has_more = len(rows) > PAGE_SIZE
-        rows = rows[:PAGE_SIZE]
+        filters = queue.QueueFilters.from_args(request.args)
+        is_supervisor = current_actor().role == Role.SUPERVISOR
+        result = queue.page(db_session(), current_actor(), filters, with_centers=is_supervisor)
         return self.render(
             "admin/applications/list.html",
-            rows=rows,
-            state=state,
+            page=result,
+            f=filters,
             labels=STATE_LABELS,
-            next_before=rows[-1].id if has_more and rows else None,
+            offer_labels=OFFER_LABELS,
+            channel_labels=CHANNEL_LABELS,
+            waiting=WAITING_FOR_STAFF,
+            is_supervisor=is_supervisor,
+            # Fifty rows: every word translated once per page, dates formatted without a locale lookup each.
+            t=_row_words(),
+            when=display.short,
+            age=display.age,
+            details_base=url_for(".index"),
         )
 
-    @expose("/<number>")
-    def details(self, number: str) -> Any:
+    @expose("/export.csv")
+    def export(self) -> Any:
+        filters = queue.QueueFilters.from_args(request.args)
+        actor = current_actor()
+        session = db_session()
+
+        def generate() -> Iterator[str]:
+            buffer = io.StringIO()
+            writer = csv.writer(buffer)
+            writer.writerow(
+                [
+                    _("Number"), _("Received"), _("Customer"), _("EDRPOU / RNOKPP"), _("Offer"), _("Channel"),
+                    _("State"), _("Deadline"), _("Overdue"), _("Assignee"), _("Service center"),
+                ]
+            )
+            for row in queue.all_rows(session, actor, filters):
+                writer.writerow(
+                    _plain_cells(
+                        [
+                            row.number,
+                            row.received_at.isoformat(timespec="seconds"),
+                            row.consumer_name,
+                            row.identifier,
+                            _(OFFER_LABELS[row.commercial_offer]) if row.commercial_offer else "",
+                            _(CHANNEL_LABELS[row.channel]),
+                            _(STATE_LABELS[row.state]),
+                            row.due_at.isoformat(timespec="seconds") if row.due_at else "",
+                            _("yes") if row.overdue else "",
+                            row.assignee_login,
+                            row.center_code,
+                        ]
+                    )
+                )
+                if buffer.tell() > 64 * 1024:
+                    yield buffer.getvalue()
+                    buffer.seek(0)
+                    buffer.truncate()
+            yield buffer.getvalue()
+
+        response = Response(stream_with_context(generate()), mimetype="text/csv")
+        response.headers["Content-Disposition"] = "attachment; filename=applications.csv"
+        return response
+
+    # -- the application page ----------------------------------------------------------------------------
+
+    def _load(self, number: str) -> Application:
         app = services.by_number(db_session(), number)
         # Another center's application looks exactly like a missing one.
         if app is None or not services.can_access(current_actor(), app):
             abort(404)
+        return app
+
+    @expose("/<number>")
+    def details(self, number: str) -> Any:
+        session = db_session()
+        app = self._load(number)
+        actor = current_actor()
+        available = services.available_actions(app, actor)
+        events = history(session, services.SUBJECT, app.id)
+        staff = _operators_for(session, app) if actor.role == Role.SUPERVISOR else []
         return self.render(
             "admin/applications/details.html",
             app=app,
             labels=STATE_LABELS,
-            events=history(db_session(), services.SUBJECT, app.id),
-            actions=services.available_actions(app, current_actor()),
-            diagram=ACCESSION.mermaid(highlight=app.state),
-            workflow=ACCESSION,
+            offer_labels=OFFER_LABELS,
+            channel_labels=CHANNEL_LABELS,
+            outcome_labels=OUTCOME_LABELS,
+            events=events,
+            label_of=label_of,
+            buttons=[t for t in available if t in BUTTONS],
+            needs_reason={t for t in BUTTONS if (row := ACCESSION.transition(t)) and row.needs_reason},
+            can_call=any(t in available for t in CALL_TRIGGERS),
+            can_edit=app.state in WAITING_FOR_STAFF,
+            warnings=checks.warnings(app),
+            reports=signature_report.for_application(session, app.id),
+            staff=staff,
+            actor=actor,
+            is_supervisor=actor.role == Role.SUPERVISOR,
+            states_waiting=WAITING_FOR_STAFF,
         )
+
+    @expose("/diagram/<state>.svg")
+    def diagram(self, state: str) -> Any:
+        try:
+            current = AccessionState(state)
+        except ValueError:
+            abort(404)
+        try:
+            body = _diagram(current)
+        except DiagramError:
+            abort(404)
+        response = Response(body, mimetype="image/svg+xml")
+        response.headers["Cache-Control"] = "private, max-age=3600"
+        return response
+
+    @expose("/<number>/documents/<int:document_id>")
+    def document(self, number: str, document_id: int) -> Any:
+        app = self._load(number)
+        doc = db_session().get(Document, document_id)
+        if doc is None or doc.application_id != app.id:
+            abort(404)
+        settings: Settings = current_app.config["SETTINGS"]
+        try:
+            path = Storage(settings.documents_dir).absolute(doc.storage_path) if doc.storage_path else None
+        except ValueError:
+            path = None
+        if path is None or not path.is_file():
+            abort(404)
+        inline = doc.content_type in INLINE_TYPES and doc.kind != DocumentKind.EMAIL_ORIGINAL
+        response = send_file(
+            Path(path),
+            mimetype=doc.content_type if inline else "application/octet-stream",
+            as_attachment=not inline,
+            download_name=doc.filename,
+            max_age=0,
+        )
+        # The file is the customer's, not ours: it may not run script or load anything in our origin.
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; object-src 'self'; "
+            "frame-ancestors 'self'"
+        )
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
+
+    # -- actions -------------------------------------------------------------------------------------
+
+    def _act(self, number: str, change: Callable[[Session, Application], str | None]) -> Any:
+        """Run one change in one transaction and tell the operator the outcome; always back to the page."""
+        session = db_session()
+        app = self._load(number)
+        try:
+            message = change(session, app)
+            session.commit()
+            if message:
+                flash(message, "success")
+        except services.CodeWordMismatch:
+            session.commit()  # the call and the failed check stay on record
+            flash(_("No match: the code word the caller gave is wrong. Nothing was confirmed."), "error")
+        except Conflict as exc:
+            session.rollback()
+            flash(_conflict_text(exc), "error")
+        except (RoleNotAllowed, services.AccessDenied):
+            session.rollback()
+            abort(403)
+        except Invalid as exc:
+            session.rollback()
+            flash("; ".join(p.text() for p in exc.problems), "error")
+        except ReasonRequired:
+            session.rollback()
+            flash(_("Give a reason: it goes into the audit trail and the letter to the customer."), "error")
+        except GuardFailed as exc:
+            session.rollback()
+            flash(_("Not possible yet: %(why)s", why="; ".join(_(g.message) for g in exc.guards)), "error")
+        except IllegalTransition:
+            session.rollback()
+            flash(_("This action is not possible in the application's current state."), "error")
+        except WorkflowError as exc:  # pragma: no cover - every subclass is handled above
+            session.rollback()
+            flash(str(exc), "error")
+        return redirect(url_for(".details", number=number))
+
+    @expose("/<number>/act/<trigger>", methods=["POST"])
+    def act(self, number: str, trigger: str) -> Any:
+        if trigger not in BUTTONS:
+            abort(404)
+        settings: Settings = current_app.config["SETTINGS"]
+
+        def change(session: Session, app: Application) -> str:
+            services.fire(
+                session,
+                app,
+                trigger,
+                current_actor(),
+                reason=request.form.get("reason", "").strip(),
+                expected_version=_version(),
+                settings=settings,
+            )
+            return _("Done: %(action)s.", action=_(label_of(trigger)))
+
+        return self._act(number, change)
+
+    @expose("/<number>/call", methods=["POST"])
+    def call(self, number: str) -> Any:
+        settings: Settings = current_app.config["SETTINGS"]
+        try:
+            outcome = CallOutcome(request.form.get("outcome", ""))
+        except ValueError:
+            flash(_("Choose the outcome of the call."), "error")
+            return redirect(url_for(".details", number=number))
+
+        def change(session: Session, app: Application) -> str:
+            corrections = _changed_fields(app) if outcome == CallOutcome.CORRECTED else None
+            services.log_call(
+                session,
+                app,
+                current_actor(),
+                outcome=outcome,
+                spoken_code_word=request.form.get("spoken_code_word", ""),
+                phone=request.form.get("phone", ""),
+                note=request.form.get("note", "").strip(),
+                corrections=corrections,
+                expected_version=_version(),
+                settings=settings,
+            )
+            if outcome in {CallOutcome.CONFIRMED, CallOutcome.CORRECTED}:
+                return _("Match: the code word is right and the data is confirmed.")
+            return _("The call is recorded: %(outcome)s.", outcome=_(OUTCOME_LABELS[outcome]))
+
+        return self._act(number, change)
+
+    @expose("/<number>/edit", methods=["POST"])
+    def edit(self, number: str) -> Any:
+        def change(session: Session, app: Application) -> str:
+            raw = _changed_fields(app)
+            new_code_word = request.form.get("code_word", "").strip()
+            if new_code_word:
+                raw["code_word"] = new_code_word
+            if not raw:
+                return _("Nothing was changed.")
+            services.update_data(
+                session,
+                app,
+                current_actor(),
+                raw,
+                expected_version=_version(),
+                reason=request.form.get("reason", "").strip(),
+            )
+            return _("The data is saved; the change is in the history.")
+
+        return self._act(number, change)
+
+    @expose("/<number>/claim", methods=["POST"])
+    def claim(self, number: str) -> Any:
+        def change(session: Session, app: Application) -> str:
+            if services.claim(session, app, current_actor()):
+                return _("The application is yours now.")
+            holder = session.get(Operator, app.assignee_id) if app.assignee_id else None
+            flash(
+                _("%(name)s has already taken this application.", name=holder.full_name if holder else "?"),
+                "error",
+            )
+            return ""
+
+        return self._act(number, change)
+
+    @expose("/<number>/release", methods=["POST"])
+    def release(self, number: str) -> Any:
+        def change(session: Session, app: Application) -> str:
+            if services.release(session, app, current_actor()):
+                return _("The application is back in the center's queue.")
+            flash(_("Only the assignee or a supervisor can release this application."), "error")
+            return ""
+
+        return self._act(number, change)
+
+    @expose("/<number>/reassign", methods=["POST"])
+    def reassign(self, number: str) -> Any:
+        if current_actor().role != Role.SUPERVISOR:
+            abort(403)
+        raw = request.form.get("operator_id", "")
+
+        def change(session: Session, app: Application) -> str:
+            target = session.get(Operator, int(raw)) if raw.isdigit() else None
+            if raw and (target is None or not target.is_active or target.role == Role.ADMIN):
+                flash(_("Choose an active operator or supervisor."), "error")
+                return ""
+            if _version() is not None and app.version != _version():
+                raise services.statechange._conflict(session, services.SUBJECT, app.id)
+            services.reassign(
+                session, app, current_actor(), target.id if target else None, request.form.get("reason", "")
+            )
+            if target is None:
+                return _("The application is unassigned.")
+            return _("The application is assigned to %(name)s.", name=target.full_name)
+
+        return self._act(number, change)
+
+
+# -- helpers ----------------------------------------------------------------------------------------------
+
+
+def _row_words() -> Any:
+    from types import SimpleNamespace
+
+    return SimpleNamespace(
+        states={state: _(label) for state, label in STATE_LABELS.items()},
+        offers={offer: _(label) for offer, label in OFFER_LABELS.items()},
+        channels={channel: _(label) for channel, label in CHANNEL_LABELS.items()},
+        overdue=_("overdue"),
+        take=_("Take"),
+    )
+
+
+def _version() -> int | None:
+    value = request.form.get("version", "")
+    return int(value) if value.isdigit() else None
+
+
+def _changed_fields(app: Application) -> dict[str, Any]:
+    """The fields of the form that differ from what is stored (only those are validated and audited)."""
+    out: dict[str, Any] = {}
+    for name in EDITABLE:
+        if name not in request.form:
+            continue
+        value = request.form.get(name, "").strip()
+        current = getattr(app, name)
+        if name == "phones":
+            if value != ", ".join(current or []):
+                out[name] = value
+        elif name == "commercial_offer":
+            if value != (current.value if current else ""):
+                out[name] = value
+        elif value != (current or ""):
+            out[name] = value
+    return out
+
+
+def _conflict_text(exc: Conflict) -> str:
+    when = format_datetime(exc.changed_at, "short") if exc.changed_at else "?"
+    return _(
+        "%(who)s changed this application at %(when)s (%(action)s) while you were looking at it. "
+        "Nothing of yours was saved: check the page and try again.",
+        who=exc.changed_by,
+        when=when,
+        action=_(label_of(exc.action)),
+    )
+
+
+def _operators_for(session: Session, app: Application) -> list[Operator]:
+    """Who a supervisor can hand the application to: the center's operators and the supervisors."""
+    query = (
+        select(Operator)
+        .where(Operator.is_active.is_(True))
+        .where((Operator.center_id == app.center_id) | (Operator.role == Role.SUPERVISOR))
+        .where(Operator.role != Role.ADMIN)
+        .order_by(Operator.full_name)
+    )
+    return list(session.scalars(query))
+
+
+def _plain_cells(cells: list[str]) -> list[str]:
+    """Values a spreadsheet will not run as a formula."""
+    return ["'" + c if c and c.startswith(CSV_FORMULA) else c for c in cells]
+
+
+@lru_cache(maxsize=32)
+def _diagram(state: AccessionState) -> bytes:
+    return svg(ACCESSION, highlight=state)

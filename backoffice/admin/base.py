@@ -32,6 +32,10 @@ class StaffOnly:
             and current_user.role in self.roles
         )
 
+    def is_visible(self) -> bool:
+        # The menu shows only what this user may open; the server checks again on every request.
+        return self.is_accessible()
+
     def inaccessible_callback(self, name: str, **kwargs: Any) -> Any:
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login", next=request.full_path))
@@ -43,6 +47,8 @@ class StaffIndexView(StaffOnly, AdminIndexView):
 
     @expose("/")
     def index(self) -> Any:
+        if current_user.role in {Role.OPERATOR, Role.SUPERVISOR}:
+            return redirect(url_for("applications.index"))
         counts = dict(
             db_session().execute(select(Application.state, func.count()).group_by(Application.state)).all()
         )
@@ -52,3 +58,11 @@ class StaffIndexView(StaffOnly, AdminIndexView):
 
 class StaffView(StaffOnly, BaseView):
     """A plain back-office page (not a model list)."""
+
+
+class SupervisorView(StaffView):
+    roles = frozenset({Role.SUPERVISOR})
+
+
+class AdministratorView(StaffView):
+    roles = frozenset({Role.ADMIN})

@@ -29,6 +29,8 @@ class DocumentKind(StrEnum):
     CONTAINER = "container"
     EMAIL_ORIGINAL = "email_original"
     OTHER = "other"
+    # What a signature actually covers (the signed revision of a PDF, the document inside a .p7s), kept as evidence.
+    SIGNED_EVIDENCE = "signed_evidence"
 
 
 class CallOutcome(StrEnum):
@@ -64,6 +66,10 @@ class Application(Base):
     __table_args__ = (
         Index("ix_application_state_received_at", "state", "received_at"),
         Index("ix_application_center_id_state", "center_id", "state"),
+        # The work queue's keyset pages (backoffice/admin/queue.py): one ordered index per sort order.
+        Index("ix_application_due_at_id", "due_at", "id"),
+        Index("ix_application_received_at_id", "received_at", "id"),
+        Index("ix_application_state_due_at_id", "state", "due_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -82,6 +88,9 @@ class Application(Base):
     phones: Mapped[list[str]] = mapped_column(default=list)
     # argon2id hash of the normalised code word; staff check what a caller says against it, never read it.
     code_word_hash: Mapped[str] = mapped_column(String(200), default="")
+    # Whether the code word is as long as a password may be: only then can a password equal it, and only then
+    # does choosing a password pay for a second slow hash. One bit about the code word, never the word.
+    code_word_long: Mapped[bool] = mapped_column(default=False)
     contact_name: Mapped[str] = mapped_column(String(200), default="")
     # Language of the letters: the one the application was made in.
     language: Mapped[str] = mapped_column(String(2), default="uk")
@@ -98,6 +107,8 @@ class Application(Base):
     # When an unanswered confirmation call should be tried again.
     next_call_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     call_attempts: Mapped[int] = mapped_column(default=0)
+    # When retention removed the personal data (rejected and withdrawn applications, after the set period).
+    personal_data_removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     # Optimistic locking: every change bumps it, and a change made from a stale copy is refused.
     version: Mapped[int] = mapped_column(default=1)
 

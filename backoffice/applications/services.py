@@ -18,7 +18,7 @@ from backoffice.applications.models import Application, CallOutcome, Channel, Co
 from backoffice.audit.models import AuditEvent
 from backoffice.audit.trail import record
 from backoffice.contracts.models import Contract
-from backoffice.passwords import code_word_matches, hash_code_word
+from backoffice.passwords import MIN_PASSWORD, code_word_could_be_password, code_word_matches, hash_code_word
 from backoffice.settings import Settings
 from backoffice.types import utcnow
 from backoffice.validation.problems import Invalid, Problem
@@ -82,6 +82,7 @@ def create(
         updated_at=now,
         due_at=now + timedelta(hours=workflow.review_deadline_hours),
         code_word_hash=hash_code_word(code_word) if code_word else "",
+        code_word_long=code_word_could_be_password(code_word, MIN_PASSWORD),
         **values,
     )
     session.add(app)
@@ -137,6 +138,7 @@ def update_data(
         if name == "code_word":
             if not app.code_word_hash or not code_word_matches(app.code_word_hash, value):
                 app.code_word_hash = hash_code_word(value)
+                app.code_word_long = code_word_could_be_password(value, MIN_PASSWORD)
                 changes["code_word"] = ["***", "***"]
             continue
         old = getattr(app, name)

@@ -80,7 +80,14 @@ def run_command(host: str, port: int, demo: bool) -> None:
     click.echo(f"Back office: http://{host}:{port}/admin   (staff login: http://{host}:{port}/staff/login)")
     from werkzeug.serving import run_simple
 
-    run_simple(host, port, current_app._get_current_object(), use_reloader=False, threaded=True)  # type: ignore[attr-defined]
+    from backoffice.scheduler.embedded import start_in_process
+
+    scheduler = start_in_process(db(), current_app.config["SETTINGS"])  # letters, reminders: see [scheduler]
+    try:
+        run_simple(host, port, current_app._get_current_object(), use_reloader=False, threaded=True)  # type: ignore[attr-defined]
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
 
 
 # -- db ----------------------------------------------------------------------------------------------------------
@@ -92,7 +99,7 @@ def db_group() -> None:
 
 
 @db_group.command("upgrade")
-@click.option("--revision", default="head", show_default=True)
+@click.option("--revision", default="heads", show_default=True)
 @with_appcontext
 def db_upgrade(revision: str) -> None:
     """Apply migrations up to REVISION (creates the schema on an empty database)."""
@@ -299,7 +306,12 @@ def workflows_diagram(fmt: str, output: Path | None) -> None:
 
 
 # Commands that live with their feature register here.
-for _module, _name in (("backoffice.cli.signatures", "signatures_cli"),):
+for _module, _name in (
+    ("backoffice.cli.signatures", "signatures_cli"),
+    ("backoffice.cli.letters", "letters_cli"),
+    ("backoffice.cli.scheduler", "scheduler_cli"),
+    ("backoffice.cli.intake", "intake_cli"),
+):
     try:
         main.add_command(getattr(importlib.import_module(_module), _name))
     except ModuleNotFoundError as _exc:  # the feature is not installed in this build

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.database import Base
 from backoffice.types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from backoffice.applications.models import Application
 
 
 class CustomerAccount(Base):
@@ -22,7 +26,34 @@ class CustomerAccount(Base):
     # argon2id hash; never the password.
     password_hash: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(254))
+    # E.164; starts as the application's first number, the customer may change it in the cabinet.
+    phone: Mapped[str] = mapped_column(String(32), default="")
     language: Mapped[str] = mapped_column(String(2), default="uk")
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # Bumped when the password changes: sessions opened before that stop working (see customers.web.users).
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+    application: Mapped[Application | None] = relationship()
+
+
+class CustomerToken(Base):
+    """A single-use, short-lived link sent by email: a password reset or the confirmation of a new address.
+
+    Only the SHA-256 of the token is kept; the token itself is in the link and nowhere else. A 256-bit random
+    token needs no slow hash: it cannot be guessed, only stolen, and the hash makes a copy of this table useless.
+    """
+
+    __tablename__ = "customer_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("customer_account.id"), index=True)
+    # "password_reset" or "email_change".
+    purpose: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The address an email change will set once confirmed; empty for a password reset.
+    new_email: Mapped[str] = mapped_column(String(254), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

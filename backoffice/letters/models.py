@@ -2,19 +2,25 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.database import Base
 from backoffice.types import UTCDateTime, enum_column, utcnow
+
+if TYPE_CHECKING:
+    from backoffice.applications.models import Application
 
 
 class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
+    # Not sent on purpose: what it says went stale before it could leave (a code revoked, used or expired;
+    # an application that moved on). Not an error, and never resent.
+    SUPERSEDED = "superseded"
 
 
 class OutboxMessage(Base):
@@ -39,3 +45,10 @@ class OutboxMessage(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # The sender that holds the letter right now; next_attempt_at is then the end of its claim.
+    claimed_by: Mapped[str | None] = mapped_column(String(64), default=None)
+    # Deliberate resends by a supervisor; each gets a new Message-ID (mail systems drop a repeated one),
+    # while a resend after a crash keeps it.
+    resends: Mapped[int] = mapped_column(default=0)
+
+    application: Mapped[Application | None] = relationship()

@@ -3,14 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from backoffice.letters.models import OutboxMessage
+from backoffice.actors import Actor
+from backoffice.audit.trail import record
+from backoffice.letters.models import OutboxMessage, OutboxStatus
 from backoffice.types import utcnow
+
+SUBJECT = "outbox_message"
+
+#: Context keys that hold a one-time link (a token): blanked from the row once the letter has left, so the
+#: outbox page never shows a usable link. Such a letter is not resent; the customer asks for a new link.
+ONE_TIME_KEYS: dict[str, tuple[str, ...]] = {
+    "password_reset": ("link",),
+    "email_change": ("link",),
+    "self_registration_confirm": ("link",),
+    "self_registration_reminder": ("link",),
+}
+
+
+class CannotResend(Exception):
+    """The letter is waiting already, went stale on purpose, or carried a one-time link."""
 
 
 def dedup_key(kind: str, application_id: int | None, occasion: str | int) -> str:
@@ -28,10 +46,40 @@ def enqueue(
     occasion: str | int,
 ) -> OutboxMessage:
     """Write the letter once: a retried action with the same (kind, application, occasion) finds it written."""
+    message, _ = write(
+        session,
+        kind=kind,
+        recipient=recipient,
+        language=language,
+        context=context,
+        application_id=application_id,
+        occasion=occasion,
+    )
+    return message
+
+
+def write(
+    session: Session,
+    *,
+    kind: str,
+    recipient: str,
+    language: str,
+    context: Mapping[str, Any],
+    application_id: int | None,
+    occasion: str | int,
+    now: datetime | None = None,
+) -> tuple[OutboxMessage, bool]:
+    """Like :func:`enqueue`, and says whether this call wrote the row (the scheduler audits only what it wrote).
+
+    ``now`` is the moment the letter becomes due (the scheduler passes the time its tick runs for).
+
+    Two processes writing the same letter at once: the unique key lets one insert win; the other's insert
+    fails inside its own savepoint and it returns the winner's row, its transaction intact.
+    """
     key = dedup_key(kind, application_id, occasion)
     existing = session.scalars(select(OutboxMessage).where(OutboxMessage.dedup_key == key)).first()
     if existing is not None:
-        return existing
+        return existing, False
     message = OutboxMessage(
         dedup_key=key,
         kind=kind,
@@ -39,11 +87,39 @@ def enqueue(
         recipient=recipient,
         language=language,
         context=dict(context),
-        next_attempt_at=utcnow(),
+        next_attempt_at=now or utcnow(),
     )
     try:
         with session.begin_nested():
             session.add(message)
     except IntegrityError:  # another transaction wrote the same letter first
-        return session.scalars(select(OutboxMessage).where(OutboxMessage.dedup_key == key)).one()
-    return message
+        return session.scalars(select(OutboxMessage).where(OutboxMessage.dedup_key == key)).one(), False
+    return message, True
+
+
+def resend(session: Session, message: OutboxMessage, actor: Actor) -> None:
+    """A supervisor sends a failed (or sent) letter again: it goes back to the queue with fresh tries.
+
+    It gets a new Message-ID (mail systems drop a message whose ID they have seen), and the audit trail
+    says who asked for it.
+    """
+    if message.status not in {OutboxStatus.FAILED, OutboxStatus.SENT}:
+        raise CannotResend(f"letter {message.id} is {message.status.value}: only failed or sent letters are resent")
+    if any(not message.context.get(k) for k in ONE_TIME_KEYS.get(message.kind, ())):
+        raise CannotResend(f"letter {message.id} carried a one-time link; the customer must ask for a new one")
+    old = message.status
+    message.status = OutboxStatus.PENDING
+    message.attempts = 0
+    message.next_attempt_at = utcnow()
+    message.claimed_by = None
+    message.resends += 1
+    record(
+        session,
+        actor,
+        SUBJECT,
+        message.id,
+        "resend",
+        changes={"status": [old.value, OutboxStatus.PENDING.value], "last_error": [message.last_error, ""]},
+    )
+    message.last_error = ""
+    session.flush()

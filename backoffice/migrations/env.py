@@ -7,6 +7,7 @@ from sqlalchemy import engine_from_config, pool
 
 import backoffice.models  # noqa: F401 - every table on the metadata
 from backoffice.database import Base
+from backoffice.migrate import is_modelled
 
 config = context.config
 target_metadata = Base.metadata
@@ -41,6 +42,7 @@ def _run(connection: object) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,  # SQLite alters tables by copying them
         compare_type=True,
+        include_name=is_modelled,
     )
     with context.begin_transaction():
         context.run_migrations()

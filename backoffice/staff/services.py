@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.actors import Actor
 from backoffice.audit.trail import record
-from backoffice.passwords import hash_secret
+from backoffice.passwords import MIN_PASSWORD, hash_secret
 from backoffice.staff.models import Operator, ServiceCenter
 from backoffice.validation.problems import Invalid, Problem
 from workflows.i18n import N_
@@ -17,7 +17,6 @@ from workflows.roles import Role
 
 LOGIN = re.compile(r"^[a-z0-9._-]{3,64}$")
 STAFF_ROLES = (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)
-MIN_PASSWORD = 12
 
 
 def create_center(
@@ -30,7 +29,18 @@ def create_center(
     address: str = "",
     phone: str = "",
 ) -> ServiceCenter:
-    center = ServiceCenter(code=code, name=name, city=city, address=address, phone=phone)
+    _require_admin(actor)
+    code = code.strip().upper()
+    problems = []
+    if not re.match(r"^[A-Z0-9_-]{1,32}$", code):
+        problems.append(Problem("code", "format", N_("Code: 1–32 Latin letters, digits, dashes or underscores")))
+    elif center_by_code(session, code) is not None:
+        problems.append(Problem("code", "taken", N_("This code is already taken")))
+    if not name.strip():
+        problems.append(Problem("name", "required", N_("Name is required")))
+    if problems:
+        raise Invalid(problems)
+    center = ServiceCenter(code=code, name=" ".join(name.split()), city=city, address=address, phone=phone)
     session.add(center)
     session.flush()
     record(session, actor, "service_center", center.id, "create", changes={"code": [None, code]})
@@ -51,6 +61,7 @@ def create_operator(
     password: str,
     center: ServiceCenter | None = None,
 ) -> Operator:
+    _require_admin(actor)
     login = login.strip().lower()
     problems = []
     if not LOGIN.match(login):
@@ -98,3 +109,122 @@ def create_operator(
         },
     )
     return operator
+
+
+# -- administration (the back office's staff pages call these; every change is audited) -----------------------
+
+ADMINS = frozenset({Role.ADMIN, Role.SYSTEM})
+
+
+class NotAllowed(Exception):
+    """Only an administrator (or the CLI / set-up) manages staff accounts and centers."""
+
+
+def _require_admin(actor: Actor) -> None:
+    if actor.role not in ADMINS:
+        raise NotAllowed(f"{actor.label} may not manage staff")
+
+
+def update_operator(
+    session: Session,
+    actor: Actor,
+    operator: Operator,
+    *,
+    full_name: str | None = None,
+    role: Role | None = None,
+    center: ServiceCenter | None = None,
+    is_active: bool | None = None,
+    totp_required: bool | None = None,
+    reason: str = "",
+) -> dict[str, list[object]]:
+    """Change an account; returns the before/after of what changed (also in the audit row)."""
+    _require_admin(actor)
+    problems = []
+    new_role = role or operator.role
+    if role is not None and role not in STAFF_ROLES:
+        problems.append(Problem("role", "invalid", N_("Unknown role")))
+    if new_role == Role.OPERATOR and center is None:
+        problems.append(Problem("center", "required", N_("An operator belongs to a service center")))
+    if full_name is not None and not full_name.strip():
+        problems.append(Problem("full_name", "required", N_("Full name is required")))
+    if operator.id == actor.operator_id and (is_active is False or (role is not None and role != Role.ADMIN)):
+        problems.append(Problem("role", "self", N_("You cannot lock yourself out of administration")))
+    if problems:
+        raise Invalid(problems)
+    changes: dict[str, list[object]] = {}
+    wanted = {
+        "full_name": " ".join(full_name.split()) if full_name is not None else None,
+        "role": role,
+        "is_active": is_active,
+        "totp_required": totp_required,
+    }
+    for name, value in wanted.items():
+        if value is not None and getattr(operator, name) != value:
+            old = getattr(operator, name)
+            setattr(operator, name, value)
+            changes[name] = [getattr(old, "value", old), getattr(value, "value", value)]
+    new_center_id = center.id if center is not None else None
+    if operator.center_id != new_center_id:
+        changes["center"] = [operator.center.code if operator.center else None, center.code if center else None]
+        operator.center = center
+    if changes:
+        record(session, actor, "operator", operator.id, "edit", reason=reason, changes=changes)
+        session.flush()
+    return changes
+
+
+def set_password(session: Session, actor: Actor, operator: Operator, password: str) -> None:
+    """A new password chosen by an administrator (or the person themselves); the audit row never holds it."""
+    if actor.operator_id != operator.id:
+        _require_admin(actor)
+    if len(password) < MIN_PASSWORD:
+        raise Invalid(
+            [Problem("password", "short", N_("Password must have at least %(min)d characters"), {"min": MIN_PASSWORD})]
+        )
+    operator.password_hash = hash_secret(password)
+    record(session, actor, "operator", operator.id, "set_password", changes={"password": ["***", "***"]})
+    session.flush()
+
+
+def enrol_totp(session: Session, actor: Actor, operator: Operator, secret: str) -> None:
+    """The person proved they hold the secret (a valid code); from now on every login asks for a code."""
+    if actor.operator_id != operator.id:
+        _require_admin(actor)
+    operator.totp_secret = secret
+    record(session, actor, "operator", operator.id, "enrol_totp", changes={"totp": [None, "enrolled"]})
+    session.flush()
+
+
+def reset_totp(session: Session, actor: Actor, operator: Operator, reason: str = "") -> None:
+    """A lost phone: the administrator clears the secret; if a second factor is required, the next login enrols."""
+    _require_admin(actor)
+    if operator.totp_secret is None:
+        return
+    operator.totp_secret = None
+    record(session, actor, "operator", operator.id, "reset_totp", reason=reason, changes={"totp": ["enrolled", None]})
+    session.flush()
+
+
+def update_center(
+    session: Session,
+    actor: Actor,
+    center: ServiceCenter,
+    *,
+    name: str,
+    city: str = "",
+    address: str = "",
+    phone: str = "",
+) -> dict[str, list[object]]:
+    _require_admin(actor)
+    if not name.strip():
+        raise Invalid([Problem("name", "required", N_("Name is required"))])
+    changes: dict[str, list[object]] = {}
+    for field_name, value in {"name": name, "city": city, "address": address, "phone": phone}.items():
+        value = " ".join(value.split())
+        if getattr(center, field_name) != value:
+            changes[field_name] = [getattr(center, field_name), value]
+            setattr(center, field_name, value)
+    if changes:
+        record(session, actor, "service_center", center.id, "edit", changes=changes)
+        session.flush()
+    return changes

@@ -13,7 +13,7 @@ from backoffice.database import Database
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
-limiter = Limiter(key_func=get_remote_address, default_limits=[], storage_uri="memory://")
+limiter = Limiter(key_func=get_remote_address, default_limits=[])  # storage: [site] rate_limit_storage_uri
 
 
 def database() -> Database:
@@ -31,13 +31,18 @@ def db_session() -> Session:
 
 def init_web(app: Flask) -> None:
     from backoffice.admin import init_admin
+    from backoffice.customers.web import bp as customers_bp
+    from backoffice.selfreg import web as selfreg_web
     from backoffice.web import auth, security
 
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["SETTINGS"].site.rate_limit_storage_uri)
     limiter.init_app(app)
     security.init_app(app)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(customers_bp)
+    selfreg_web.init_app(app)  # Flow B's pages, only where [flows] self_registration is on
     init_admin(app)

@@ -1,18 +1,42 @@
-"""Staff log in and out."""
+"""Staff log in (password, then a TOTP code when enrolled or required) and out; idle sessions end.
+
+Failed attempts are limited per login and per IP address with Flask-Limiter, counting only failures: an attacker
+gets a few guesses per window, while the real operator who mistyped waits at most one window (settings
+``[staff]``), never for an administrator to unlock them.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+import time
+from typing import Any
+
+import pyotp
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
+from flask.wrappers import Response
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from werkzeug.exceptions import TooManyRequests
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
+from backoffice.actors import Actor
 from backoffice.passwords import verify_secret
+from backoffice.settings import StaffSettings
+from backoffice.staff import services as staff_services
 from backoffice.staff.models import Operator
 from backoffice.types import utcnow
 from backoffice.web import db_session, limiter
@@ -20,19 +44,69 @@ from backoffice.web.users import StaffUser
 
 bp = Blueprint("auth", __name__, url_prefix="/staff")
 
+#: Seconds between a correct password and the code that must follow it.
+PENDING_SECONDS = 300
+ISSUER = "Back office"
+
 
 class LoginForm(FlaskForm):  # type: ignore[misc]
     login = StringField(_l("Login"), validators=[DataRequired()])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
 
 
+class CodeForm(FlaskForm):  # type: ignore[misc]
+    code = StringField(_l("Code from the authenticator app"), validators=[DataRequired()])
+
+
+def _staff_settings() -> StaffSettings:
+    return current_app.config["SETTINGS"].staff  # type: ignore[no-any-return]
+
+
+def _per_account() -> str:
+    s = _staff_settings()
+    return f"{s.failed_logins_per_account} per {s.failed_login_window_minutes} minutes"
+
+
+def _per_address() -> str:
+    s = _staff_settings()
+    return f"{s.failed_logins_per_address} per {s.failed_login_window_minutes} minutes"
+
+
+def _account_key() -> str:
+    """The login being tried: typed on the password step, remembered on the code step."""
+    pending = session.get("staff_pending") or {}
+    login = request.form.get("login") or pending.get("login") or ""
+    return "staff-login:" + str(login).strip().lower()
+
+
+def _failed(response: Response) -> bool:
+    """A successful step redirects; everything else (a form shown again with an error) counts as a failure."""
+    return response.status_code != 302
+
+
+_account_limit = limiter.shared_limit(
+    _per_account, scope="staff-login-account", key_func=_account_key, methods=["POST"], deduct_when=_failed
+)
+_address_limit = limiter.shared_limit(
+    _per_address, scope="staff-login-address", key_func=get_remote_address, methods=["POST"], deduct_when=_failed
+)
+
+
+@bp.errorhandler(TooManyRequests)
+def _too_many(_exc: TooManyRequests) -> ResponseReturnValue:
+    minutes = _staff_settings().failed_login_window_minutes
+    flash(_("Too many failed attempts. Try again in %(minutes)d minutes.", minutes=minutes), "error")
+    return render_template("auth/login.html", form=LoginForm()), 429
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("20 per minute", methods=["POST"])
+@_account_limit
+@_address_limit
 def login() -> ResponseReturnValue:
     form = LoginForm()
     if form.validate_on_submit():
-        session = db_session()
-        operator = session.scalars(
+        operator = db_session().scalars(
             select(Operator).where(Operator.login == form.login.data.strip().lower())
         ).first()
         # The same answer whether the login exists or the password is wrong.
@@ -41,23 +115,128 @@ def login() -> ResponseReturnValue:
             and operator.is_active
             and verify_secret(operator.password_hash, form.password.data)
         ):
-            operator.last_login_at = utcnow()
-            session.commit()
-            login_user(StaffUser.of(operator))
-            target = request.args.get("next", "")
-            if not target.startswith("/") or target.startswith("//"):
-                target = url_for("admin.index")
-            return redirect(target)
+            if operator.totp_secret or operator.totp_required:
+                session["staff_pending"] = {"id": operator.id, "login": operator.login, "at": time.time()}
+                return redirect(url_for(".second_factor", next=request.args.get("next", "")))
+            return _complete_login(operator)
         flash(_("Wrong login or password."), "error")
     return render_template("auth/login.html", form=form)
+
+
+def _pending_operator() -> Operator | None:
+    pending = session.get("staff_pending")
+    if not pending or time.time() - float(pending.get("at", 0)) > PENDING_SECONDS:
+        return None
+    operator = db_session().get(Operator, int(pending["id"]))
+    return operator if operator is not None and operator.is_active else None
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@_account_limit
+@_address_limit
+def second_factor() -> ResponseReturnValue:
+    """The second step: a code from the app, or, when required and not yet enrolled, enrolment."""
+    operator = _pending_operator()
+    if operator is None:
+        session.pop("staff_pending", None)
+        flash(_("Log in again, please."), "info")
+        return redirect(url_for(".login"))
+    form = CodeForm()
+    enrolling = operator.totp_secret is None
+    secret = operator.totp_secret or session.setdefault("staff_totp_new", pyotp.random_base32())
+    if form.validate_on_submit():
+        if _code_ok(secret, form.code.data):
+            if enrolling:
+                staff_services.enrol_totp(db_session(), Actor.of(operator), operator, secret)
+                session.pop("staff_totp_new", None)
+            return _complete_login(operator)
+        flash(_("The code is not right. Check the time on your phone and try again."), "error")
+    return render_template(
+        "auth/second_factor.html",
+        form=form,
+        enrolling=enrolling,
+        secret=secret if enrolling else "",
+        uri=pyotp.TOTP(secret).provisioning_uri(name=operator.login, issuer_name=ISSUER) if enrolling else "",
+    )
+
+
+@bp.route("/second-factor", methods=["GET", "POST"])
+@login_required
+def second_factor_setup() -> ResponseReturnValue:
+    """A logged-in member of staff turns on the second factor for themselves."""
+    if not getattr(current_user, "is_staff", False):
+        return redirect(url_for(".login"))
+    operator = db_session().get(Operator, current_user.operator_id)
+    if operator is None:
+        return redirect(url_for(".login"))
+    form = CodeForm()
+    if operator.totp_secret:
+        return render_template("auth/second_factor.html", form=None, enrolled=True, enrolling=False)
+    secret = session.setdefault("staff_totp_new", pyotp.random_base32())
+    if form.validate_on_submit():
+        if _code_ok(secret, form.code.data):
+            staff_services.enrol_totp(db_session(), Actor.of(operator), operator, secret)
+            db_session().commit()
+            session.pop("staff_totp_new", None)
+            flash(_("The second factor is on: every login will ask for a code."), "success")
+            return redirect(url_for("admin.index"))
+        flash(_("The code is not right. Check the time on your phone and try again."), "error")
+    return render_template(
+        "auth/second_factor.html",
+        form=form,
+        enrolling=True,
+        setup=True,
+        secret=secret,
+        uri=pyotp.TOTP(secret).provisioning_uri(name=operator.login, issuer_name=ISSUER),
+    )
+
+
+def _code_ok(secret: str, code: str) -> bool:
+    digits = "".join(ch for ch in code if ch.isdigit())
+    # One step either way: a phone clock a little off still works.
+    return len(digits) == 6 and pyotp.TOTP(secret).verify(digits, valid_window=1)
+
+
+def _complete_login(operator: Operator) -> ResponseReturnValue:
+    operator.last_login_at = utcnow()
+    db_session().commit()
+    for key in ("staff_pending", "staff_totp_new"):
+        session.pop(key, None)
+    login_user(StaffUser.of(operator))
+    session["staff_seen"] = time.time()
+    target = request.args.get("next", "")
+    if not target.startswith("/") or target.startswith("//") or target.startswith("/\\"):
+        target = url_for("admin.index")
+    return redirect(target)
 
 
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> ResponseReturnValue:
     logout_user()
+    session.pop("staff_seen", None)
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.before_app_request
+def _expire_idle_session() -> Any:
+    """A staff session that saw no request for the configured minutes ends; the next page asks to log in."""
+    if request.endpoint == "static" or not current_user.is_authenticated:
+        return None
+    if not getattr(current_user, "is_staff", False):
+        return None
+    now = time.time()
+    seen = session.get("staff_seen")
+    if seen is None or now - float(seen) > _staff_settings().session_idle_minutes * 60:
+        logout_user()
+        session.pop("staff_seen", None)
+        flash(_("Your session ended after a period of inactivity. Log in again, please."), "info")
+        target = request.full_path if request.method == "GET" else ""
+        return redirect(url_for("auth.login", next=target) if target else url_for("auth.login"))
+    if now - float(seen) > 30:  # refresh the cookie at most twice a minute
+        session["staff_seen"] = now
+    return None
 
 
 @bp.app_context_processor

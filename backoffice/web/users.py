@@ -37,8 +37,12 @@ class StaffUser(UserMixin):  # type: ignore[misc]
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> StaffUser | None:
+def _load_user(user_id: str) -> UserMixin | None:
     kind, _, raw_id = user_id.partition(":")
+    if kind == "customer":
+        from backoffice.customers.web.users import load_customer
+
+        return load_customer(raw_id)
     if kind == "staff" and raw_id.isdigit():
         operator = db_session().get(Operator, int(raw_id))
         if operator is not None and operator.is_active:

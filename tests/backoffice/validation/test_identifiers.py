@@ -92,6 +92,15 @@ def test_generated_snils_including_sums_of_100_and_101() -> None:
     assert _code(identifiers.snils, "00100199800") == "range"  # numbers up to 001-001-998 are not issued
 
 
+def test_ogrnip_whose_remainder_is_ten_or_more() -> None:
+    # 30000001000005 mod 13 = 10: the check digit is its last digit, 0
+    assert identifiers.ogrnip("300000010000050") == "300000010000050"
+    assert _code(identifiers.ogrnip, "300000010000051") == "checksum"
+    for n in range(30000000000000, 30000000000000 + 2000, 11):
+        body = str(n)
+        assert identifiers.ogrnip(body + str(n % 13 % 10)) == body + str(n % 13 % 10)
+
+
 def test_ogrn_and_ogrnip() -> None:
     assert identifiers.ogrn("1027700132195") == "1027700132195"
     assert identifiers.ogrnip("304500116000157") == "304500116000157"

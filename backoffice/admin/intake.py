@@ -1,0 +1,239 @@
+"""Operator pages of the intake: the quarantine (convert, dismiss, download the original) and the
+service-center registration form.
+
+Every change is a POST with the CSRF token and goes through the intake's and the applications' services, which
+write the audit trail; these views only translate between HTTP and those services.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, current_app, flash, jsonify, redirect, request, send_file, url_for
+from flask_admin import expose
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from backoffice.admin.base import StaffView, current_actor
+from backoffice.applications import services
+from backoffice.applications.data import FIELDS, clean
+from backoffice.applications.models import Channel, Document, DocumentKind
+from backoffice.contracts.models import CommercialOffer
+from backoffice.documents.classify import Family, sniff
+from backoffice.documents.storage import Storage, TooLarge
+from backoffice.intake import quarantine
+from backoffice.intake.models import IncomingMessage, MessageStatus
+from backoffice.intake.processing import REASONS
+from backoffice.settings import Settings
+from backoffice.statechange import Conflict
+from backoffice.validation.problems import Invalid, Problem
+from backoffice.web import db_session
+from workflows.engine import WorkflowError
+from workflows.i18n import N_
+
+PAGE_SIZE = 100
+TABS = {
+    "quarantined": (MessageStatus.QUARANTINED,),
+    "ignored": (MessageStatus.IGNORED,),
+    "all": tuple(MessageStatus),
+}
+OFFER_LABELS = {
+    CommercialOffer.UNIVERSAL_SERVICE: N_("Universal service"),
+    CommercialOffer.FREE_PRICE: N_("Free price"),
+}
+FIELD_LABELS = {
+    "consumer_name": N_("Consumer name"),
+    "identifier": N_("EDRPOU or RNOKPP"),
+    "email": N_("Email"),
+    "phones": N_("Phone number(s)"),
+    "code_word": N_("Code word"),
+    "contact_name": N_("Contact person (full name)"),
+    "commercial_offer": N_("Commercial offer"),
+}
+SCAN_FAMILIES = frozenset({Family.PDF, Family.IMAGE})
+
+
+def _settings() -> Settings:
+    settings: Settings = current_app.config["SETTINGS"]
+    return settings
+
+
+class QuarantineView(StaffView):
+    """Messages the intake could not turn into an application by itself, and what operators did with them."""
+
+    @expose("/")
+    def index(self) -> Any:
+        tab = request.args.get("tab", "quarantined")
+        if tab not in TABS:
+            tab = "quarantined"
+        query = select(IncomingMessage).where(IncomingMessage.status.in_(TABS[tab]))
+        before = request.args.get("before", type=int)
+        if before:
+            query = query.where(IncomingMessage.id < before)
+        rows = db_session().scalars(query.order_by(IncomingMessage.id.desc()).limit(PAGE_SIZE + 1)).all()
+        more = len(rows) > PAGE_SIZE
+        rows = rows[:PAGE_SIZE]
+        return self.render(
+            "admin/intake/quarantine.html",
+            rows=rows,
+            tab=tab,
+            reasons=REASONS,
+            next_before=rows[-1].id if more and rows else None,
+        )
+
+    @expose("/<int:message_id>")
+    def details(self, message_id: int) -> Any:
+        message = self._message(message_id)
+        return self.render(
+            "admin/intake/message.html",
+            message=message,
+            reasons=REASONS,
+            can_act=message.status in quarantine.OPEN,
+            application_visible=message.application is not None
+            and services.can_access(current_actor(), message.application),
+        )
+
+    @expose("/<int:message_id>/original")
+    def original(self, message_id: int) -> Any:
+        """The message exactly as it arrived, for the operator's mail program."""
+        message = self._message(message_id)
+        path = Storage(_settings().documents_dir).absolute(message.raw_path)
+        return send_file(path, mimetype="message/rfc822", as_attachment=True, download_name=f"message-{message.id}.eml")
+
+    @expose("/<int:message_id>/convert", methods=["POST"])
+    def convert(self, message_id: int) -> Any:
+        session = db_session()
+        message = self._message(message_id)
+        try:
+            number = quarantine.convert(session, message, current_actor(), request.form.get("reason", ""), _settings())
+        except (Invalid, WorkflowError) as exc:
+            session.rollback()
+            flash(_("Not converted: %(why)s", why=str(exc)), "error")
+            return redirect(url_for(".details", message_id=message_id))
+        session.commit()
+        flash(_("Application %(number)s was made from the message.", number=number), "success")
+        return redirect(url_for("applications.details", number=number))
+
+    @expose("/<int:message_id>/dismiss", methods=["POST"])
+    def dismiss(self, message_id: int) -> Any:
+        session = db_session()
+        message = self._message(message_id)
+        try:
+            quarantine.dismiss(session, message, current_actor(), request.form.get("reason", ""))
+        except Invalid as exc:
+            session.rollback()
+            flash(_("Not dismissed: %(why)s", why=str(exc)), "error")
+            return redirect(url_for(".details", message_id=message_id))
+        session.commit()
+        flash(_("The message was dismissed."), "success")
+        return redirect(url_for(".index"))
+
+    def _message(self, message_id: int) -> IncomingMessage:
+        message = db_session().get(IncomingMessage, message_id)
+        if message is None:
+            abort(404)
+        return message
+
+
+class ServiceCenterView(StaffView):
+    """An application signed by hand in front of the operator: registered with the operator's own center."""
+
+    @expose("/", methods=["GET", "POST"])
+    def index(self) -> Any:
+        actor = current_actor()
+        values: dict[str, str] = {}
+        errors: dict[str, list[str]] = {}
+        if actor.center_id is None:
+            flash(_("Your account belongs to no service center, so you cannot register applications here."), "error")
+        elif request.method == "POST":
+            values = {name: request.form.get(name, "") for name in FIELDS}
+            result = self._register(values)
+            if isinstance(result, str):
+                flash(_("Application %(number)s is registered.", number=result), "success")
+                return redirect(url_for("applications.details", number=result))
+            errors = result
+            values.pop("code_word", None)  # never sent back to the page
+        return self.render(
+            "admin/intake/register.html",
+            values=values,
+            errors=errors,
+            fields=FIELD_LABELS,
+            offers=OFFER_LABELS,
+            has_center=actor.center_id is not None,
+        )
+
+    @expose("/validate", methods=["POST"])
+    def validate(self) -> Any:
+        """One field checked by the same rules as the submit, for messages while the customer types."""
+        name = request.form.get("field", "")
+        if name not in FIELDS:
+            abort(400)
+        cleaned = clean({name: request.form.get("value", "")}, only=(name,))
+        return jsonify(
+            field=name,
+            errors=[p.text() for p in cleaned.errors],
+            warnings=[p.text() for p in cleaned.warnings],
+        )
+
+    def _register(self, values: dict[str, str]) -> str | dict[str, list[str]]:
+        session = db_session()
+        actor = current_actor()
+        settings = _settings()
+        errors: dict[str, list[str]] = {}
+        upload = request.files.get("scan")
+        stored = None
+        kind = None
+        if upload is not None and upload.filename:
+            storage = Storage(settings.documents_dir)
+            try:
+                stored = storage.put_file(upload.stream, limit=settings.signatures.max_file_mb * 1024 * 1024)
+            except TooLarge:
+                errors["scan"] = [_("The file is larger than %(mb)d MB", mb=settings.signatures.max_file_mb)]
+            else:
+                kind = sniff(storage.absolute(stored.path), upload.filename)
+                if kind.family not in SCAN_FAMILIES:
+                    errors["scan"] = [_("Upload a PDF or an image (JPEG, PNG, TIFF) of the signed form")]
+        try:
+            app, _cleaned = services.create(
+                session,
+                actor,
+                channel=Channel.SERVICE_CENTER,
+                raw=values,
+                center_id=actor.center_id,
+                language=settings.site.default_language,
+                strict=True,
+                settings=settings,
+            )
+        except Invalid as exc:
+            session.rollback()
+            return _by_field(exc.problems, errors)
+        if errors:
+            session.rollback()
+            return errors
+        if stored is not None and kind is not None:
+            app.documents.append(
+                Document(
+                    kind=DocumentKind.SCAN,
+                    filename=(upload.filename or "scan")[:255] if upload else "scan",
+                    content_type=kind.media_type,
+                    size=stored.size,
+                    sha256=stored.sha256,
+                    storage_path=stored.path,
+                )
+            )
+        try:
+            services.fire(
+                session, app, "witness_signature", actor, reason="signed at the service center", settings=settings
+            )
+        except (WorkflowError, Conflict) as exc:
+            session.rollback()
+            return {"form": [str(exc)]}
+        session.commit()
+        return str(app.number)
+
+
+def _by_field(problems: list[Problem], errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    for problem in problems:
+        if not problem.warning:
+            errors.setdefault(problem.field, []).append(problem.text())
+    return errors

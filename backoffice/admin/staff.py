@@ -1,0 +1,180 @@
+"""Administrators manage staff accounts and service centers here; supervisors read the audit trail.
+
+Nothing is deleted: an account is deactivated, a center stays for the history that names it. Every change goes
+through ``backoffice.staff.services``, which checks the role again and writes the audit row.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from backoffice.admin.base import AdministratorView, SupervisorView, current_actor
+from backoffice.audit.models import AuditEvent
+from backoffice.staff import services
+from backoffice.staff.models import Operator, ServiceCenter
+from backoffice.validation.problems import Invalid
+from backoffice.web import db_session
+from workflows.i18n import N_
+from workflows.roles import Role
+
+ROLE_LABELS = {Role.OPERATOR: N_("Operator"), Role.SUPERVISOR: N_("Supervisor"), Role.ADMIN: N_("Administrator")}
+AUDIT_PAGE = 100
+
+
+def _center(raw: str) -> ServiceCenter | None:
+    return db_session().get(ServiceCenter, int(raw)) if raw.isdigit() else None
+
+
+def _role(raw: str) -> Role | None:
+    try:
+        role = Role(raw)
+    except ValueError:
+        return None
+    return role if role in ROLE_LABELS else None
+
+
+class StaffAccountsView(AdministratorView):
+    @expose("/", methods=["GET", "POST"])
+    def index(self) -> Any:
+        session = db_session()
+        if request.method == "POST":
+            form = request.form
+            try:
+                role = _role(form.get("role", ""))
+                if role is None:
+                    raise Invalid([])
+                services.create_operator(
+                    session,
+                    current_actor(),
+                    login=form.get("login", ""),
+                    full_name=form.get("full_name", ""),
+                    role=role,
+                    password=form.get("password", ""),
+                    center=_center(form.get("center_id", "")),
+                )
+                session.commit()
+                flash(_("The account is created."), "success")
+                return redirect(url_for(".index"))
+            except Invalid as exc:
+                session.rollback()
+                flash("; ".join(p.text() for p in exc.problems) or _("Choose a role."), "error")
+        operators = session.scalars(select(Operator).order_by(Operator.is_active.desc(), Operator.login)).all()
+        centers = session.scalars(select(ServiceCenter).order_by(ServiceCenter.name)).all()
+        return self.render(
+            "admin/staff/accounts.html", operators=operators, centers=centers, roles=ROLE_LABELS
+        )
+
+    @expose("/<int:operator_id>", methods=["GET", "POST"])
+    def edit(self, operator_id: int) -> Any:
+        session = db_session()
+        operator = session.get(Operator, operator_id)
+        if operator is None:
+            abort(404)
+        if request.method == "POST":
+            form = request.form
+            try:
+                if form.get("action") == "reset_totp":
+                    services.reset_totp(session, current_actor(), operator, reason=form.get("reason", ""))
+                elif form.get("action") == "password":
+                    services.set_password(session, current_actor(), operator, form.get("password", ""))
+                else:
+                    services.update_operator(
+                        session,
+                        current_actor(),
+                        operator,
+                        full_name=form.get("full_name", ""),
+                        role=_role(form.get("role", "")),
+                        center=_center(form.get("center_id", "")),
+                        is_active=form.get("is_active") == "1",
+                        totp_required=form.get("totp_required") == "1",
+                        reason=form.get("reason", ""),
+                    )
+                session.commit()
+                flash(_("Saved; the change is in the audit trail."), "success")
+                return redirect(url_for(".edit", operator_id=operator.id))
+            except Invalid as exc:
+                session.rollback()
+                flash("; ".join(p.text() for p in exc.problems), "error")
+        centers = session.scalars(select(ServiceCenter).order_by(ServiceCenter.name)).all()
+        events = session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.subject_type == "operator", AuditEvent.subject_id == operator.id)
+            .order_by(AuditEvent.id.desc())
+            .limit(50)
+        ).all()
+        return self.render(
+            "admin/staff/account.html", operator=operator, centers=centers, roles=ROLE_LABELS, events=events
+        )
+
+
+class CentersView(AdministratorView):
+    @expose("/", methods=["GET", "POST"])
+    def index(self) -> Any:
+        session = db_session()
+        if request.method == "POST":
+            form = request.form
+            try:
+                center_id = form.get("center_id", "")
+                if center_id:
+                    center = _center(center_id)
+                    if center is None:
+                        abort(404)
+                    services.update_center(
+                        session,
+                        current_actor(),
+                        center,
+                        name=form.get("name", ""),
+                        city=form.get("city", ""),
+                        address=form.get("address", ""),
+                        phone=form.get("phone", ""),
+                    )
+                else:
+                    services.create_center(
+                        session,
+                        current_actor(),
+                        code=form.get("code", ""),
+                        name=form.get("name", ""),
+                        city=form.get("city", ""),
+                        address=form.get("address", ""),
+                        phone=form.get("phone", ""),
+                    )
+                session.commit()
+                flash(_("Saved; the change is in the audit trail."), "success")
+                return redirect(url_for(".index"))
+            except Invalid as exc:
+                session.rollback()
+                flash("; ".join(p.text() for p in exc.problems), "error")
+        centers = session.scalars(select(ServiceCenter).order_by(ServiceCenter.name)).all()
+        return self.render("admin/staff/centers.html", centers=centers)
+
+
+class AuditView(SupervisorView):
+    """The whole audit trail, newest first, filtered by who, what or which record; pages by id, never counted."""
+
+    @expose("/")
+    def index(self) -> Any:
+        args = request.args
+        query = select(AuditEvent)
+        for name in ("actor_label", "action", "subject_type"):
+            if args.get(name):
+                query = query.where(getattr(AuditEvent, name) == args[name].strip())
+        if args.get("subject_id", "").isdigit():
+            query = query.where(AuditEvent.subject_id == int(args["subject_id"]))
+        before = args.get("before", "")
+        if before.isdigit():
+            query = query.where(AuditEvent.id < int(before))
+        events = db_session().scalars(query.order_by(AuditEvent.id.desc()).limit(AUDIT_PAGE + 1)).all()
+        more = len(events) > AUDIT_PAGE
+        events = events[:AUDIT_PAGE]
+        filters = {k: v for k, v in args.items() if k != "before" and v}
+        return self.render(
+            "admin/audit.html",
+            events=events,
+            filters=filters,
+            next_before=events[-1].id if more and events else None,
+        )

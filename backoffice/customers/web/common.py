@@ -1,0 +1,61 @@
+"""Helpers the customer views share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Response, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
+from wtforms import Form
+
+from backoffice.settings import Settings
+from backoffice.validation.problems import Problem
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def settings() -> Settings:
+    value: Settings = current_app.config["SETTINGS"]
+    return value
+
+
+def customer_required(view: F) -> F:
+    """Only a logged-in customer; others go to the customer login page (staff are not customers)."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated or getattr(current_user, "role", None) != "customer":
+            return redirect(url_for("customers.login", next=request.path))
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def show_problems(form: Form, problems: list[Problem]) -> None:
+    """Put service problems beside the fields they are about (or on the form when no field matches)."""
+    for problem in problems:
+        field = getattr(form, problem.field, None)
+        if field is not None:
+            field.errors = [*field.errors, problem.text()]
+        else:
+            form.form_errors.append(problem.text())
+
+
+def page(template: str, status: int = 200, **context: Any) -> Response:
+    return no_store(render_template(template, **context), status)
+
+
+def no_store(html: str, status: int = 200) -> Response:
+    """Pages with forms for secrets are never cached by the browser or a proxy."""
+    response = Response(html, status=status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def safe_next(default: str) -> str:
+    target = request.args.get("next", "")
+    if target.startswith("/") and not target.startswith("//") and not target.startswith("/\\"):
+        return target
+    return default

@@ -1,0 +1,198 @@
+"""Running the signature verifier over received documents and keeping its reports.
+
+Everything the back office asks of ``signatures/`` goes through :func:`verify_file`, so the verifier is wired
+in at exactly one place. Checks run after the intake has committed the application (a slow or crashing
+verification never holds up or undoes an arrival) and are picked up again until each signed document has its
+:class:`SignatureCheck`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import signatures
+from backoffice.actors import Actor
+from backoffice.applications.models import Application, Document, DocumentKind
+from backoffice.audit.trail import record
+from backoffice.contracts.models import IdentifierKind
+from backoffice.documents.classify import SIGNED_KINDS
+from backoffice.documents.models import SignatureCheck
+from backoffice.documents.storage import Storage
+from backoffice.settings import Settings
+from backoffice.types import utcnow
+
+log = logging.getLogger(__name__)
+VERIFIER = Actor.system("verifier")
+_SIGNATURE_SUFFIXES = (".p7s", ".p7m", ".sig")
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    indication: str
+    sub_indication: str | None
+    integrity: str | None
+    report: dict[str, Any]
+    evidence: tuple[signatures.SignedFile, ...] = ()
+
+
+def expected_signer(app: Application) -> signatures.ExpectedSigner | None:
+    """What the application says about the signer, for the verifier's signer match."""
+    if not app.identifier:
+        return None
+    kind = app.identifier_kind.value if app.identifier_kind else ""
+    return signatures.ExpectedSigner(
+        edrpou=app.identifier if kind == IdentifierKind.EDRPOU.value else None,
+        rnokpp=app.identifier if kind == IdentifierKind.RNOKPP.value else None,
+        signatory_tax_number=(app.contract.signatory_tax_number if app.contract else "") or None,
+    )
+
+
+def verify_file(
+    verifier: signatures.Verifier,
+    path: Path,
+    *,
+    filename: str,
+    detached_content: Path | None = None,
+    expected: signatures.ExpectedSigner | None = None,
+) -> signatures.FileReport:
+    """The verifier's report on one stored file (and the file a detached signature signs)."""
+    if detached_content is not None:
+        return verifier.verify(
+            detached_content.read_bytes(),
+            detached_signature=path.read_bytes(),
+            filename=_content_name(filename),
+            expected=expected,
+        )
+    return verifier.verify(path.read_bytes(), filename=filename, expected=expected)
+
+
+def check_pending(session: Session, settings: Settings, *, limit: int = 20) -> int:
+    """Verify signed documents that have no check yet; returns how many were checked. The caller commits.
+
+    One :class:`signatures.Verifier` serves the whole batch: trust roots are read once and one isolated
+    worker process checks every file, under the time and memory bounds of the settings.
+    """
+    storage = Storage(settings.documents_dir)
+    checked = select(SignatureCheck.document_id)
+    documents = session.scalars(
+        select(Document)
+        .where(Document.kind.in_(list(SIGNED_KINDS)), Document.id.not_in(checked))
+        .order_by(Document.id)
+        .limit(limit)
+    ).all()
+    if not documents:
+        return 0
+    try:
+        policy = signatures.VerificationPolicy.from_settings(settings.signatures)
+    except signatures.PolicyError as exc:  # retried at the next run once the settings are fixed
+        log.error("signature verification is not configured correctly: %s", exc)
+        return 0
+    done = 0
+    with signatures.Verifier(policy) as verifier:
+        for document in documents:
+            app = document.application
+            result = _check(verifier, storage, document, app)
+            session.add(
+                SignatureCheck(
+                    document_id=document.id,
+                    checked_at=utcnow(),
+                    indication=result.indication,
+                    sub_indication=result.sub_indication,
+                    integrity=result.integrity,
+                    report=result.report,
+                )
+            )
+            for evidence in result.evidence:
+                _store_evidence(session, storage, app, document, evidence)
+            record(
+                session,
+                VERIFIER,
+                "application",
+                app.id,
+                "signature_checked",
+                changes={"document": document.filename, "indication": result.indication},
+            )
+            done += 1
+    session.flush()
+    return done
+
+
+def _store_evidence(
+    session: Session, storage: Storage, app: Application, signed: Document, evidence: signatures.SignedFile
+) -> None:
+    """Keep what the signer actually signed (the signed revision, the document inside a .p7s) beside the file.
+
+    Identical bytes are stored once; a document already kept under the same hash is not added again.
+    """
+    stored = storage.put_bytes(evidence.data)
+    if any(d.sha256 == stored.sha256 for d in app.documents):
+        return
+    app.documents.append(
+        Document(
+            kind=DocumentKind.SIGNED_EVIDENCE,
+            filename=evidence.name or signed.filename,
+            content_type=evidence.media_type or "application/octet-stream",
+            size=stored.size,
+            sha256=stored.sha256,
+            storage_path=stored.path,
+        )
+    )
+
+
+def _check(verifier: signatures.Verifier, storage: Storage, document: Document, app: Application) -> CheckResult:
+    path = storage.absolute(document.storage_path)
+    expected = expected_signer(app)
+    if document.kind == DocumentKind.DETACHED_SIGNATURE:
+        content = _signed_content(document, app)
+        if content is None:
+            report = {
+                "indication": "INDETERMINATE",
+                "sub_indication": "SIGNED_DATA_NOT_FOUND",
+                "integrity": None,
+                "message": "Файл, який підписує цей відокремлений підпис, не надійшов разом із ним.",
+                "filename": document.filename,
+            }
+            return CheckResult("INDETERMINATE", "SIGNED_DATA_NOT_FOUND", None, report)
+        result = verify_file(
+            verifier,
+            path,
+            filename=document.filename,
+            detached_content=storage.absolute(content.storage_path),
+            expected=expected,
+        )
+    else:
+        result = verify_file(verifier, path, filename=document.filename, expected=expected)
+    data = result.to_json()
+    return CheckResult(
+        indication=str(data.get("indication")),
+        sub_indication=data.get("sub_indication"),
+        integrity=data.get("integrity"),
+        report=data,
+        # What each signer signed, also when the file was changed afterwards: that is what they are bound by.
+        evidence=result.evidence or tuple(f for sig in result.signatures for f in sig.signed_files),
+    )
+
+
+def _signed_content(signature: Document, app: Application) -> Document | None:
+    """The document a detached signature signs: the same name without ``.p7s``, else the only candidate."""
+    others = [d for d in app.documents if d.id != signature.id and d.kind not in SIGNED_KINDS]
+    others = [d for d in others if d.kind != DocumentKind.EMAIL_ORIGINAL]
+    target = _content_name(signature.filename)
+    for doc in others:
+        if doc.filename == target:
+            return doc
+    return others[0] if len(others) == 1 else None
+
+
+def _content_name(filename: str) -> str:
+    lower = filename.lower()
+    for suffix in _SIGNATURE_SUFFIXES:
+        if lower.endswith(suffix) and len(filename) > len(suffix):
+            return filename[: -len(suffix)]
+    return filename

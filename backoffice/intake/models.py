@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from backoffice.applications.models import Application
+from backoffice.database import Base
+from backoffice.types import UTCDateTime, enum_column, utcnow
+
+
+class MessageStatus(StrEnum):
+    RECEIVED = "received"  # stored whole, not yet taken apart (a crash here is retried on the next poll)
+    PROCESSED = "processed"  # became an application, or added documents to one
+    QUARANTINED = "quarantined"  # waits for an operator: convert or dismiss
+    IGNORED = "ignored"  # an auto-reply or a bounce: kept, never acknowledged
+    CONVERTED = "converted"  # an operator turned the quarantined message into an application
+    DISMISSED = "dismissed"  # an operator dismissed it, with a reason
+
+
+class IncomingMessage(Base):
+    """One received email, stored whole before it is parsed: the unit of exactly-once processing.
+
+    ``message_key`` is unique: the same message delivered twice, re-read after a crash or imported again finds
+    its row and is never turned into a second application.
+    """
+
+    __tablename__ = "incoming_message"
+    __table_args__ = (Index("ix_incoming_message_status_received_at", "status", "received_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # SHA-256 of "mid:<Message-ID>", or of "raw:<SHA-256 of the bytes>" for a message without a Message-ID.
+    message_key: Mapped[str] = mapped_column(String(64), unique=True)
+    message_id: Mapped[str | None] = mapped_column(String(998), default=None)
+    # The original .eml in document storage (relative path), with its size and hash.
+    raw_path: Mapped[str] = mapped_column(String(500))
+    raw_sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(default=0)
+    # Where it came from: "maildir", "imap", "import", and the name or UID there.
+    source: Mapped[str] = mapped_column(String(20))
+    source_ref: Mapped[str] = mapped_column(String(300), default="")
+    sender: Mapped[str] = mapped_column(String(254), default="")
+    subject: Mapped[str] = mapped_column(String(500), default="")
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    status: Mapped[MessageStatus] = mapped_column(enum_column(MessageStatus), default=MessageStatus.RECEIVED)
+    # Why it is in quarantine or ignored: a code (see docs/intake.md) and the details for the operator.
+    reason: Mapped[str] = mapped_column(String(40), default="")
+    detail: Mapped[str] = mapped_column(Text, default="")
+    # Problems with the data read from a fillable form, for the operator to resolve ([{field, code, message}]).
+    problems: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # Processing runs started; a message that keeps killing the process is quarantined instead of retried.
+    attempts: Mapped[int] = mapped_column(default=0)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id"), index=True, default=None)
+
+    application: Mapped[Application | None] = relationship()
+
+    def __str__(self) -> str:
+        return self.subject or self.message_id or f"#{self.id}"

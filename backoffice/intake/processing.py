@@ -1,0 +1,326 @@
+"""Step two of the intake: a stored message becomes an application, documents of one, or a quarantine entry.
+
+Each message is processed in one transaction that claims its row (``status = received``) first: the
+application, its documents, the acknowledgement in the outbox and the message's new status are committed
+together or not at all. A crash rolls everything back and the row still says ``received``; two pollers
+running at once serialise on the row and the second finds it already done. A message that keeps killing the
+process is quarantined after :data:`MAX_ATTEMPTS` starts instead of being retried forever.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict
+from email.utils import parseaddr
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from backoffice.actors import Actor
+from backoffice.applications import services
+from backoffice.applications.data import FIELDS
+from backoffice.applications.models import Application, Channel, Document, DocumentKind
+from backoffice.audit.trail import record
+from backoffice.documents import forms
+from backoffice.documents.classify import APPLICATION_KINDS, SIGNED_KINDS, Family
+from backoffice.documents.storage import Storage
+from backoffice.intake import matching
+from backoffice.intake.limits import Limits
+from backoffice.intake.models import IncomingMessage, MessageStatus
+from backoffice.intake.parsing import Attachment, Parsed, parse
+from backoffice.intake.units import SessionSource, unit_of_work
+from backoffice.letters.outbox import enqueue
+from backoffice.settings import Settings
+from backoffice.types import utcnow
+from backoffice.validation.problems import Problem
+from workflows.accession import AccessionState
+from workflows.i18n import N_
+
+log = logging.getLogger(__name__)
+INTAKE = Actor.system("intake")
+SUBJECT = "incoming_message"
+MAX_ATTEMPTS = 5
+CLOSED = frozenset({AccessionState.COMPLETED, AccessionState.REJECTED, AccessionState.WITHDRAWN})
+_NO_REPLY = ("noreply", "no-reply", "donotreply", "do-not-reply", "mailer-daemon", "postmaster")
+
+#: What each quarantine or ignore reason means, for the operator (msgids).
+REASONS: dict[str, str] = {
+    "no_attachment": N_("The message has no attachment"),
+    "no_application_document": N_("None of the attached files is a scan or a signed document"),
+    "unreadable": N_("The message cannot be read"),
+    "too_large": N_("The message is larger than the limit"),
+    "attachment_too_large": N_("An attachment is larger than the limit"),
+    "too_many_attachments": N_("The message brings more files than the limit"),
+    "archive_too_large": N_("An archive unpacks to more than the limit"),
+    "unreadable_archive": N_("An archive cannot be opened"),
+    "encrypted_archive": N_("An archive is protected by a password"),
+    "too_deep": N_("Archives or forwarded messages are nested too deep"),
+    "executable": N_("The message brings a program or a script"),
+    "foreign_reply": N_("It answers an application, but from another address"),
+    "application_closed": N_("It answers an application that is already closed"),
+    "processing_failed": N_("Processing failed repeatedly"),
+    "auto_reply": N_("An automatic reply"),
+    "bounce": N_("A delivery failure report"),
+}
+
+
+def process_one(sessions: SessionSource, settings: Settings, message_id: int) -> str:
+    """Process the stored message ``message_id`` once; returns what became of it (see :class:`PollSummary`)."""
+    with unit_of_work(sessions) as session:
+        started = session.execute(
+            update(IncomingMessage)
+            .where(IncomingMessage.id == message_id, IncomingMessage.status == MessageStatus.RECEIVED)
+            .values(attempts=IncomingMessage.attempts + 1)
+        )
+        if started.rowcount != 1:  # type: ignore[attr-defined]
+            return "skipped"
+        attempts = session.scalar(select(IncomingMessage.attempts).where(IncomingMessage.id == message_id))
+    if attempts is not None and attempts > MAX_ATTEMPTS:
+        return _give_up(sessions, message_id, f"{attempts - 1} earlier attempts did not finish")
+    try:
+        with unit_of_work(sessions) as session:
+            claimed = session.execute(
+                update(IncomingMessage)
+                .where(IncomingMessage.id == message_id, IncomingMessage.status == MessageStatus.RECEIVED)
+                .values(processed_at=utcnow())
+            )
+            if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                return "skipped"  # another poller finished it while we counted the attempt
+            message = session.get(IncomingMessage, message_id)
+            assert message is not None
+            return handle(session, message, settings)
+    except DBAPIError:
+        log.warning("database error on incoming message %s; retried on the next poll", message_id, exc_info=True)
+        return "error"
+    except Exception as exc:
+        log.exception("incoming message %s could not be processed", message_id)
+        return _give_up(sessions, message_id, f"{type(exc).__name__}: {exc}")
+
+
+def _give_up(sessions: SessionSource, message_id: int, detail: str) -> str:
+    with unit_of_work(sessions) as session:
+        message = session.get(IncomingMessage, message_id)
+        if message is None or message.status != MessageStatus.RECEIVED:
+            return "skipped"
+        quarantine(session, message, "processing_failed", detail[:2000])
+    return "quarantined"
+
+
+def handle(
+    session: Session,
+    message: IncomingMessage,
+    settings: Settings,
+    *,
+    actor: Actor = INTAKE,
+    force: bool = False,
+    center_id: int | None = None,
+) -> str:
+    """Decide and write what becomes of ``message`` in the caller's transaction.
+
+    ``force`` (an operator converting a quarantined message) makes an application whatever the message lacks,
+    with the files that could be read safely; limits on what is unpacked still hold.
+    """
+    storage = Storage(settings.documents_dir)
+    limits = Limits.from_settings(settings)
+    if message.size > limits.max_message_bytes and not force:
+        return quarantine(session, message, "too_large", f"{message.size} bytes")
+    parsed: Parsed | None
+    try:
+        parsed = parse(storage.absolute(message.raw_path), storage, limits)
+    except Exception as exc:
+        if not force:
+            return quarantine(session, message, "unreadable", f"{type(exc).__name__}: {exc}")
+        parsed = None
+    if parsed is not None:
+        message.sender = parsed.envelope.sender or message.sender
+        message.subject = parsed.envelope.subject or message.subject
+    match = matching.find(session, parsed.envelope, settings) if parsed is not None and not force else None
+    if parsed is not None and parsed.envelope.automatic and not force:
+        message.status = MessageStatus.IGNORED
+        message.reason = parsed.envelope.automatic
+        message.application_id = match.application.id if match else None
+        record(session, actor, SUBJECT, message.id, "ignore", reason=message.reason)
+        session.flush()
+        return "ignored"
+    attachments = parsed.attachments if parsed is not None else []
+    issues = parsed.budget.issues if parsed is not None and parsed.budget else []
+    if issues and not force:
+        detail = "; ".join(f"{i.code}: {i.detail}" if i.detail else i.code for i in issues)
+        return quarantine(session, message, issues[0].code, detail)
+    usable = [a for a in attachments if a.type.kind in APPLICATION_KINDS]
+    if match is not None:
+        return _reply(session, message, match, attachments, usable, settings, actor)
+    if not usable and not force:
+        code = "no_application_document" if attachments else "no_attachment"
+        return quarantine(session, message, code, ", ".join(a.filename for a in attachments))
+    app = _new_application(session, message, attachments, settings, actor, center_id)
+    message.status = MessageStatus.CONVERTED if force else MessageStatus.PROCESSED
+    message.application_id = app.id
+    record(session, actor, SUBJECT, message.id, "convert" if force else "process", changes={"application": app.number})
+    session.flush()
+    return "created"
+
+
+def quarantine(session: Session, message: IncomingMessage, code: str, detail: str = "") -> str:
+    message.status = MessageStatus.QUARANTINED
+    message.reason = code
+    message.detail = detail
+    record(session, INTAKE, SUBJECT, message.id, "quarantine", reason=code)
+    session.flush()
+    return "quarantined"
+
+
+def _reply(
+    session: Session,
+    message: IncomingMessage,
+    match: matching.Match,
+    attachments: list[Attachment],
+    usable: list[Attachment],
+    settings: Settings,
+    actor: Actor,
+) -> str:
+    app = match.application
+    if not match.same_sender:
+        return quarantine(session, message, "foreign_reply", f"{app.number} ({match.how})")
+    message.application_id = app.id
+    if not usable:
+        # A reply without documents ("thank you", a question): linked to the application for the operator.
+        message.status = MessageStatus.PROCESSED
+        message.reason = "reply_without_documents"
+        record(session, actor, SUBJECT, message.id, "process", changes={"application": app.number})
+        session.flush()
+        return "reply"
+    if app.state in CLOSED:
+        return quarantine(session, message, "application_closed", f"{app.number} is {app.state.value}")
+    added = _attach(session, app, message, attachments, include_original=True)
+    if added:
+        record(
+            session,
+            actor,
+            services.SUBJECT,
+            app.id,
+            "documents_added",
+            changes={"documents": [d.filename for d in added], "message": message.id},
+        )
+    session.flush()
+    if app.state == AccessionState.SIGNATURE_REJECTED:
+        services.fire(session, app, "resubmit", actor, reason="new documents by email", settings=settings)
+    message.status = MessageStatus.PROCESSED
+    record(session, actor, SUBJECT, message.id, "process", changes={"application": app.number})
+    session.flush()
+    return "attached"
+
+
+def _new_application(
+    session: Session,
+    message: IncomingMessage,
+    attachments: list[Attachment],
+    settings: Settings,
+    actor: Actor,
+    center_id: int | None,
+) -> Application:
+    storage = Storage(settings.documents_dir)
+    fields = _form_fields(storage, attachments)
+    raw = {name: fields[name] for name in FIELDS if fields.get(name)}
+    signed = any(a.type.kind in SIGNED_KINDS for a in attachments)
+    app, cleaned = services.create(
+        session,
+        actor,
+        channel=Channel.EMAIL_QUALIFIED if signed else Channel.EMAIL_SCAN,
+        raw=raw,
+        center_id=center_id,
+        language=settings.site.default_language,
+        strict=False,
+        received_at=message.received_at,
+        settings=settings,
+    )
+    # A scan has no fields: the operator types the data, and a list of "required" problems would be noise.
+    problems = list(cleaned.problems) if raw else []
+    number = fields.get("contract_number", "")
+    if number and (app.contract is None or app.contract.number != number):
+        msg = N_("The form names contract %(number)s, which does not match this consumer's contract")
+        problems.append(Problem("contract_number", "mismatch", msg, {"number": number}, warning=True))
+    message.problems = [_plain_problem(p) for p in problems]
+    _attach(session, app, message, attachments, include_original=True)
+    session.flush()
+    services.fire(session, app, "submit_for_check", actor, reason="received by email", settings=settings)
+    if _may_acknowledge(message.sender, settings):
+        enqueue(
+            session,
+            kind="acknowledgement",
+            recipient=message.sender,
+            language=app.language,
+            context={"number": app.number},
+            application_id=app.id,
+            occasion="received",
+        )
+    return app
+
+
+def _attach(
+    session: Session,
+    app: Application,
+    message: IncomingMessage,
+    attachments: list[Attachment],
+    *,
+    include_original: bool,
+) -> list[Document]:
+    """Add the files as documents of ``app``; a file it already has (same bytes) is not added twice."""
+    have = {d.sha256 for d in app.documents}
+    added: list[Document] = []
+    if include_original and message.raw_sha256 not in have:
+        added.append(
+            Document(
+                kind=DocumentKind.EMAIL_ORIGINAL,
+                filename=f"message-{message.id}.eml",
+                content_type="message/rfc822",
+                size=message.size,
+                sha256=message.raw_sha256,
+                storage_path=message.raw_path,
+            )
+        )
+        have.add(message.raw_sha256)
+    for a in attachments:
+        if a.stored.sha256 in have:
+            continue
+        have.add(a.stored.sha256)
+        media = a.type.media_type if a.type.family != Family.OTHER else (a.declared_type or a.type.media_type)
+        added.append(
+            Document(
+                kind=a.type.kind,
+                filename=a.filename[:255],
+                content_type=media[:100],
+                size=a.stored.size,
+                sha256=a.stored.sha256,
+                storage_path=a.stored.path,
+            )
+        )
+    for document in added:
+        app.documents.append(document)
+    return added
+
+
+def _form_fields(storage: Storage, attachments: list[Attachment]) -> dict[str, str]:
+    for a in attachments:
+        if a.type.family == Family.PDF and a.type.has_form:
+            values = forms.read_fields(storage.absolute(a.stored.path))
+            if values:
+                return values
+    return {}
+
+
+def _may_acknowledge(sender: str, settings: Settings) -> bool:
+    """Never write to nobody, to ourselves, or to an address that says it reads nothing (mail loops)."""
+    if not sender or "@" not in sender:
+        return False
+    if sender == parseaddr(settings.mail.sender)[1].lower():
+        return False
+    return not sender.split("@")[0].startswith(_NO_REPLY)
+
+
+def _plain_problem(problem: Problem) -> dict[str, Any]:
+    data = asdict(problem)
+    data["params"] = {k: str(v) for k, v in problem.params.items()}
+    return data

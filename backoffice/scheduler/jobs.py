@@ -1,0 +1,378 @@
+"""The scheduler's jobs. Each takes the database, the settings and the moment it runs for (an injected clock:
+tests pass the time they need instead of waiting for it).
+
+Every job changes data only through the product's write path: state changes with
+``backoffice.applications.services.fire`` as ``Actor.system("scheduler")``, letters with the outbox, an audit
+row for everything else. Each item is done in its own short transaction, so one bad application is logged and
+skipped without undoing or stopping the rest, and it is tried again at the next tick.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import String, cast, exists, func, literal, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from backoffice.actors import Actor
+from backoffice.applications import services
+from backoffice.applications.models import Application, Document, RegistrationCode
+from backoffice.audit.models import AuditEvent
+from backoffice.audit.trail import record
+from backoffice.database import Database
+from backoffice.letters import sender
+from backoffice.letters.models import OutboxMessage, OutboxStatus
+from backoffice.letters.outbox import write
+from backoffice.scheduler.config import recipients
+from backoffice.scheduler.locks import job_lock
+from backoffice.settings import Settings
+from backoffice.staff.models import ServiceCenter
+from backoffice.statechange import Conflict
+from workflows.accession import WAITING_FOR_STAFF, AccessionState
+from workflows.engine import WorkflowError
+
+log = logging.getLogger(__name__)
+SCHEDULER = Actor.system("scheduler")
+#: How many candidates one tick looks at per job; the rest wait for the next tick.
+BATCH = 5000
+#: Fields retention blanks, with the empty value each gets.
+PERSONAL_FIELDS: dict[str, Any] = {
+    "consumer_name": "",
+    "identifier": "",
+    "identifier_kind": None,
+    "email": "",
+    "phones": [],
+    "code_word_hash": "",
+    "contact_name": "",
+    "contract_id": None,
+}
+
+Work = Callable[[Session, Application], bool]
+
+
+# -- letters -----------------------------------------------------------------------------------------------------
+
+
+def deliver_letters(db: Database, settings: Settings, now: datetime) -> sender.Report:
+    report = sender.deliver_due(db, settings, now=now)
+    if report.claimed:
+        log.info("letters: %s", report)
+    return report
+
+
+# -- intake ------------------------------------------------------------------------------------------------------
+
+
+def poll_intake(db: Database, settings: Settings, now: datetime) -> Any:
+    """Read the intake mailbox once, if the intake is installed and switched on.
+
+    The contract with the intake: ``backoffice.intake.poll(db, settings)``. Two scheduler processes never poll
+    at the same moment (an advisory lock on PostgreSQL).
+    """
+    if not settings.scheduler.intake_enabled:
+        return None
+    try:
+        module = importlib.import_module("backoffice.intake")
+    except ModuleNotFoundError as exc:
+        if exc.name != "backoffice.intake":
+            raise
+        return None
+    poll = getattr(module, "poll", None)
+    if poll is None:
+        log.debug("intake: backoffice.intake has no poll(db, settings) yet")
+        return None
+    with job_lock(db, "poll_intake") as mine:
+        if not mine:
+            return None
+        return poll(db, settings)
+
+
+# -- registration codes ------------------------------------------------------------------------------------------
+
+
+def _current_codes() -> Any:
+    """Applications waiting for the customer, with the one code that can still be used."""
+    return (
+        select(Application.id, RegistrationCode.id)
+        .join(RegistrationCode, RegistrationCode.application_id == Application.id)
+        .where(
+            Application.state == AccessionState.CODE_ISSUED,
+            RegistrationCode.used_at.is_(None),
+            RegistrationCode.revoked_at.is_(None),
+        )
+    )
+
+
+def _no_letter_yet(kind: str) -> Any:
+    key = literal(f"{kind}:") + cast(Application.id, String) + literal(":code-") + cast(RegistrationCode.id, String)
+    return ~exists().where(OutboxMessage.dedup_key == key)
+
+
+def code_reminders(db: Database, settings: Settings, now: datetime) -> int:
+    """Remind a customer who has a code but has not finished: N days after the code, and shortly before it expires.
+
+    Each letter is written once per code (the outbox's dedup key ``<kind>:<application>:code-<code id>``),
+    however often the job runs and however many schedulers run it.
+    """
+    config = settings.scheduler
+    expiring_from = now + timedelta(hours=config.code_expiring_hours)
+    reminder_due = now - timedelta(days=config.code_reminder_days)
+    written = 0
+    plans = (
+        (
+            "code_reminder",
+            (
+                RegistrationCode.issued_at <= reminder_due,
+                RegistrationCode.expires_at > expiring_from,  # later than that, the last reminder says it all
+            ),
+        ),
+        ("code_expiring", (RegistrationCode.expires_at <= expiring_from, RegistrationCode.expires_at > now)),
+    )
+    for kind, conditions in plans:
+        with db.session() as session:
+            pairs = session.execute(
+                _current_codes().where(*conditions, _no_letter_yet(kind)).order_by(Application.id).limit(BATCH)
+            ).all()
+        for app_id, code_id in pairs:
+            written += _one(db, app_id, AccessionState.CODE_ISSUED, _remind(settings, now, kind, code_id))
+    return written
+
+
+def _remind(settings: Settings, now: datetime, kind: str, code_id: int) -> Work:
+    def work(session: Session, app: Application) -> bool:
+        code = session.get(RegistrationCode, code_id)
+        if code is None or code.used_at or code.revoked_at or code.expires_at <= now or not app.email:
+            return False
+        _, created = write(
+            session,
+            kind=kind,
+            recipient=app.email,
+            language=app.language,
+            context={
+                "number": app.number,
+                "expires_at": code.expires_at.isoformat(),
+                "link": urljoin(settings.site.base_url.rstrip("/") + "/", "company"),
+                "registration_code_id": code.id,
+            },
+            application_id=app.id,
+            occasion=f"code-{code.id}",
+            now=now,
+        )
+        if created:
+            record(session, SCHEDULER, services.SUBJECT, app.id, kind, changes={"registration_code_id": code.id})
+        return created
+
+    return work
+
+
+def expire_codes(db: Database, settings: Settings, now: datetime) -> int:
+    """Fire ``expire_code`` on applications whose code's time is up (a workflow transition, audited)."""
+    with db.session() as session:
+        ids = session.scalars(
+            _current_codes()
+            .where(RegistrationCode.expires_at <= now)
+            .with_only_columns(Application.id)
+            .order_by(Application.id)
+            .limit(BATCH)
+        ).all()
+
+    def work(session: Session, app: Application) -> bool:
+        code = session.scalars(
+            select(RegistrationCode).where(
+                RegistrationCode.application_id == app.id,
+                RegistrationCode.used_at.is_(None),
+                RegistrationCode.revoked_at.is_(None),
+            )
+        ).first()
+        if code is None or code.expires_at > now:
+            return False
+        services.fire(session, app, "expire_code", SCHEDULER, settings=settings)
+        return True
+
+    return sum(_one(db, app_id, AccessionState.CODE_ISSUED, work) for app_id in ids)
+
+
+# -- calls -------------------------------------------------------------------------------------------------------
+
+
+def retry_calls(db: Database, settings: Settings, now: datetime) -> int:
+    """Put applications whose call retry is due back in the queue of calls to make."""
+    with db.session() as session:
+        ids = session.scalars(
+            select(Application.id)
+            .where(Application.state == AccessionState.CALL_RETRY_SCHEDULED, Application.next_call_at <= now)
+            .order_by(Application.next_call_at)
+            .limit(BATCH)
+        ).all()
+
+    def work(session: Session, app: Application) -> bool:
+        if app.next_call_at is None or app.next_call_at > now:
+            return False
+        services.fire(session, app, "retry_call", SCHEDULER, settings=settings)
+        return True
+
+    return sum(_one(db, app_id, AccessionState.CALL_RETRY_SCHEDULED, work) for app_id in ids)
+
+
+# -- the digest --------------------------------------------------------------------------------------------------
+
+
+def supervisor_digest(db: Database, settings: Settings, now: datetime) -> int:
+    """One letter per address and local day: overdue applications per center. Nothing overdue, no letter."""
+    addresses = recipients(settings.scheduler.digest_recipients)
+    if not addresses:
+        return 0
+    day = now.astimezone(ZoneInfo(settings.scheduler.timezone)).date()
+    written = 0
+    with db.session() as session:
+        rows = session.execute(
+            select(ServiceCenter.name, func.count(Application.id), func.min(Application.due_at))
+            .select_from(Application)
+            .outerjoin(ServiceCenter, ServiceCenter.id == Application.center_id)
+            .where(Application.state.in_(WAITING_FOR_STAFF), Application.due_at <= now)
+            .group_by(ServiceCenter.name)
+            .order_by(func.count(Application.id).desc(), ServiceCenter.name)
+        ).all()
+        if not rows:
+            return 0
+        centers: list[dict[str, Any]] = [
+            {"name": name or "", "overdue": int(count), "oldest_due_at": oldest.isoformat() if oldest else ""}
+            for name, count, oldest in rows
+        ]
+        context = {
+            "date": day.isoformat(),
+            "total": sum(int(c["overdue"]) for c in centers),
+            "centers": centers,
+            "link": settings.site.base_url.rstrip("/") + "/admin/applications/",
+        }
+        for address in addresses:
+            message, created = write(
+                session,
+                kind="supervisor_digest",
+                recipient=address,
+                language=settings.site.default_language,
+                context=context,
+                application_id=None,
+                occasion=f"{day.isoformat()}:{address.lower()}",
+                now=now,
+            )
+            if created:
+                session.flush()
+                record(session, SCHEDULER, "outbox_message", message.id, "supervisor_digest")
+                written += 1
+    return written
+
+
+# -- retention ---------------------------------------------------------------------------------------------------
+
+
+def retention(db: Database, settings: Settings, now: datetime) -> int:
+    """Remove the personal data of rejected and withdrawn applications after ``[scheduler] retention_days``.
+
+    What stays is the audit skeleton: the number, channel, center, states and their times, who acted and when.
+    What goes: the applicant's data, the phones and notes of calls, the files and their names, the addresses
+    and contents of letters, and the values (not the names) of changed fields and the free-text reasons in the
+    application's audit trail.
+    """
+    cutoff = now - timedelta(days=settings.scheduler.retention_days)
+    closed = (AccessionState.REJECTED, AccessionState.WITHDRAWN)
+    with db.session() as session:
+        ids = session.scalars(
+            select(Application.id)
+            .where(
+                Application.state.in_(closed),
+                Application.personal_data_removed_at.is_(None),
+                Application.updated_at <= cutoff,
+            )
+            .order_by(Application.id)
+            .limit(BATCH)
+        ).all()
+    files: list[Path] = []
+
+    def work(session: Session, app: Application) -> bool:
+        if app.personal_data_removed_at is not None or app.updated_at > cutoff:
+            return False
+        files.extend(_remove_personal_data(session, app, settings, now))
+        return True
+
+    done = sum(_one(db, app_id, closed, work) for app_id in ids)
+    for path in files:  # after the commit: a rolled-back removal never loses a file that is still referenced
+        path.unlink(missing_ok=True)
+    return done
+
+
+def _remove_personal_data(session: Session, app: Application, settings: Settings, now: datetime) -> list[Path]:
+    removed = [name for name, empty in PERSONAL_FIELDS.items() if getattr(app, name) not in (empty, None)]
+    for name, empty in PERSONAL_FIELDS.items():
+        setattr(app, name, empty)
+    app.personal_data_removed_at = now
+    for call in app.calls:
+        call.phone, call.note = "", ""
+    files = []
+    root = settings.documents_dir.resolve()
+    for doc in app.documents:
+        if doc.storage_path:
+            # Stored by content: the same file may belong to another application that keeps it.
+            shared = session.scalar(
+                select(func.count())
+                .select_from(Document)
+                .where(Document.storage_path == doc.storage_path, Document.application_id != app.id)
+            )
+            path = (root / doc.storage_path).resolve()
+            if not shared and path.is_relative_to(root):
+                files.append(path)
+        doc.filename, doc.storage_path = "", ""
+    for letter in session.scalars(select(OutboxMessage).where(OutboxMessage.application_id == app.id)):
+        letter.recipient, letter.context, letter.last_error = "", {}, ""
+        if letter.status == OutboxStatus.PENDING:
+            letter.status, letter.last_error = OutboxStatus.SUPERSEDED, "superseded: personal data removed"
+    for event in session.scalars(
+        select(AuditEvent).where(AuditEvent.subject_type == services.SUBJECT, AuditEvent.subject_id == app.id)
+    ):
+        event.changes = dict.fromkeys(event.changes)
+        event.reason = ""
+    record(
+        session,
+        SCHEDULER,
+        services.SUBJECT,
+        app.id,
+        "remove_personal_data",
+        reason=f"retention: {settings.scheduler.retention_days} days after the application was closed",
+        changes={name: None for name in removed} | {"documents": len(app.documents), "calls": len(app.calls)},
+    )
+    session.flush()
+    return files
+
+
+# -- one item, once ----------------------------------------------------------------------------------------------
+
+
+def _one(db: Database, app_id: int, states: AccessionState | Iterable[AccessionState], work: Work) -> int:
+    """Do ``work`` on one application in its own transaction, if no other process is doing it right now.
+
+    The row is locked ``FOR UPDATE SKIP LOCKED`` and its state re-read under the lock: a second scheduler
+    either skips it (locked) or finds it already moved on. Returns 1 when the work was done here.
+    """
+    wanted = (states,) if isinstance(states, AccessionState) else tuple(states)
+    try:
+        with db.session() as session:
+            app = session.scalars(
+                select(Application)
+                .where(Application.id == app_id, Application.state.in_(wanted))
+                .with_for_update(skip_locked=True)
+            ).first()
+            if app is None:
+                return 0
+            return 1 if work(session, app) else 0
+    except (Conflict, WorkflowError, OperationalError) as exc:
+        # Another process got there first, or the application no longer allows it: the next tick looks again.
+        log.warning("scheduler: application %s skipped: %s", app_id, exc)
+        return 0

@@ -1,0 +1,112 @@
+"""Flow B's timed work: one reminder after a day, and the removal of registrations nobody confirmed.
+
+Same contract as the scheduler's own jobs (``backoffice.scheduler.jobs``): each takes the database, the settings
+and the moment it runs for; each registration is handled in its own short transaction with its row locked
+``FOR UPDATE SKIP LOCKED`` and its state re-read under the lock, so two schedulers never both act on it. These
+jobs exist only where Flow B is switched on (:func:`specs`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from backoffice.actors import Actor
+from backoffice.database import Database
+from backoffice.selfreg import enabled, links, services
+from backoffice.selfreg.models import SelfRegistration
+from backoffice.settings import Settings
+from backoffice.statechange import Conflict
+from workflows.engine import WorkflowError
+from workflows.self_registration import SelfRegistrationState
+
+if TYPE_CHECKING:
+    from backoffice.scheduler.runner import JobSpec
+
+log = logging.getLogger(__name__)
+SCHEDULER = Actor.system("scheduler")
+BATCH = 5000
+
+Work = Callable[[Session, SelfRegistration], bool]
+
+
+def remind_unconfirmed(db: Database, settings: Settings, now: datetime) -> int:
+    """One reminder, with a fresh link, to whoever has not confirmed ``reminder_after_hours`` after registering."""
+    cutoff = now - timedelta(hours=settings.self_registration.reminder_after_hours)
+    with db.session() as session:
+        ids = services.due_for_reminder(session, cutoff, BATCH)
+
+    def work(session: Session, reg: SelfRegistration) -> bool:
+        if reg.reminded_at is not None or reg.created_at > cutoff:
+            return False
+        return services.remind(session, settings, reg, SCHEDULER)
+
+    return sum(_one(db, reg_id, work) for reg_id in ids)
+
+
+def remove_unconfirmed(db: Database, settings: Settings, now: datetime) -> int:
+    """Remove registrations unconfirmed after ``remove_unconfirmed_after_days``: the identifier is free again."""
+    cutoff = now - timedelta(days=settings.self_registration.remove_unconfirmed_after_days)
+    with db.session() as session:
+        ids = services.due_for_removal(session, cutoff, now, BATCH)
+
+    def work(session: Session, reg: SelfRegistration) -> bool:
+        if reg.created_at > cutoff:
+            return False
+        if reg.account_id is not None and session.scalar(select(links.live_link_exists(reg.account_id, now))):  # type: ignore[call-overload]
+            return False
+        services.fire(session, settings, reg, "expire", SCHEDULER, reason="not confirmed in time")
+        return True
+
+    return sum(_one(db, reg_id, work) for reg_id in ids)
+
+
+def _one(db: Database, reg_id: int, work: Work) -> int:
+    try:
+        with db.session() as session:
+            reg = session.scalars(
+                select(SelfRegistration)
+                .where(
+                    SelfRegistration.id == reg_id,
+                    SelfRegistration.state == SelfRegistrationState.PENDING_CONFIRMATION,
+                )
+                .with_for_update(skip_locked=True)
+            ).first()
+            if reg is None:
+                return 0
+            return 1 if work(session, reg) else 0
+    except (Conflict, WorkflowError, OperationalError) as exc:
+        log.warning("scheduler: self-registration %s skipped: %s", reg_id, exc)
+        return 0
+
+
+def specs(settings: Settings) -> list[JobSpec]:
+    """Flow B's jobs for the scheduler, and none where Flow B is switched off."""
+    from backoffice.scheduler.runner import JobSpec
+
+    if not enabled(settings):
+        return []
+    seconds = settings.self_registration.jobs_interval_seconds
+    zone = ZoneInfo(settings.scheduler.timezone)
+    return [
+        JobSpec(
+            "selfreg_reminders",
+            remind_unconfirmed,
+            IntervalTrigger(seconds=seconds, timezone=zone),
+            "remind unconfirmed self-registrations",
+        ),
+        JobSpec(
+            "selfreg_removals",
+            remove_unconfirmed,
+            IntervalTrigger(seconds=seconds, timezone=zone),
+            "remove unconfirmed self-registrations",
+        ),
+    ]

@@ -1,0 +1,35 @@
+"""Flow B's forms. What a field must hold is checked by the services (``services.clean``), in one place."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
+from wtforms.validators import EqualTo, Length
+
+
+class RegistrationForm(FlaskForm):  # type: ignore[misc]
+    # Chosen on the first step (one link per kind of person), carried here so the labels fit the person.
+    kind = HiddenField()
+    identifier = StringField(_l("Login"), validators=[Length(max=40)])
+    name = StringField(_l("Organization / full name"), validators=[Length(max=400)])
+    email = EmailField(_l("Email"), validators=[Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[Length(max=1024)])
+    password_again = PasswordField(
+        _l("Password again"), validators=[EqualTo("password", message=_l("The two passwords differ"))]
+    )
+    consent = BooleanField(_l("I consent to the processing and storage of my personal data"))
+
+
+class ResendForm(FlaskForm):  # type: ignore[misc]
+    identifier = StringField(_l("SNILS, OGRNIP or OGRN"), validators=[Length(max=40)])
+
+
+class ButtonForm(FlaskForm):  # type: ignore[misc]
+    """Only the CSRF token: a link opened by a mail scanner changes nothing, a button press does."""
+
+
+class WithdrawForm(FlaskForm):  # type: ignore[misc]
+    acknowledge = BooleanField(
+        _l("I understand that my account will be closed and I will not be able to log in with it any more")
+    )

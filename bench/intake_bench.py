@@ -1,0 +1,177 @@
+"""Benchmark: 1,000 mixed messages through ``backoffice intake poll`` from a Maildir, on SQLite and PostgreSQL.
+
+Run from the repository root:
+
+    .venv/bin/python bench/intake_bench.py [--count 1000] [--big-mb 25] [--backend sqlite|postgresql|both]
+
+The messages are built like the test corpus (Outlook, Thunderbird and Gmail encodings, scans, photos, zips,
+filled forms, signed PDFs, auto-replies, letters without attachments) plus one message with a large scan.
+Each run is a fresh database and a fresh ``backoffice intake poll`` process; the figures are its wall time
+(start-up included) and its peak resident memory (``ru_maxrss`` of that process, from ``wait4``). The
+signature verifier's forked children are not part of the poll process's peak.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from backoffice import migrate  # noqa: E402
+from tests.backoffice.intake import corpus  # noqa: E402
+
+PG = os.environ.get("BACKOFFICE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def build_maildir(root: Path, count: int, big_mb: int) -> dict[str, int]:
+    rng = random.Random(42)
+    for sub in ("tmp", "new", "cur"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    signed = corpus.signed_pdf() if corpus.CORPUS.exists() else None
+    kinds: dict[str, int] = {}
+
+    def drop(kind: str, data: bytes) -> None:
+        kinds[kind] = kinds.get(kind, 0) + 1
+        (root / "new" / f"{time.time_ns()}.{uuid.uuid4().hex[:8]}.bench").write_bytes(data)
+
+    drop("big", corpus.outlook("Скан великий.pdf", corpus.tiny_pdf() + b"%" + os.urandom(big_mb * 1024 * 1024)))
+    for i in range(count - 1):
+        roll = rng.random()
+        scan = corpus.tiny_pdf(str(i)) + b"%" + os.urandom(rng.randint(50_000, 400_000))
+        if roll < 0.35:
+            drop("outlook scan", corpus.outlook(f"Заява {i}.pdf", scan))
+        elif roll < 0.55:
+            drop("thunderbird scan", corpus.thunderbird(f"Заява про приєднання {i}.pdf", scan))
+        elif roll < 0.70:
+            drop(
+                "gmail photo",
+                corpus.gmail(
+                    f"Фото {i}.jpg",
+                    corpus.jpeg(rng.randint(100_000, 900_000)),
+                    content_type="image/jpeg",
+                    message_id=None,
+                ),
+            )
+        elif roll < 0.78:
+            archive = corpus.zip_of({f"Заява {i}.pdf": scan, "Довіреність.pdf": corpus.tiny_pdf("d")})
+            drop(
+                "zip",
+                corpus.with_attachments(
+                    [("application/zip", archive, 'Content-Disposition: attachment; filename="docs.zip"')]
+                ),
+            )
+        elif roll < 0.84:
+            drop(
+                "filled form",
+                corpus.gmail(
+                    "form.pdf",
+                    corpus.filled_form(
+                        {
+                            "consumer_name": f"ТОВ «Бенч {i}»",
+                            "identifier": "32855961",
+                            "email": f"c{i}@example.ua",
+                            "phones": "067 123 45 67",
+                            "code_word": "Кобзар",
+                            "contact_name": "Іваненко Іван",
+                        }
+                    ),
+                ),
+            )
+        elif roll < 0.88 and signed is not None:
+            drop("signed pdf", corpus.gmail(f"Заява КЕП {i}.pdf", signed + f"\n%{i}\n".encode()))
+        elif roll < 0.94:
+            drop("auto-reply", corpus.auto_reply())
+        else:
+            drop(
+                "no attachment",
+                corpus.message(
+                    corpus.headers(subject=f"Питання {i}"), 'text/plain; charset="utf-8"', "Як подати заяву?"
+                ),
+            )
+    return kinds
+
+
+def measured(backend: str, url: str, maildir: Path, work: Path) -> tuple[float, float, str]:
+    """Like :func:`run`, with the poll process's own peak memory from wait4."""
+    engine = create_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BACKOFFICE_")}
+    env.update(
+        BACKOFFICE_DATABASE_URL=url,
+        BACKOFFICE_SITE_INSTANCE_DIR=str(work / f"instance-{backend}"),
+        BACKOFFICE_INTAKE_MAILDIR=str(maildir),
+        BACKOFFICE_SECRET_KEY="bench-" + "x" * 40,
+    )
+    out_file = work / f"{backend}.out"
+    with out_file.open("wb") as out:
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            [str(REPO / ".venv/bin/backoffice"), "intake", "poll", "--json"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=REPO,
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    text_out = out_file.read_text().strip()
+    if proc.returncode != 0:
+        raise SystemExit(text_out)
+    return elapsed, usage.ru_maxrss / 1024, text_out.splitlines()[-1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument("--big-mb", type=int, default=25)
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="intake-bench-"))
+    try:
+        source = work / "corpus"
+        kinds = build_maildir(source, args.count, args.big_mb)
+        print("messages:", ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
+        backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+        for backend in backends:
+            maildir = work / f"maildir-{backend}"
+            shutil.copytree(source, maildir)
+            if backend == "sqlite":
+                url = f"sqlite:///{work / 'bench.sqlite3'}"
+            else:
+                name = f"intake_bench_{uuid.uuid4().hex[:8]}"
+                admin = create_engine(PG, isolation_level="AUTOCOMMIT")
+                with admin.connect() as conn:
+                    conn.execute(text(f'CREATE DATABASE "{name}"'))
+                url = make_url(PG).set(database=name).render_as_string(hide_password=False)
+            try:
+                elapsed, peak_mb, summary = measured(backend, url, maildir, work)
+            finally:
+                if backend == "postgresql":
+                    with admin.connect() as conn:
+                        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                    admin.dispose()
+            print(
+                f"{backend:<10} {args.count} messages in {elapsed:6.1f} s = {args.count / elapsed:6.1f} msg/s, "
+                f"peak RSS {peak_mb:6.1f} MB   {summary}"
+            )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

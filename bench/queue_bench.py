@@ -1,0 +1,330 @@
+"""Benchmark: the operators' work queue over 1,000,000 applications on PostgreSQL.
+
+Run from the repository root (PostgreSQL on 127.0.0.1:5432, or BACKOFFICE_TEST_PG_URL):
+
+    .venv/bin/python bench/queue_bench.py [--rows 1000000] [--repeat 15] [--keep]
+
+A fresh database is migrated and filled with bulk SQL (INSERT … SELECT over generate_series): 25 service
+centers, 60 operators, applications received over two years, most of them long completed, the recent ones
+spread over the states that wait for staff, a fifth of those assigned. Then, in one run, five queue pages are
+timed server-side, each three ways:
+
+* ``ours``: the whole page as served (Flask test client, logged-in operator or supervisor; query, rendering,
+  CSRF, everything between the request and the response bytes);
+* ``query``: the page's data alone (``backoffice.admin.queue.page``: the SQL it builds plus loading rows and
+  names);
+* ``raw``: hand-written SQL returning the same rows, through psycopg directly;
+* ``stock``: Flask-Admin's stock ``ModelView`` list over the same table with the equivalent filter, search or
+  page (its default: ``count(*)`` per page view, OFFSET pages, ILIKE search on the searchable columns).
+
+The figure for each is the median of ``--repeat`` runs (the stock view: every third turn) after one warm-up,
+the four taken in turns so that the shared machine's busy moments fall on all of them alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from backoffice import create_app, migrate  # noqa: E402
+from backoffice import settings as settings_module  # noqa: E402
+from backoffice.actors import Actor  # noqa: E402
+from backoffice.admin import queue  # noqa: E402
+from backoffice.passwords import hash_secret  # noqa: E402
+from workflows.accession import WAITING_FOR_STAFF  # noqa: E402
+from workflows.roles import Role  # noqa: E402
+
+PG = os.environ.get("BACKOFFICE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PASSWORD = "bench-password-2026"
+WAITING = sorted(s.value for s in WAITING_FOR_STAFF)
+
+FILL = """
+INSERT INTO application (
+    id, number, channel, commercial_offer, consumer_name, identifier, identifier_kind, email, phones,
+    code_word_hash, contact_name, language, state, center_id, assignee_id, contract_id,
+    received_at, updated_at, due_at, next_call_at, call_attempts, version, code_word_long)
+SELECT
+    g,
+    to_char(received, 'YYYY') || '-' || lpad(g::text, 6, '0'),
+    (ARRAY['email_scan','email_qualified','service_center'])[1 + (g % 3)],
+    (ARRAY['universal_service','free_price'])[1 + (g % 2)],
+    (ARRAY['ТОВ','ПП','ФГ','ПрАТ','КП'])[1 + (g % 5)] || ' «'
+        || (ARRAY['Агро','Буд','Енерго','Хліб','Метал','Транс','Фарм','Дніпро','Степ','Зерно','Світло','Тепло',
+                  'Інгул','Поділля','Смарт','Граніт','Дуб','Колос','Вода','Нафто'])[1 + (g * 7 % 20)]
+        || (ARRAY['сервіс','торг','пром','постач','маш','трейд','інвест','лайн','буд','продукт'])[1 + (g * 13 % 10)]
+        || ' ' || (g % 9973)::text || '»',
+    lpad(((g * 7919) % 100000000)::text, 8, '0'),
+    'edrpou',
+    'office' || g || '@company' || (g % 5000) || '.example.com',
+    json_build_array('+38067' || lpad(((g * 104729) % 10000000)::text, 7, '0')),
+    'x',
+    'Контактна особа ' || g,
+    'uk',
+    state,
+    1 + (g % 25),
+    CASE WHEN state = ANY(CAST(:waiting AS text[])) AND g % 5 = 0 THEN 1 + (g % 60) END,
+    NULL,
+    received, received, received + interval '48 hours', NULL, 0, 1, true
+FROM (
+    SELECT g,
+        now() - make_interval(secs => (CASE WHEN g > :rows - :recent THEN (:rows - g) * 40.0
+                                              ELSE (:rows - g) * 63.0 + 86400 * 30 END)) AS received,
+        CASE
+            WHEN g > :rows - :recent THEN (CAST(:waiting AS text[]))[1 + (g % 6)]
+            WHEN g % 20 = 0 THEN 'rejected'
+            WHEN g % 33 = 0 THEN 'withdrawn'
+            WHEN g % 17 = 0 THEN 'code_expired'
+            ELSE 'completed'
+        END AS state
+    FROM generate_series(CAST(1 AS bigint), :rows) AS g
+) AS s
+"""
+
+
+def interleaved(fns: list[Callable[[], Any]], repeat: int, every: list[int]) -> list[float]:
+    """Median milliseconds of each function, run in turns so that a busy moment of the machine (its CPUs are
+    shared) falls on all of them alike; ``every[i]``: run function i only every so many turns (the slow stock
+    view)."""
+    for fn in fns:
+        fn()  # warm-up: caches, compiled statements, pool
+    samples: list[list[float]] = [[] for _ in fns]
+    for turn in range(repeat):
+        for i, fn in enumerate(fns):
+            if turn % every[i]:
+                continue
+            start = time.perf_counter()
+            fn()
+            samples[i].append(time.perf_counter() - start)
+    return [statistics.median(s) * 1000 for s in samples]
+
+
+def fill(url: str, rows: int) -> None:
+    engine = create_engine(url)
+    migrate.upgrade(engine)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO service_center (id, code, name, city, address, phone) "
+                          "SELECT g, 'C' || g, 'ЦОС ' || g, 'Місто ' || g, '', '' FROM generate_series(1, 25) g"))
+        pw = hash_secret(PASSWORD)
+        conn.execute(
+            text("INSERT INTO operator (id, login, full_name, role, center_id, password_hash, totp_required, "
+                 "is_active, created_at) SELECT g, 'op' || g, 'Оператор ' || g, 'operator', 1 + (g % 25), :pw, "
+                 "false, true, now() FROM generate_series(1, 60) g"),
+            {"pw": pw},
+        )
+        conn.execute(
+            text("INSERT INTO operator (id, login, full_name, role, center_id, password_hash, totp_required, "
+                 "is_active, created_at) VALUES (61, 'chief', 'Керівник', 'supervisor', NULL, :pw, false, true, "
+                 "now())"),
+            {"pw": pw},
+        )
+        # Bulk loads build indexes once at the end instead of maintaining them row by row.
+        indexes = conn.execute(text(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'application' "
+            "AND indexname NOT IN (SELECT conname FROM pg_constraint)"
+        )).all()
+        for name, _definition in indexes:
+            conn.execute(text(f'DROP INDEX "{name}"'))
+        recent = rows * 4 // 100
+        started = time.perf_counter()
+        conn.execute(text(FILL), {"rows": rows, "recent": recent, "waiting": WAITING})
+        print(f"  inserted {rows:,} applications in {time.perf_counter() - started:.0f} s", flush=True)
+        started = time.perf_counter()
+        for _name, definition in indexes:
+            conn.execute(text(definition))
+        print(f"  built {len(indexes)} indexes in {time.perf_counter() - started:.0f} s", flush=True)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE application"))
+    engine.dispose()
+
+
+def stock_app(url: str) -> Any:
+    """Flask-Admin as it comes: a ModelView over the same table, nothing tuned."""
+    from flask import Flask
+    from flask_admin import Admin
+    from flask_admin.contrib.sqla import ModelView
+    from flask_babel import Babel
+    from sqlalchemy.orm import scoped_session, sessionmaker
+
+    from backoffice.applications.models import Application
+
+    flask_app = Flask("stock", template_folder=None)  # Flask-Admin's own templates only, not ours
+    flask_app.config["SECRET_KEY"] = "bench"
+    Babel(flask_app)  # Flask-Admin translates its own strings when Flask-Babel is installed
+    session = scoped_session(sessionmaker(create_engine(url)))
+
+    class Stock(ModelView):  # type: ignore[misc]
+        column_list = ("number", "received_at", "consumer_name", "identifier", "commercial_offer", "channel",
+                       "state", "due_at", "assignee")
+        column_searchable_list = ("number", "identifier", "consumer_name", "email")
+        column_filters = ("state",)
+        page_size = 50
+
+    admin = Admin(flask_app, url="/stock")
+    admin.add_view(Stock(Application, session, endpoint="stock"))
+    return flask_app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=21)
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    args = parser.parse_args()
+
+    name = f"backoffice_bench_{uuid.uuid4().hex[:8]}"
+    admin_engine = create_engine(make_url(PG).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin_engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG).set(database=name).render_as_string(hide_password=False)
+    try:
+        print(f"Filling {name} …", flush=True)
+        fill(url, args.rows)
+        run(url, args.repeat)
+    finally:
+        if not args.keep:
+            with admin_engine.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin_engine.dispose()
+
+
+def run(url: str, repeat: int) -> None:
+    import psycopg
+
+    settings = settings_module.load(
+        overrides={"database": {"url": url}, "site": {"instance_dir": "/tmp/backoffice-bench"}},
+    )
+    app = create_app(settings)
+    app.config.update(TESTING=True)
+    db = app.extensions["backoffice.db"]
+    raw = psycopg.connect(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False))
+
+    def client_for(login: str) -> Any:
+        client = app.test_client()
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/staff/login").text).group(1)
+        response = client.post("/staff/login", data={"login": login, "password": PASSWORD, "csrf_token": token})
+        assert response.status_code == 302, "bench login failed"
+        return client
+
+    operator = client_for("op7")  # center 8
+    chief = client_for("chief")
+    op_actor = Actor(Role.OPERATOR, "op7", 7, 8)
+    chief_actor = Actor(Role.SUPERVISOR, "chief", 61, None)
+
+    with raw.cursor() as cur:
+        cur.execute("SELECT identifier, consumer_name FROM application ORDER BY id DESC LIMIT 1 OFFSET 222222")
+        edrpou, name = cur.fetchone()
+        fragment = re.sub(r"[«»]", "", name.split("«")[1]).split()[0][:9]  # e.g. "Енерготорг" → a name word
+        # Where page 5,000 (rows 249,951–250,000) of "all applications, by deadline" starts.
+        cur.execute("SELECT due_at, id FROM application ORDER BY due_at, id OFFSET 249999 LIMIT 1")
+        deep_due, deep_id = cur.fetchone()
+    deep_cursor = queue.encode_cursor(
+        queue.QueueRow(deep_id, "", deep_due, "", "", None, None, None, deep_due, None, None),  # type: ignore[arg-type]
+        queue.QueueFilters(scope="all"),
+    )
+
+    cols = ("a.id, a.number, a.received_at, a.consumer_name, a.identifier, a.commercial_offer, a.channel, "
+            "a.state, a.due_at, a.assignee_id, a.center_id, coalesce(o.full_name, ''), coalesce(o.login, ''), "
+            "coalesce(c.name, ''), coalesce(c.code, '') FROM application a "
+            "LEFT JOIN operator o ON o.id = a.assignee_id LEFT JOIN service_center c ON c.id = a.center_id")
+    waiting = "ARRAY[" + ",".join(f"'{s}'" for s in WAITING) + "]"
+    cases: list[dict[str, Any]] = [
+        {
+            "name": "default queue page (operator: my work)",
+            "ours": (operator, "/admin/applications/"),
+            "query": (op_actor, {}),
+            "raw": (f"SELECT {cols} WHERE a.state = ANY({waiting}) "
+                    "AND (a.assignee_id = 7 OR (a.assignee_id IS NULL AND a.center_id = 8)) "
+                    "ORDER BY a.due_at, a.id LIMIT 51", ()),
+            "stock": "/stock/stock/",
+        },
+        {
+            "name": "state filter (supervisor: awaiting confirmation call)",
+            "ours": (chief, "/admin/applications/?scope=all&state=awaiting_confirmation_call"),
+            "query": (chief_actor, {"scope": "all", "state": "awaiting_confirmation_call"}),
+            "raw": (f"SELECT {cols} WHERE a.state = 'awaiting_confirmation_call' "
+                    "ORDER BY a.due_at, a.id LIMIT 51", ()),
+            "stock": "/stock/stock/?flt0_0=AWAITING_CONFIRMATION_CALL",
+        },
+        {
+            "name": "exact EDRPOU search",
+            "ours": (chief, f"/admin/applications/?scope=all&q={edrpou}"),
+            "query": (chief_actor, {"scope": "all", "q": edrpou}),
+            "raw": (f"SELECT {cols} WHERE a.identifier = %s ORDER BY a.due_at, a.id LIMIT 51", (edrpou,)),
+            "stock": f"/stock/stock/?search={edrpou}",
+        },
+        {
+            "name": f"name fragment search ('{fragment}')",
+            "ours": (chief, f"/admin/applications/?scope=all&q={fragment}"),
+            "query": (chief_actor, {"scope": "all", "q": fragment}),
+            "raw": (f"SELECT {cols} WHERE a.consumer_name ILIKE %s OR a.email ILIKE %s "
+                    "ORDER BY a.due_at, a.id LIMIT 51", (f"%{fragment}%", f"%{fragment}%")),
+            "stock": f"/stock/stock/?search={fragment}",
+        },
+        {
+            "name": "deep page (rows 250,001–250,050 of all, by deadline)",
+            "ours": (chief, f"/admin/applications/?scope=all&after={deep_cursor}"),
+            "query": (chief_actor, {"scope": "all", "after": deep_cursor}),
+            "raw": (f"SELECT {cols} WHERE (a.due_at, a.id) > (%s, %s) "
+                    "ORDER BY a.due_at, a.id LIMIT 51",
+                    (deep_due, deep_id)),
+            "stock": "/stock/stock/?page=5000",
+        },
+    ]
+
+    stock = stock_app(url).test_client()
+    results = []
+    for case in cases:
+        client, path = case["ours"]
+        actor, params = case["query"]
+        sql, sql_args = case["raw"]
+
+        def page_request(client: Any = client, path: str = path) -> None:
+            response = client.get(path)
+            assert response.status_code == 200, (path, response.status_code)
+
+        def data(actor: Actor = actor, params: dict[str, str] = params) -> None:
+            with db.sessions() as session:
+                queue.page(session, actor, queue.QueueFilters.from_args(params))
+
+        def raw_sql(sql: str = sql, sql_args: tuple[Any, ...] = sql_args) -> None:
+            with raw.cursor() as cur:
+                cur.execute(sql, sql_args)
+                cur.fetchall()
+
+        def stock_request(path: str = case["stock"]) -> None:
+            response = stock.get(path)
+            assert response.status_code == 200, (path, response.status_code)
+
+        ours_ms, query_ms, raw_ms, stock_ms = interleaved(
+            [page_request, data, raw_sql, stock_request], repeat, every=[1, 1, 1, 3]
+        )
+        results.append((case["name"], ours_ms, query_ms, raw_ms, stock_ms))
+        print(f"  {case['name']}: page {ours_ms:.1f} ms, query {query_ms:.1f} ms, raw SQL {raw_ms:.1f} ms, "
+              f"stock ModelView {stock_ms:.1f} ms", flush=True)
+
+    print()
+    print("| page | ours: whole page (ms) | ours: query layer (ms) | raw SQL (ms) | stock ModelView (ms) "
+          "| query ÷ raw | stock ÷ ours |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for name, ours_ms, query_ms, raw_ms, stock_ms in results:
+        print(f"| {name} | {ours_ms:.1f} | {query_ms:.1f} | {raw_ms:.2f} | {stock_ms:.1f} | "
+              f"{query_ms / raw_ms:.2f}× | {stock_ms / ours_ms:.1f}× |")
+    raw.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+"""Staff login: failed-attempt limits, idle expiry, logout, and the TOTP second factor."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import UTC, datetime
+
+import pyotp
+from freezegun import freeze_time
+from sqlalchemy import select
+
+from backoffice.audit.models import AuditEvent
+from backoffice.staff.models import Operator
+from tests import factories
+from tests.backoffice.admin.conftest import Staff, csrf_token, post
+
+
+def _try(client, login: str, password: str, path: str = "/staff/login"):
+    return client.post(path, data={"login": login, "password": password, "csrf_token": csrf_token(client)})
+
+
+def test_wrong_password_and_unknown_login_get_the_same_answer(client, staff: Staff):
+    wrong = _try(client, "op.a", "not the password")
+    unknown = _try(client, "nobody.here", "not the password")
+    assert wrong.status_code == unknown.status_code == 200
+    assert "Wrong login or password." in wrong.get_data(as_text=True)
+    assert "Wrong login or password." in unknown.get_data(as_text=True)
+
+
+def test_failed_attempts_slow_one_login_for_one_window_only(app, client, staff: Staff):
+    limit = app.config["SETTINGS"].staff.failed_logins_per_account
+    window = app.config["SETTINGS"].staff.failed_login_window_minutes
+    # Frozen at the real "now": the limiter's own clean-up thread keeps reading the real clock.
+    with freeze_time(datetime.now(UTC)) as clock:
+        for _ in range(limit):
+            assert _try(client, "op.a", "guess").status_code == 200
+        refused = _try(client, "op.a", factories.PASSWORD)
+        assert refused.status_code == 429
+        assert "Too many failed attempts" in refused.get_data(as_text=True)
+        # Another login from the same address is not locked out by the attack on op.a.
+        assert _try(app.test_client(), "op.a2", factories.PASSWORD).status_code == 302
+        clock.tick(window * 60 + 1)
+        assert _try(client, "op.a", factories.PASSWORD).status_code == 302
+
+
+def test_a_successful_login_does_not_count_against_the_limit(app, staff: Staff):
+    limit = app.config["SETTINGS"].staff.failed_logins_per_account
+    for _ in range(limit + 1):
+        client = app.test_client()
+        assert _try(client, "op.a", factories.PASSWORD).status_code == 302
+
+
+def test_an_idle_session_ends(app, login, staff: Staff):
+    client = login(staff.operator_a)
+    assert client.get("/admin/applications/").status_code == 200
+    idle = app.config["SETTINGS"].staff.session_idle_minutes
+    with client.session_transaction() as s:
+        s["staff_seen"] = time.time() - idle * 60 - 5
+    response = client.get("/admin/applications/")
+    assert response.status_code == 302 and "/staff/login" in response.location
+    assert client.get("/admin/applications/").status_code == 302
+
+
+def test_logout_is_a_post_with_csrf(login, staff: Staff):
+    client = login(staff.operator_a)
+    assert client.get("/staff/logout").status_code == 405
+    assert client.post("/staff/logout").status_code == 400
+    assert post(client, "/staff/logout").status_code == 302
+    assert client.get("/admin/applications/").status_code == 302
+
+
+def test_pages_need_a_login_and_the_right_role(client, login, staff: Staff):
+    assert client.get("/admin/applications/").status_code == 302
+    assert client.get("/admin/dashboard/").status_code == 302
+    operator = login(staff.operator_a)
+    assert operator.get("/admin/dashboard/").status_code == 403
+    assert operator.get("/admin/staff/").status_code == 403
+    assert login(staff.supervisor).get("/admin/staff/").status_code == 403
+    assert login(staff.admin).get("/admin/staff/").status_code == 200
+
+
+def _code_page(client, response) -> str:
+    assert response.status_code == 302 and "/staff/login/code" in response.location
+    return client.get(response.location).get_data(as_text=True)
+
+
+def test_a_required_second_factor_is_enrolled_then_asked_at_every_login(app, session, staff: Staff):
+    staff.operator_a.totp_required = True
+    session.commit()
+    client = app.test_client()
+    page = _code_page(client, _try(client, "op.a", factories.PASSWORD))
+    secret = re.search(r'data-testid="totp-secret">([A-Z2-7]+)<', page).group(1)
+    token = csrf_token(client, "/staff/login/code")
+    wrong = client.post("/staff/login/code", data={"code": "000000", "csrf_token": token})
+    assert "The code is not right" in wrong.get_data(as_text=True)
+    token = csrf_token(client, "/staff/login/code")
+    ok = client.post("/staff/login/code", data={"code": pyotp.TOTP(secret).now(), "csrf_token": token})
+    assert ok.status_code == 302
+    assert client.get("/admin/applications/").status_code == 200
+    session.expire_all()
+    assert session.get(Operator, staff.operator_a.id).totp_secret == secret
+    assert session.scalars(select(AuditEvent).where(AuditEvent.action == "enrol_totp")).one()
+
+    again = app.test_client()
+    page = _code_page(again, _try(again, "op.a", factories.PASSWORD))
+    assert "totp-secret" not in page  # the secret is shown once, at enrolment
+    assert again.get("/admin/applications/").status_code == 302  # a password alone is not a login
+    token = csrf_token(again, "/staff/login/code")
+    answer = again.post("/staff/login/code", data={"code": pyotp.TOTP(secret).now(), "csrf_token": token})
+    assert answer.status_code == 302
+    assert again.get("/admin/applications/").status_code == 200

@@ -1,0 +1,182 @@
+"""The work queue: my work, filters, search, keyset pages, claiming, CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+
+from flask import Flask
+from sqlalchemy import event, select
+
+from backoffice.actors import Actor
+from backoffice.admin import queue
+from backoffice.applications.models import Application
+from backoffice.audit.models import AuditEvent
+from tests.backoffice.admin.conftest import Staff, log_in, post
+from workflows.accession import AccessionState as S
+
+
+def _numbers(page: str) -> set[str]:
+    import re
+
+    return set(re.findall(r'data-number="([^"]+)"', page))
+
+
+def test_my_work_is_mine_and_my_centers_unassigned(make, session, staff: Staff, login):
+    mine = make.application(S.AWAITING_SIGNATURE_CHECK, center=staff.center_a)
+    colleagues = make.application(S.AWAITING_SIGNATURE_CHECK, center=staff.center_a)
+    done = make.application(S.COMPLETED, center=staff.center_a)
+    other_center = make.application(S.RECEIVED, center=staff.center_b)
+    session.flush()
+    mine.assignee_id, colleagues.assignee_id = staff.operator_a.id, staff.operator_a2.id
+    unassigned = make.application(S.RECEIVED, center=staff.center_a)
+    session.commit()
+    client = login(staff.operator_a)
+    page = client.get("/admin/applications/").get_data(as_text=True)
+    assert _numbers(page) == {mine.number, unassigned.number}
+    everything = client.get("/admin/applications/?scope=all").get_data(as_text=True)
+    assert _numbers(everything) == {mine.number, colleagues.number, done.number, unassigned.number}
+    assert other_center.number not in everything
+    assert other_center.number in login(staff.supervisor).get("/admin/applications/?scope=all").get_data(as_text=True)
+
+
+def test_search_by_identifier_number_name_email_and_phone(make, session, staff: Staff, login):
+    target = make.application(
+        S.RECEIVED, center=staff.center_a, consumer_name="ТОВ «Агрофірма Степова»",
+        email="office@stepova.example.com", phones="067 555 44 33",
+    )
+    make.application(S.RECEIVED, center=staff.center_a)
+    session.commit()
+    client = login(staff.operator_a)
+    for q in (target.identifier, target.number, "степова", "STEPOVA.example", "+380675554433", "067 555 44 33"):
+        page = client.get("/admin/applications/", query_string={"q": q, "scope": "all"}).get_data(as_text=True)
+        assert _numbers(page) == {target.number}, q
+
+
+def test_filters_and_sorting(make, session, staff: Staff, login):
+    waiting = make.application(S.AWAITING_SIGNATURE_CHECK, center=staff.center_a)
+    issued = make.application(S.CODE_ISSUED, center=staff.center_a)
+    session.commit()
+    client = login(staff.operator_a)
+    page = client.get("/admin/applications/?scope=all&state=code_issued").get_data(as_text=True)
+    assert _numbers(page) == {issued.number}
+    page = client.get("/admin/applications/?scope=all&channel=service_center").get_data(as_text=True)
+    assert _numbers(page) == set()
+    page = client.get("/admin/applications/?scope=all&sort=number&dir=desc").get_data(as_text=True)
+    assert page.index(issued.number) < page.index(waiting.number)
+
+
+def test_overdue_applications_are_highlighted_and_filterable(make, session, staff: Staff, login):
+    from datetime import timedelta
+
+    late = make.application(S.AWAITING_SIGNATURE_CHECK, center=staff.center_a)
+    fresh = make.application(S.AWAITING_SIGNATURE_CHECK, center=staff.center_a)
+    session.flush()
+    late.due_at = late.received_at - timedelta(hours=1)
+    session.commit()
+    client = login(staff.operator_a)
+    page = client.get("/admin/applications/?overdue=1").get_data(as_text=True)
+    assert _numbers(page) == {late.number}
+    assert "overdue" in page and fresh.number not in page
+
+
+def test_keyset_pages_cover_every_row_once_without_count(make, session, staff: Staff, db):
+    apps = [make.application(S.RECEIVED, center=staff.center_a) for _ in range(5)]
+    session.commit()
+    actor = Actor.of(staff.operator_a)
+    statements: list[str] = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        seen, f = [], queue.QueueFilters()
+        while True:
+            with db.sessions() as s:
+                page = queue.page(s, actor, f, size=2)
+            seen += [r.number for r in page.rows]
+            if page.next_after is None:
+                break
+            f = queue.QueueFilters.from_args({"after": page.next_after})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert sorted(seen) == sorted(a.number for a in apps)
+    assert not [s for s in statements if "count(" in s.lower()]
+    # A fixed number of queries per page (rows, centers, assignees), whatever the page holds.
+    assert len(statements) <= 3 * 3
+
+
+def test_the_page_costs_the_same_queries_for_5_or_50_rows(make, session, staff: Staff, login, db):
+    client = login(staff.operator_a)
+
+    def queries() -> int:
+        statements: list[str] = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get("/admin/applications/?scope=all").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    for _ in range(2):
+        make.application(S.RECEIVED, center=staff.center_a).assignee_id = staff.operator_a.id
+    session.commit()
+    few = queries()
+    for _ in range(6):
+        make.application(S.RECEIVED, center=staff.center_a).assignee_id = staff.operator_a2.id
+    session.commit()
+    assert queries() == few
+
+
+def test_two_operators_claiming_at_once_one_gets_it(make, session, staff: Staff, app: Flask):
+    target = make.application(S.AWAITING_SIGNATURE_CHECK, center=staff.center_a)
+    session.commit()
+    clients = [log_in(app.test_client(), op.login) for op in (staff.operator_a, staff.operator_a2)]
+    tokens = [post.__globals__["csrf_token"](c, "/admin/applications/") for c in clients]
+    barrier = threading.Barrier(2)
+    pages: list[str] = []
+
+    def claim(client, token) -> None:
+        barrier.wait()
+        response = client.post(f"/admin/applications/{target.number}/claim", data={"csrf_token": token})
+        pages.append(client.get(response.location).get_data(as_text=True))
+
+    threads = [threading.Thread(target=claim, args=pair) for pair in zip(clients, tokens, strict=True)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    session.expire_all()
+    winner = session.get(Application, target.id).assignee_id
+    assert winner in {staff.operator_a.id, staff.operator_a2.id}
+    claims = session.scalars(select(AuditEvent).where(AuditEvent.action == "claim")).all()
+    assert len(claims) == 1
+    assert sum("is yours now" in p for p in pages) == 1
+    assert sum("has already taken this application" in p for p in pages) == 1
+
+
+def test_release_gives_it_back_to_the_center(make, session, staff: Staff, login):
+    target = make.application(S.RECEIVED, center=staff.center_a)
+    session.commit()
+    client = login(staff.operator_a)
+    post(client, f"/admin/applications/{target.number}/claim")
+    other = login(staff.operator_a2)
+    post(other, f"/admin/applications/{target.number}/release")
+    session.expire_all()
+    assert session.get(Application, target.id).assignee_id == staff.operator_a.id
+    post(client, f"/admin/applications/{target.number}/release")
+    session.expire_all()
+    assert session.get(Application, target.id).assignee_id is None
+
+
+def test_csv_export_has_the_filtered_rows_as_plain_values(make, session, staff: Staff, login):
+    risky = make.application(S.RECEIVED, center=staff.center_a, consumer_name="=HYPERLINK(\"x\")")
+    make.application(S.CODE_ISSUED, center=staff.center_a)
+    session.commit()
+    client = login(staff.operator_a)
+    response = client.get("/admin/applications/export.csv?scope=all&state=received")
+    assert response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert len(rows) == 2 and rows[1][0] == risky.number
+    assert rows[1][2] == "'=HYPERLINK(\"x\")"
+    assert "<" not in response.get_data(as_text=True)

@@ -1,0 +1,88 @@
+"""Fixtures of the customer pages' browser tests, on top of tests/browser/conftest.py: English pages, axe-core.
+
+Loaded by the ``test_customer_*`` modules (``pytest_plugins``). The browser is the conftest's; the server is the
+conftest's ``live_server`` but on its own app whose connection pool is closed afterwards (PostgreSQL warns
+otherwise). With CI=true a missing axe-core fails the test; locally it skips.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from backoffice import create_app
+from backoffice.settings import Settings
+
+REPO = Path(__file__).resolve().parents[2]
+IN_CI = os.environ.get("CI", "").lower() == "true"
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_A_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def _missing(what: str) -> None:
+    if IN_CI:
+        pytest.fail(f"{what} is required in CI")
+    pytest.skip(f"{what} is not available")
+
+
+@pytest.fixture
+def customer_server(settings: Settings, db: Any) -> Iterator[str]:
+    """The app on a free loopback port, in a thread; its base URL."""
+    app: Flask = create_app(settings)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        app.extensions["backoffice.db"].dispose()
+
+
+@pytest.fixture
+def customer_chromium(_browser: Any) -> Any:
+    """The operator UI's Chromium (tests/browser/conftest.py launches it once per session)."""
+    return _browser
+
+
+@pytest.fixture
+def customer_page(customer_chromium: Any) -> Iterator[Any]:
+    """A fresh browser profile in English (the catalogues may translate the default Ukrainian any day)."""
+    context = customer_chromium.new_context(locale="en-US")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def axe_page(customer_chromium: Any) -> Iterator[Any]:
+    """Like ``customer_page``, but the page lets the test inject axe-core (an inline script the CSP would stop)."""
+    context = customer_chromium.new_context(locale="en-US", bypass_csp=True)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """Violations of the WCAG 2.1 A and AA rules on the page as it is now (axe-core injected from node_modules)."""
+    if not AXE.exists():
+        _missing("axe-core (npm install axe-core)")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_A_AA)
+    return [
+        {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]]} for v in result["violations"]
+    ]

@@ -1,0 +1,146 @@
+"""Every customer page, in each of its states, has no violation of the WCAG 2.1 A and AA rules (axe-core)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backoffice.applications import codes
+from backoffice.applications.models import RegistrationCode
+from backoffice.letters.models import OutboxMessage
+from backoffice.settings import Settings
+from tests.browser.customer_fixtures import (  # noqa: F401 - fixtures by name
+    axe_page,
+    axe_violations,
+    customer_chromium,
+    customer_page,
+    customer_server,
+)
+from tests.factories import Factory
+from workflows.accession import AccessionState
+
+pytestmark = pytest.mark.browser
+#: The fixtures (customer_server, customer_page, axe_page, customer_chromium) live there.
+PASSWORD = "Blue-Rivers-Sing-2026"
+
+
+def _letter_path(session: Session, kind: str) -> str:
+    session.expire_all()
+    letter = session.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id.desc())
+    ).first()
+    assert letter is not None
+    return re.sub(r"^https?://[^/]+", "", letter.context["link"])
+
+
+def test_every_customer_page_passes_axe(
+    customer_server: str, axe_page: Any, make: Factory, session: Session, settings: Settings
+) -> None:
+    app = make.application(AccessionState.CODE_ISSUED)
+    other = make.application(AccessionState.AWAITING_CONFIRMATION_CALL)
+    session.commit()
+    row = session.scalars(select(RegistrationCode).where(RegistrationCode.application_id == app.id)).one()
+    code = codes.derive(settings.secret_key, row.nonce)
+    page = axe_page
+    found: dict[str, list[dict[str, Any]]] = {}
+
+    def scan(name: str) -> None:
+        page.wait_for_load_state()
+        found[name] = axe_violations(page)
+
+    def register(code_typed: str, login: str = "firma.one", password: str = PASSWORD) -> None:
+        page.get_by_label("Registration code").fill(code_typed)
+        page.get_by_label("EDRPOU or RNOKPP").fill(app.identifier)
+        page.get_by_label("Login", exact=True).fill(login)
+        page.get_by_label("Password", exact=True).fill(password)
+        page.get_by_label("Password again").fill(password)
+        with page.expect_navigation():
+            page.get_by_role("button", name="Create my login").click()
+
+    for lang in ("uk", "ru", "en"):
+        page.goto(f"{customer_server}/company?lang={lang}")
+        scan(f"registration form ({lang})")
+    page.goto(f"{customer_server}/company?lang=en")
+    page.get_by_label("Password", exact=True).press_sequentially("short")
+    scan("registration: password feedback")
+    register("ABCD-EFGH", login="x", password="short")
+    scan("registration: field errors")
+    register("ABCD-EFGH-JKMN")
+    scan("registration: generic refusal")
+
+    page.goto(f"{customer_server}/status")
+    scan("status form")
+    page.get_by_label("Application number").fill(other.number)
+    page.get_by_label("EDRPOU or RNOKPP").fill(other.identifier)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Show the status").click()
+    scan("status found")
+    page.get_by_label("Application number").fill("2026-999999")
+    page.get_by_label("EDRPOU or RNOKPP").fill(other.identifier)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Show the status").click()
+    scan("status not found")
+
+    page.goto(f"{customer_server}/company")
+    register(code)
+    page.wait_for_url(re.compile(r"/account"))
+    scan("cabinet")
+    page.get_by_label("New email").fill("new@example.com")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Change email").click()
+    scan("cabinet: email waiting for confirmation")
+    page.get_by_label("Phone").fill("12")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Change phone").click()
+    scan("cabinet: phone error")
+    page.goto(customer_server + _letter_path(session, "email_change"))
+    scan("confirm new email")
+    page.goto(f"{customer_server}/account/password")
+    scan("change password")
+    page.get_by_label("Current password").fill("wrong-password-1")
+    page.get_by_label("New password", exact=True).fill("Tall-Oaks-Grow-Slowly-42")
+    page.get_by_label("New password again").fill("Tall-Oaks-Grow-Slowly-42")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Change password").click()
+    scan("change password: error")
+
+    page.get_by_role("button", name=re.compile("Log out")).click()
+    page.wait_for_url(re.compile(r"/account/login"))
+    scan("login")
+    page.get_by_label("Login", exact=True).fill("firma.one")
+    page.get_by_label("Password", exact=True).fill("wrong-password-1")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log in").click()
+    scan("login: wrong password")
+    page.goto(f"{customer_server}/account/forgot")
+    scan("forgot password")
+    page.get_by_label("Login").fill("firma.one")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send the link").click()
+    scan("forgot password: sent")
+    page.goto(customer_server + _letter_path(session, "password_reset"))
+    scan("reset password")
+    page.goto(f"{customer_server}/account/reset/not-a-token")
+    scan("link does not work")
+
+    for _ in range(11):  # past the per-address limit of the status page
+        page.goto(f"{customer_server}/status")
+        page.get_by_label("Application number").fill("2026-999999")
+        page.get_by_label("EDRPOU or RNOKPP").fill(other.identifier)
+        with page.expect_navigation():
+            page.get_by_role("button", name="Show the status").click()
+    assert "Too many attempts" in page.content()
+    scan("too many attempts")
+
+    page.goto(f"{customer_server}/company")
+    for _ in range(5):
+        register("ABCD-EFGH-JKMN")
+    assert page.locator("#registration-locked").is_visible()
+    scan("registration: locked")
+
+    assert {name: v for name, v in found.items() if v} == {}
+    assert len(found) >= 20

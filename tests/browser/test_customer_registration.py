@@ -1,0 +1,177 @@
+"""The customer's path in real Chromium: invitation link, code, login and password, cabinet, log out, log in."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from backoffice.applications import codes
+from backoffice.applications.models import Application, RegistrationCode
+from backoffice.letters.models import OutboxMessage
+from backoffice.settings import Settings
+from backoffice.types import utcnow
+from tests.browser.customer_fixtures import (  # noqa: F401 - fixtures by name
+    axe_page,
+    customer_chromium,
+    customer_page,
+    customer_server,
+)
+from tests.factories import Factory
+from workflows.accession import AccessionState
+
+pytestmark = pytest.mark.browser
+#: The fixtures (customer_server, customer_page, axe_page, customer_chromium) live there.
+PASSWORD = "Blue-Rivers-Sing-2026"
+
+
+def _issue(make: Factory, session: Session, settings: Settings) -> tuple[Application, str, str]:
+    """An application in "code issued": its clear code (as the code letter shows it) and the invitation's path."""
+    app = make.application(AccessionState.CODE_ISSUED)
+    session.commit()
+    row = session.scalars(select(RegistrationCode).where(RegistrationCode.application_id == app.id)).one()
+    invitation = session.scalars(
+        select(OutboxMessage).where(OutboxMessage.application_id == app.id, OutboxMessage.kind == "invitation")
+    ).one()
+    return app, codes.derive(settings.secret_key, row.nonce), re.sub(r"^https?://[^/]+", "", invitation.context["link"])
+
+
+def _fill(page: Any, code: str, identifier: str, login: str = "firma.one", password: str = PASSWORD) -> None:
+    page.get_by_label("Registration code").fill(code)
+    page.get_by_label("EDRPOU or RNOKPP").fill(identifier)
+    page.get_by_label("Login", exact=True).fill(login)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_label("Password again").fill(password)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Create my login").click()
+
+
+def test_from_the_invitation_link_to_the_cabinet_and_back(
+    customer_server: str, customer_page: Any, make: Factory, session: Session, settings: Settings
+) -> None:
+    app, code, path = _issue(make, session, settings)
+    page = customer_page
+    page.goto(customer_server + path)
+    assert page.locator("h1").inner_text() == "Finish the registration"
+    _fill(page, code, app.identifier)
+
+    page.wait_for_url(re.compile(r"/account"))
+    assert page.locator("#welcome").is_visible()
+    assert page.locator("#consumer-name").inner_text() == app.consumer_name
+    assert page.locator("#dso-link").get_attribute("href") == settings.site.dso_url
+
+    page.get_by_role("button", name=re.compile("Log out")).click()
+    page.wait_for_url(re.compile(r"/account/login"))
+    page.get_by_label("Login", exact=True).fill("firma.one")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/account$"))
+    assert page.locator("h1").inner_text() == "Cabinet"
+
+
+def test_five_wrong_codes_then_the_page_says_to_contact_the_supplier(
+    customer_server: str, customer_page: Any, make: Factory, session: Session, settings: Settings
+) -> None:
+    app, _code, path = _issue(make, session, settings)
+    page = customer_page
+    page.goto(customer_server + path)
+    for attempt in range(1, 6):
+        _fill(page, "ABCD-EFGH-JKMN", app.identifier)
+        page.wait_for_load_state()
+        if attempt < 5:
+            assert page.locator("#registration-refused").is_visible()
+    locked = page.locator("#registration-locked")
+    assert locked.is_visible()
+    assert settings.site.support_email in locked.inner_text()
+    assert page.locator("#registration-form").count() == 0
+
+
+def test_an_expired_code_gets_the_generic_answer(
+    customer_server: str, customer_page: Any, make: Factory, session: Session, settings: Settings
+) -> None:
+    app, code, path = _issue(make, session, settings)
+    session.execute(update(RegistrationCode).values(expires_at=utcnow() - timedelta(minutes=1)))
+    session.commit()
+    customer_page.goto(customer_server + path)
+    _fill(customer_page, code, app.identifier)
+    refused = customer_page.locator("#registration-refused")
+    assert refused.is_visible()
+    assert "We could not accept this code" in refused.inner_text()
+
+
+def test_password_rules_are_shown_as_the_customer_types(
+    customer_server: str, customer_page: Any, make: Factory, session: Session, settings: Settings
+) -> None:
+    page = customer_page
+    page.goto(customer_server + "/company")
+    page.get_by_label("Login", exact=True).fill("firma.one")
+    password = page.get_by_label("Password", exact=True)
+    rule = lambda name: page.locator(f'#password-rules li[data-rule="{name}"]')  # noqa: E731
+
+    password.press_sequentially("short")
+    assert rule("length").get_attribute("data-state") == "bad"
+    assert "weak" in page.locator("#password-strength").inner_text()
+    password.fill("")
+    password.press_sequentially("Firma.One")
+    assert rule("login").get_attribute("data-state") == "bad"
+    password.fill("")
+    password.press_sequentially("qwerty123456")  # on the shipped list of common passwords
+    page.wait_for_function("document.querySelector('li[data-rule=common]').dataset.state === 'bad'")
+    password.fill("")
+    password.press_sequentially("Tall-Oaks-Grow-Slowly-42")
+    for name in ("length", "common", "login", "identifier"):
+        assert rule(name).get_attribute("data-state") == "ok"
+    assert "strong" in page.locator("#password-strength").inner_text()
+
+
+def test_keyboard_only_completion(
+    customer_server: str, customer_page: Any, make: Factory, session: Session, settings: Settings
+) -> None:
+    """Tab from the top of the page to every field and Enter to send: no mouse, nothing skipped."""
+    app, code, path = _issue(make, session, settings)
+    page = customer_page
+    page.goto(customer_server + path)
+    keyboard = page.keyboard
+
+    def tab_to(element_id: str, limit: int = 30) -> None:
+        for _ in range(limit):
+            keyboard.press("Tab")
+            if page.evaluate("document.activeElement && document.activeElement.id") == element_id:
+                return
+        raise AssertionError(f"Tab never reached #{element_id}")
+
+    for element_id, text in (
+        ("code", code),
+        ("identifier", app.identifier),
+        ("login", "keyboard.user"),
+        ("password", PASSWORD),
+        ("password_again", PASSWORD),
+    ):
+        tab_to(element_id)
+        keyboard.type(text)
+    keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent.trim()")
+    assert focused == "Create my login"
+    keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/account"))
+    assert page.locator("#welcome").is_visible()
+    # The focus is visible: the focused control has an outline.
+    tab_to("phone")
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
+
+
+def test_ukrainian_is_the_default_language(customer_server: str, customer_chromium: Any) -> None:
+    context = customer_chromium.new_context(locale="de-DE")
+    try:
+        page = context.new_page()
+        page.goto(customer_server + "/company")
+        assert page.locator("html").get_attribute("lang") == "uk"
+        page.goto(customer_server + "/company?lang=ru")
+        assert page.locator("html").get_attribute("lang") == "ru"
+    finally:
+        context.close()
