@@ -16,6 +16,8 @@ from backoffice.actors import Actor
 from backoffice.applications import services
 from backoffice.applications.models import Application, CallOutcome, Channel, Document, DocumentKind
 from backoffice.contracts.models import CommercialOffer, Contract, IdentifierKind
+from backoffice.documents import forms
+from backoffice.documents.storage import Storage, Stored
 from backoffice.settings import Settings
 from backoffice.staff import services as staff
 from backoffice.types import utcnow
@@ -164,6 +166,10 @@ def load(session: Session, settings: Settings, *, seed: int = 2026) -> bool:
     session.add_all(contracts)
     session.flush()
 
+    # Every demo application carries a real (blank) accession form, so previews and the verifier have a file.
+    storage = Storage(settings.documents_dir)
+    supplier = settings.site.supplier_name
+    forms_by_offer: dict[CommercialOffer, Stored] = {}
     now = utcnow()
     n = 0
     for count, triggers in SCENARIOS:
@@ -171,7 +177,8 @@ def load(session: Session, settings: Settings, *, seed: int = 2026) -> bool:
             contract = contracts[n % len(contracts)] if n % 9 != 8 else None  # some have no contract on file
             center = centers[n % len(centers)]
             channel = Channel.EMAIL_QUALIFIED if n % 4 == 0 else Channel.EMAIL_SCAN
-            received = now - timedelta(hours=rng.randrange(1, 24 * 20))
+            # Most arrived in the last two days; every fifth has waited longer and is overdue.
+            received = now - timedelta(hours=rng.randrange(1, 24 * 2) if n % 5 else rng.randrange(24 * 3, 24 * 20))
             raw = {
                 "consumer_name": contract.consumer_name if contract else COMPANIES[n % len(COMPANIES)],
                 "identifier": contract.identifier if contract else _edrpou(rng),
@@ -192,17 +199,19 @@ def load(session: Session, settings: Settings, *, seed: int = 2026) -> bool:
                 received_at=received,
                 settings=settings,
             )
+            offer = CommercialOffer(raw["commercial_offer"])
+            form = forms_by_offer.get(offer) or storage.put_bytes(forms.generate(offer, supplier=supplier))
+            forms_by_offer[offer] = form
+            qualified = channel == Channel.EMAIL_QUALIFIED
             session.add(
                 Document(
                     application=app,
-                    kind=DocumentKind.SIGNED_PDF if channel == Channel.EMAIL_QUALIFIED else DocumentKind.SCAN,
-                    filename="заява-приєднання.pdf"
-                    if channel == Channel.EMAIL_QUALIFIED
-                    else "скан-заяви.pdf",
+                    kind=DocumentKind.SIGNED_PDF if qualified else DocumentKind.SCAN,
+                    filename="заява-приєднання.pdf" if qualified else "скан-заяви.pdf",
                     content_type="application/pdf",
-                    size=0,
-                    sha256="0" * 64,
-                    storage_path="",
+                    size=form.size,
+                    sha256=form.sha256,
+                    storage_path=form.path,
                 )
             )
             session.flush()

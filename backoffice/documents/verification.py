@@ -146,6 +146,25 @@ def _store_evidence(
 
 
 def _check(verifier: signatures.Verifier, storage: Storage, document: Document, app: Application) -> CheckResult:
+    try:
+        return _verify_document(verifier, storage, document, app)
+    except OSError as exc:
+        # The stored file cannot be read (storage moved, disk error): say so on the application, never pass,
+        # and go on with the rest of the batch.
+        log.error("cannot read %s for the signature check: %s", document.storage_path, exc)
+        report = {
+            "indication": "INDETERMINATE",
+            "sub_indication": "FILE_UNREADABLE",
+            "integrity": None,
+            "message": "Збережений файл не вдалося прочитати: підпис не перевірено, перевірте документ вручну.",
+            "filename": document.filename,
+        }
+        return CheckResult("INDETERMINATE", "FILE_UNREADABLE", None, report)
+
+
+def _verify_document(
+    verifier: signatures.Verifier, storage: Storage, document: Document, app: Application
+) -> CheckResult:
     path = storage.absolute(document.storage_path)
     expected = expected_signer(app)
     if document.kind == DocumentKind.DETACHED_SIGNATURE:

@@ -33,7 +33,7 @@ def init_web(app: Flask) -> None:
     from backoffice.admin import init_admin
     from backoffice.customers.web import bp as customers_bp
     from backoffice.selfreg import web as selfreg_web
-    from backoffice.web import auth, security
+    from backoffice.web import auth, home, security
 
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -43,6 +43,7 @@ def init_web(app: Flask) -> None:
     limiter.init_app(app)
     security.init_app(app)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(home.bp)
     app.register_blueprint(customers_bp)
     selfreg_web.init_app(app)  # Flow B's pages, only where [flows] self_registration is on
     init_admin(app)

@@ -62,6 +62,8 @@ def test_every_customer_page_passes_axe(
             page.get_by_role("button", name="Create my login").click()
 
     for lang in ("uk", "ru", "en"):
+        page.goto(f"{customer_server}/?lang={lang}")
+        scan(f"front page ({lang})")
         page.goto(f"{customer_server}/company?lang={lang}")
         scan(f"registration form ({lang})")
     page.goto(f"{customer_server}/company?lang=en")
