@@ -19,6 +19,7 @@ system's store is never consulted (``trust_roots=None`` would fall back to it).
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -153,7 +154,14 @@ def run(coro: Awaitable[T], *contexts: ValidationContext) -> T:
             for vc in contexts:
                 await vc.aclose()  # type: ignore[no-untyped-call]
 
-    return asyncio.run(_wrapped())
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(_wrapped())
+    # Called from code that already runs an event loop in this thread (an async server, a browser driver, a
+    # process forked from one): pyhanko's coroutine gets a loop of its own in a helper thread.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, _wrapped()).result()
 
 
 def diagnose_chain(

@@ -88,11 +88,11 @@ def test_operators_create_reads_the_password_from_stdin(app: Flask, session: Ses
     again = runner.invoke(
         main, ["operators", "create", "--login", "nova.operator", "--full-name", "X", "--role", "operator",
                "--center", "KR", "--password-stdin"], input="a long enough password\n")
-    assert again.exit_code != 0 and "already taken" in again.output
+    assert again.exit_code != 0 and "Цей логін уже зайнятий" in again.output  # Ukrainian by default
     short = runner.invoke(
         main, ["operators", "create", "--login", "short.pw", "--full-name", "X", "--role", "supervisor",
                "--password-stdin"], input="short\n")
-    assert short.exit_code != 0 and "at least 12" in short.output
+    assert short.exit_code != 0 and "щонайменше 12 символів" in short.output
 
 
 def test_readme_shows_the_diagram_the_workflow_draws(app: Flask) -> None:

@@ -57,8 +57,10 @@ def live_server(app: Flask) -> Iterator[str]:
         server.server_close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def _browser() -> Iterator[Any]:
+    """One Chromium per test module: Playwright's sync API keeps an event loop running while it is open, and
+    code that calls ``asyncio.run()`` (pyhanko) must not find it running in the tests that come after."""
     executable = os.environ.get("BACKOFFICE_TEST_CHROMIUM") or _chromium()
     if executable is None:
         _unavailable("Chromium is not installed (Debian: apt-get install chromium)")

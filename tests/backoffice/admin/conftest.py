@@ -71,7 +71,9 @@ def staff(make: factories.Factory, session: Session, password_hash: str) -> Staf
     return people
 
 
-def csrf_token(client: FlaskClient, path: str = "/staff/login") -> str:
+def csrf_token(client: FlaskClient, path: str = "/staff/login?lang=en") -> str:
+    """The form token of this client's session (the login page also switches the session to English, so tests
+    read the English messages; the Ukrainian default has its own test)."""
     response = client.get(path)
     if response.status_code != 200:  # a page this user may not open: any page of theirs has the same token
         response = client.get("/admin/", follow_redirects=True)

@@ -180,3 +180,16 @@ def test_csv_export_has_the_filtered_rows_as_plain_values(make, session, staff: 
     assert len(rows) == 2 and rows[1][0] == risky.number
     assert rows[1][2] == "'=HYPERLINK(\"x\")"
     assert "<" not in response.get_data(as_text=True)
+
+
+def test_the_queue_speaks_ukrainian_by_default_and_russian_or_english_on_request(staff: Staff, app: Flask):
+    client = app.test_client()
+    log_in(client, staff.operator_a.login)
+    with client.session_transaction() as s:
+        s.pop("lang", None)  # as a browser that never chose: the site's default
+    ukrainian = client.get("/admin/applications/").get_data(as_text=True)
+    assert "Мої заяви" in ukrainian or "Моя робота" in ukrainian
+    russian = client.get("/admin/applications/?lang=ru").get_data(as_text=True)
+    assert "Мои заявки" in russian
+    english = client.get("/admin/applications/?lang=en").get_data(as_text=True)
+    assert "My work" in english

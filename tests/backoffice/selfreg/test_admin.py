@@ -33,6 +33,7 @@ def _client(app: Flask, login: str) -> FlaskClient:
     from tests.backoffice.selfreg.conftest import PASSWORD
 
     client = app.test_client()
+    client.get("/staff/login?lang=en")  # the assertions read the English texts
     response = client.post("/staff/login", data={"login": login, "password": PASSWORD})
     assert response.status_code == 302
     return client

@@ -148,9 +148,11 @@ def test_each_wrong_ogrnip_gets_its_own_message(typed: str, code: str, message: 
 
 
 def test_the_messages_are_translated_where_they_are_shown(flow_app: object) -> None:
-    """Problems carry English msgids and are translated at display time; with no catalogue yet, English shows."""
+    """Problems carry English msgids and are translated at display time: Flow B pages are Russian by default."""
     from flask import Flask
 
     assert isinstance(flow_app, Flask)
     with flow_app.test_request_context("/signup?lang=ru"):
-        assert _problem(PersonKind.INDIVIDUAL, "1")[2] == "SNILS must have 11 digits, not 1"
+        assert _problem(PersonKind.INDIVIDUAL, "1")[2] == "СНИЛС должен состоять из 11 цифр, а не из 1"
+    with flow_app.test_request_context("/signup?lang=uk"):
+        assert _problem(PersonKind.INDIVIDUAL, "112-233-445 96")[2].startswith("СНІЛС")

@@ -51,6 +51,7 @@ def test_the_first_step_asks_who_you_are_in_russian(flow_app: Flask) -> None:
 
 def test_each_wrong_field_says_what_is_wrong(flow_app: Flask) -> None:
     client = flow_app.test_client()
+    client.get("/signup?lang=en")  # the assertions read the English texts
     cases = {
         "1122334459": "SNILS must have 11 digits, not 10",
         "112233445a5": "SNILS must contain digits only",
@@ -81,6 +82,7 @@ def test_register_confirm_and_log_in_with_the_identifier_written_with_dashes(
     flow_app: Flask, session: Session
 ) -> None:
     client = flow_app.test_client()
+    client.get("/signup?lang=en")  # the assertions read the English texts
     snils = valid_snils(41)
     response = _register(client, "individual", f"{snils[:3]}-{snils[3:6]}-{snils[6:9]} {snils[9:]}")
     assert response.status_code == 302 and response.headers["Location"].endswith("/signup/sent")
@@ -181,6 +183,7 @@ def test_a_changed_consent_text_is_asked_for_at_the_next_login(
 
 def test_withdrawing_warns_first_then_closes_the_account(flow_app: Flask, session: Session) -> None:
     client = flow_app.test_client()
+    client.get("/signup?lang=en")  # the assertions read the English texts
     ogrn = valid_ogrn(12)
     _register(client, "legal_entity", ogrn, name="ООО «Закат»")
     client.post(_last_link(session))
