@@ -11,8 +11,9 @@ One run, one machine, everything on loopback:
 * A load generator (one process, ``--clients`` keep-alive connections) asks for the form (``GET /company``)
   and the bare route for ``--seconds`` each: requests per second, and the form's share of the bare rate.
 * It then redeems ``--codes`` registration codes (``POST /company``: code, EDRPOU, login, password), all
-  clients at once: redemptions per second. Twice: with the full password rules, and with applications whose
-  code word was blanked, to show what the code-word rule (one argon2id verification) costs.
+  clients at once: redemptions per second. Twice: for applications with a usual code word (shorter than a
+  password may be, so "the password is not the code word" holds without a slow hash), and for applications whose
+  code word is long enough to be a password (one extra argon2id verification), to show what that costs.
 * Two processes hash with argon2id, the product's parameters, for ``--seconds``: bare hashes per second,
   measured just before and just after each redemption run and compared with the mean of the two.
 
@@ -108,8 +109,8 @@ def prepare(url: str, tmp: Path, count: int) -> tuple[list[tuple[str, str]], lis
         overrides={"database": {"url": url}, "site": {"instance_dir": str(tmp / "instance")}},
     )
     db = Database(url)
-    full: list[tuple[str, str]] = []
-    bare: list[tuple[str, str]] = []
+    full: list[tuple[str, str]] = []  # usual (short) code words
+    bare: list[tuple[str, str]] = []  # code words as long as a password
     with db.sessions() as session:
         make = Factory(session, settings)
         for n in range(2 * count):
@@ -117,7 +118,7 @@ def prepare(url: str, tmp: Path, count: int) -> tuple[list[tuple[str, str]], lis
             row = session.scalars(select(RegistrationCode).where(RegistrationCode.application_id == app.id)).one()
             pair = (codes.derive(SECRET, row.nonce), app.identifier)
             if n % 2:
-                session.execute(update(Application).where(Application.id == app.id).values(code_word_hash=""))
+                session.execute(update(Application).where(Application.id == app.id).values(code_word_long=True))
                 bare.append(pair)
             else:
                 full.append(pair)
@@ -279,7 +280,7 @@ def main() -> None:
         tmp = Path(tmp_name)
         url, drop = database(tmp)
         try:
-            full, no_code_word = prepare(url, tmp, args.codes)
+            usual, long_code_word = prepare(url, tmp, args.codes)
             proc, port = serve(url, tmp)
             try:
                 rate(port, "/company", 1, args.clients)  # warm both workers up
@@ -287,9 +288,9 @@ def main() -> None:
                 bare = rate(port, "/bench/bare", args.seconds, args.clients)
                 # Hashing rates just before and after each redemption run: the machine's load moves.
                 hashes_before = bare_hashes(args.seconds)
-                redeemed = redemptions(port, full, args.clients, "full")
+                redeemed = redemptions(port, usual, args.clients, "usual")
                 hashes_between = bare_hashes(args.seconds)
-                redeemed_no_cw = redemptions(port, no_code_word, args.clients, "nocw")
+                redeemed_long = redemptions(port, long_code_word, args.clients, "long")
                 hashes_after = bare_hashes(args.seconds)
             finally:
                 proc.terminate()
@@ -307,12 +308,12 @@ def main() -> None:
     print(f"GET /company (the form):      {form:8.1f} req/s")
     print(f"GET /bench/bare:              {bare:8.1f} req/s")
     print(f"  form / bare:                {form / bare:8.2f}x   (target >= 0.5)")
-    print(f"redemptions, full rules:      {redeemed:8.1f} /s   ({args.codes} codes)")
-    print(f"redemptions, no code word:    {redeemed_no_cw:8.1f} /s   ({args.codes} codes)")
+    print(f"redemptions, usual code word: {redeemed:8.1f} /s   ({args.codes} codes)")
+    print(f"redemptions, long code word:  {redeemed_long:8.1f} /s   ({args.codes} codes)")
     print(f"bare argon2id hashes, 2 proc: {hashes_before:8.1f} / {hashes_between:.1f} / {hashes_after:.1f} per s")
-    full_ratio = redeemed / ((hashes_before + hashes_between) / 2)
-    print(f"  full rules / bare hashes:   {full_ratio:8.2f}x   (target >= 0.95)")
-    print(f"  no code word / bare hashes: {redeemed_no_cw / ((hashes_between + hashes_after) / 2):8.2f}x")
+    usual_ratio = redeemed / ((hashes_before + hashes_between) / 2)
+    print(f"  usual / bare hashes:        {usual_ratio:8.2f}x   (target >= 0.95)")
+    print(f"  long code word / bare:      {redeemed_long / ((hashes_between + hashes_after) / 2):8.2f}x")
 
 
 if __name__ == "__main__":

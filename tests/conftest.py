@@ -15,6 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from backoffice import create_app, migrate
@@ -94,15 +95,28 @@ def db(settings: Settings) -> Iterator[Database]:
 
 def _empty(engine: Engine) -> None:
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(
-                text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
-            )
-        else:
+    if engine.dialect.name != "postgresql":
+        with engine.begin() as conn:
             for table in tables:
                 conn.execute(text(f'DELETE FROM "{table}"'))
-            conn.execute(text("DELETE FROM sqlite_sequence")) if _has_sqlite_sequence(conn) else None
+            if _has_sqlite_sequence(conn):
+                conn.execute(text("DELETE FROM sqlite_sequence"))
+        return
+    truncate = text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("SET LOCAL lock_timeout = '20s'"))
+            conn.execute(truncate)
+    except OperationalError:
+        # Something the test started still holds a transaction open: end it so the run goes on, and fail this
+        # test's teardown naming what was left open, instead of hanging the whole run.
+        others = "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        with engine.begin() as conn:
+            leftovers = conn.execute(text(f"SELECT state, left(query, 120) {others}")).all()
+            conn.execute(text(f"SELECT pg_terminate_backend(pid) {others}"))
+        with engine.begin() as conn:
+            conn.execute(truncate)
+        raise AssertionError(f"the test left database transactions open: {leftovers}") from None
 
 
 def _has_sqlite_sequence(conn: Any) -> bool:

@@ -32,7 +32,7 @@ from backoffice.settings import Settings
 from backoffice.staff.models import Operator
 from backoffice.statechange import Conflict
 from backoffice.validation.problems import Invalid
-from backoffice.web import db_session
+from backoffice.web import database, db_session
 from workflows.accession import ACCESSION, STATE_LABELS, WAITING_FOR_STAFF, AccessionState
 from workflows.diagram import DiagramError, svg
 from workflows.engine import GuardFailed, IllegalTransition, ReasonRequired, RoleNotAllowed, WorkflowError
@@ -116,40 +116,12 @@ class ApplicationView(StaffView):
     def export(self) -> Any:
         filters = queue.QueueFilters.from_args(request.args)
         actor = current_actor()
-        session = db_session()
 
         def generate() -> Iterator[str]:
-            buffer = io.StringIO()
-            writer = csv.writer(buffer)
-            writer.writerow(
-                [
-                    _("Number"), _("Received"), _("Customer"), _("EDRPOU / RNOKPP"), _("Offer"), _("Channel"),
-                    _("State"), _("Deadline"), _("Overdue"), _("Assignee"), _("Service center"),
-                ]
-            )
-            for row in queue.all_rows(session, actor, filters):
-                writer.writerow(
-                    _plain_cells(
-                        [
-                            row.number,
-                            row.received_at.isoformat(timespec="seconds"),
-                            row.consumer_name,
-                            row.identifier,
-                            _(OFFER_LABELS[row.commercial_offer]) if row.commercial_offer else "",
-                            _(CHANNEL_LABELS[row.channel]),
-                            _(STATE_LABELS[row.state]),
-                            row.due_at.isoformat(timespec="seconds") if row.due_at else "",
-                            _("yes") if row.overdue else "",
-                            row.assignee_login,
-                            row.center_code,
-                        ]
-                    )
-                )
-                if buffer.tell() > 64 * 1024:
-                    yield buffer.getvalue()
-                    buffer.seek(0)
-                    buffer.truncate()
-            yield buffer.getvalue()
+            # Its own session, closed when the stream ends or the client goes away: a long download must not
+            # keep a transaction (and its locks) open after the response has been handed to the server.
+            with database().sessions() as session:
+                yield from _csv(session, actor, filters)
 
         response = Response(stream_with_context(generate()), mimetype="text/csv")
         response.headers["Content-Disposition"] = "attachment; filename=applications.csv"
@@ -391,6 +363,41 @@ class ApplicationView(StaffView):
 
 
 # -- helpers ----------------------------------------------------------------------------------------------
+
+
+def _csv(session: Session, actor: Any, filters: queue.QueueFilters) -> Iterator[str]:
+    """The filtered queue as CSV text in chunks of about 64 KB: plain values, nothing a spreadsheet runs."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        [
+            _("Number"), _("Received"), _("Customer"), _("EDRPOU / RNOKPP"), _("Offer"), _("Channel"),
+            _("State"), _("Deadline"), _("Overdue"), _("Assignee"), _("Service center"),
+        ]
+    )
+    for row in queue.all_rows(session, actor, filters):
+        writer.writerow(
+            _plain_cells(
+                [
+                    row.number,
+                    row.received_at.isoformat(timespec="seconds"),
+                    row.consumer_name,
+                    row.identifier,
+                    _(OFFER_LABELS[row.commercial_offer]) if row.commercial_offer else "",
+                    _(CHANNEL_LABELS[row.channel]),
+                    _(STATE_LABELS[row.state]),
+                    row.due_at.isoformat(timespec="seconds") if row.due_at else "",
+                    _("yes") if row.overdue else "",
+                    row.assignee_login,
+                    row.center_code,
+                ]
+            )
+        )
+        if buffer.tell() > 64 * 1024:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
 
 def _row_words() -> Any:
