@@ -7,6 +7,7 @@ never runs with stale or missing translations.
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -29,10 +30,12 @@ def compile_catalogues(directory: Path = TRANSLATIONS) -> list[Path]:
             continue
         with po.open("rb") as fh:
             catalog = read_po(fh, locale=po.parent.parent.name)
-        tmp = mo.with_suffix(".mo.tmp")
-        with tmp.open("wb") as fh:
+        # A name of its own per process: several processes (web workers, test workers) may compile at once,
+        # and each then moves a complete file into place.
+        with tempfile.NamedTemporaryFile(dir=mo.parent, prefix=".messages-", suffix=".mo", delete=False) as fh:
             write_mo(fh, catalog)
-        tmp.replace(mo)
+        Path(fh.name).chmod(0o644)
+        Path(fh.name).replace(mo)
         written.append(mo)
     return written
 
