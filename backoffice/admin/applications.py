@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.admin import checks, display, queue, signature_report
-from backoffice.admin.base import StaffView, current_actor
+from backoffice.admin.base import StaffView, current_actor, workflow_refusal
 from backoffice.applications import services
 from backoffice.applications.models import Application, CallOutcome, Channel, Document, DocumentKind
 from backoffice.audit.trail import history
@@ -35,7 +35,7 @@ from backoffice.validation.problems import Invalid
 from backoffice.web import database, db_session
 from workflows.accession import ACCESSION, STATE_LABELS, WAITING_FOR_STAFF, AccessionState
 from workflows.diagram import DiagramError, svg
-from workflows.engine import GuardFailed, IllegalTransition, ReasonRequired, RoleNotAllowed, WorkflowError
+from workflows.engine import RoleNotAllowed, WorkflowError
 from workflows.i18n import N_
 from workflows.roles import Role
 
@@ -231,18 +231,11 @@ class ApplicationView(StaffView):
         except Invalid as exc:
             session.rollback()
             flash("; ".join(p.text() for p in exc.problems), "error")
-        except ReasonRequired:
+        except WorkflowError as exc:
             session.rollback()
-            flash(_("Give a reason: it goes into the audit trail and the letter to the customer."), "error")
-        except GuardFailed as exc:
-            session.rollback()
-            flash(_("Not possible yet: %(why)s", why="; ".join(_(g.message) for g in exc.guards)), "error")
-        except IllegalTransition:
-            session.rollback()
-            flash(_("This action is not possible in the application's current state."), "error")
-        except WorkflowError as exc:  # pragma: no cover - every subclass is handled above
-            session.rollback()
-            flash(str(exc), "error")
+            reason_hint = _("Give a reason: it goes into the audit trail and the letter to the customer.")
+            state_hint = _("This action is not possible in the application's current state.")
+            flash(workflow_refusal(exc, reason_hint=reason_hint, state_hint=state_hint), "error")
         return redirect(url_for(".details", number=number))
 
     @expose("/<number>/act/<trigger>", methods=["POST"])

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import abort, redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView, expose
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -13,6 +14,7 @@ from backoffice.actors import Actor
 from backoffice.applications.models import Application
 from backoffice.web import db_session
 from workflows.accession import STATE_LABELS
+from workflows.engine import GuardFailed, IllegalTransition, ReasonRequired, WorkflowError
 from workflows.roles import Role
 
 
@@ -66,3 +68,17 @@ class SupervisorView(StaffView):
 
 class AdministratorView(StaffView):
     roles = frozenset({Role.ADMIN})
+
+
+def workflow_refusal(exc: WorkflowError, *, reason_hint: str, state_hint: str) -> str:
+    """What staff read when the workflow refuses an action; the write path changed nothing.
+
+    The two hints are the view's own words (what the reason is used for, which kind of record it is).
+    """
+    if isinstance(exc, ReasonRequired):
+        return str(reason_hint)
+    if isinstance(exc, GuardFailed):
+        return str(_("Not possible yet: %(why)s", why="; ".join(_(g.message) for g in exc.guards)))
+    if isinstance(exc, IllegalTransition):
+        return str(state_hint)
+    return str(exc)

@@ -14,14 +14,14 @@ from flask import abort, current_app, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 
-from backoffice.admin.base import StaffView, current_actor
+from backoffice.admin.base import StaffView, current_actor, workflow_refusal
 from backoffice.audit.trail import history
 from backoffice.selfreg import services
 from backoffice.selfreg.models import PersonKind, SelfRegistration
 from backoffice.settings import Settings
 from backoffice.statechange import Conflict
 from backoffice.web import db_session
-from workflows.engine import GuardFailed, IllegalTransition, ReasonRequired, RoleNotAllowed, WorkflowError
+from workflows.engine import RoleNotAllowed, WorkflowError
 from workflows.i18n import N_
 from workflows.roles import Role
 from workflows.self_registration import SELF_REGISTRATION, STATE_LABELS, SelfRegistrationState
@@ -118,18 +118,11 @@ class SelfRegistrationView(StaffView):
         except RoleNotAllowed:
             session.rollback()
             abort(403)
-        except ReasonRequired:
+        except WorkflowError as exc:
             session.rollback()
-            flash(_("Give a reason: it goes into the audit trail."), "error")
-        except GuardFailed as exc:
-            session.rollback()
-            flash(_("Not possible yet: %(why)s", why="; ".join(_(g.message) for g in exc.guards)), "error")
-        except IllegalTransition:
-            session.rollback()
-            flash(_("This action is not possible in the registration's current state."), "error")
-        except WorkflowError as exc:  # pragma: no cover - every subclass is handled above
-            session.rollback()
-            flash(str(exc), "error")
+            reason_hint = _("Give a reason: it goes into the audit trail.")
+            state_hint = _("This action is not possible in the registration's current state.")
+            flash(workflow_refusal(exc, reason_hint=reason_hint, state_hint=state_hint), "error")
         return redirect(url_for(".details", reg_id=reg_id))
 
     def _load(self, reg_id: int) -> SelfRegistration:
