@@ -12,8 +12,9 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import Babel, get_locale
+from babel.support import NullTranslations
+from flask import Flask, current_app, g, has_request_context, request, session
+from flask_babel import Babel, get_locale, get_translations
 
 from backoffice.settings import LANGUAGES
 
@@ -57,5 +58,27 @@ def init_app(app: Flask) -> Babel:
     app.config["BABEL_DEFAULT_LOCALE"] = app.config["SETTINGS"].site.default_language
     app.config["BABEL_DEFAULT_TIMEZONE"] = "Europe/Kyiv"
     babel = Babel(app, locale_selector=select_language)
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: _page_translations().ugettext(s),
+        ngettext=lambda s, p, n: _page_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: _page_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _page_translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
     app.jinja_env.globals.update(get_locale=get_locale, language_names=LANGUAGE_NAMES)
     return babel
+
+
+def _page_translations() -> NullTranslations:
+    """The catalogue of the locale the request is in, found once per request and locale.
+
+    Flask-Babel looks the catalogue up again for every string (four context look-ups and a locale-name
+    formatting each); a page of the work queue asks for about a hundred strings.
+    """
+    locale = getattr(getattr(g, "_flask_babel", None), "babel_locale", None)
+    memo = g.get("_page_translations")
+    if memo is not None and locale is not None and memo[0] is locale:
+        return memo[1]  # type: ignore[no-any-return]
+    translations = get_translations()
+    g._page_translations = (getattr(g._flask_babel, "babel_locale", None), translations)
+    return translations

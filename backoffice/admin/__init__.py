@@ -6,7 +6,9 @@ list per view, no model editing, no deletion).
 
 from __future__ import annotations
 
-from flask import Flask
+from typing import Any
+
+from flask import Flask, request, url_for
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
@@ -21,6 +23,7 @@ def init_admin(app: Flask) -> Admin:
     from backoffice.admin.outbox import OutboxView
     from backoffice.admin.staff import AuditView, CentersView, StaffAccountsView
 
+    app.jinja_env.globals["admin_static_url"] = _static_url
     admin = Admin(
         app,
         name=_l("Back office"),
@@ -48,3 +51,15 @@ def init_admin(app: Flask) -> Admin:
             SelfRegistrationView(name=_l("Self-registrations"), endpoint="selfreg_admin", url="self-registrations")
         )
     return admin
+
+
+_STATIC_URLS: dict[tuple[str, str, tuple[tuple[str, Any], ...]], str] = {}
+
+
+def _static_url(endpoint: str, arguments: dict[str, Any]) -> str:
+    """The URL of one of Flask-Admin's bundled files (templates/admin/static.html): they never change while the
+    app runs, so each is built once per mount point."""
+    key = (request.script_root, endpoint, tuple(sorted(arguments.items())))
+    if key not in _STATIC_URLS:
+        _STATIC_URLS[key] = url_for(f"{endpoint}.static", **arguments)
+    return _STATIC_URLS[key]

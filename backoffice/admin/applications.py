@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import Response, abort, current_app, flash, redirect, request, send_file, stream_with_context, url_for
 from flask_admin import expose
-from flask_babel import format_datetime
+from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -108,7 +108,7 @@ class ApplicationView(StaffView):
             # Fifty rows: every word translated once per page, dates formatted without a locale lookup each.
             t=_row_words(),
             when=display.short,
-            age=display.age,
+            age=display.Ages(result.now),
             details_base=url_for(".index"),
         )
 
@@ -394,6 +394,12 @@ def _csv(session: Session, actor: Any, filters: queue.QueueFilters) -> Iterator[
 
 
 def _row_words() -> Any:
+    """The words every queue row repeats, translated once per language (catalogues do not change at run time)."""
+    return _words_in(str(get_locale()))
+
+
+@lru_cache(maxsize=8)
+def _words_in(language: str) -> Any:
     from types import SimpleNamespace
 
     return SimpleNamespace(

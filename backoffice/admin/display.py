@@ -18,10 +18,19 @@ def short(moment: datetime | None) -> str:
     return moment.astimezone(KYIV).strftime("%d.%m.%Y %H:%M") if moment else ""
 
 
-def age(now: datetime, since: datetime) -> str:
-    hours = int((now - since).total_seconds() // 3600)
-    if hours < 1:
-        return _("< 1 h")
-    if hours < 48:
-        return _("%(n)d h", n=hours)
-    return _("%(n)d d", n=hours // 24)
+class Ages:
+    """How long ago, in hours under two days and in days after; the words translated once per page."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.under_an_hour = _("< 1 h")
+        self.hours = _("%(n)d h")
+        self.days = _("%(n)d d")
+
+    def __call__(self, since: datetime) -> str:
+        hours = int((self.now - since).total_seconds() // 3600)
+        if hours < 1:
+            return self.under_an_hour
+        if hours < 48:
+            return self.hours % {"n": hours}
+        return self.days % {"n": hours // 24}

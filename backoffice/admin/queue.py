@@ -3,9 +3,9 @@ benchmark.
 
 Why keyset pages and no count: on a table of a million applications, ``OFFSET 250000`` and ``count(*)`` read
 every row they skip or count; a cursor of (sort value, id) reads only the page. Every sort order has an
-ordered index (migration 0004), and search uses a trigram index (pg_trgm on PostgreSQL, FTS5 on SQLite).
-Rows are read as plain columns, and the few names they refer to (assignees, centers) in one query each, so a
-page costs a fixed number of queries whatever its length.
+ordered index (migration 0004), "my work" has small partial indexes over the waiting states (migration 0008),
+and search uses a trigram index (pg_trgm on PostgreSQL, FTS5 on SQLite). A page is one statement of plain
+columns, the assignee's and center's names joined after the limit, so it costs the same whatever its length.
 """
 
 from __future__ import annotations
@@ -16,16 +16,31 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import phonenumbers
-from sqlalchemy import ColumnElement, Select, and_, cast, false, func, or_, select, text, true, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    cast,
+    false,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.types import Text
 
 from backoffice.actors import Actor
 from backoffice.admin import sqlite_search
-from backoffice.applications.models import Application, Channel
+from backoffice.applications.models import WAITING_SQL, Application, Channel
 from backoffice.contracts.models import CommercialOffer
 from backoffice.staff.models import Operator, ServiceCenter
 from backoffice.types import utcnow
@@ -42,8 +57,10 @@ SORTS: dict[str, Any] = {
     "received": Application.received_at,
     "number": Application.id,
 }
+SORT_COLUMNS = {"due": "due_at", "received": "received_at", "number": "id"}
 
-COLUMNS = (
+#: what a queue row shows of the application itself; the names of assignee and center follow
+BASE_COLUMNS = (
     Application.id,
     Application.number,
     Application.received_at,
@@ -55,11 +72,10 @@ COLUMNS = (
     Application.due_at,
     Application.assignee_id,
     Application.center_id,
-    func.coalesce(Operator.full_name, ""),
-    func.coalesce(Operator.login, ""),
-    func.coalesce(ServiceCenter.name, ""),
-    func.coalesce(ServiceCenter.code, ""),
 )
+
+#: the supervisor's center filter: ids and names only
+_CENTERS = select(ServiceCenter.id, ServiceCenter.name).order_by(ServiceCenter.name)
 
 
 @dataclass(frozen=True)
@@ -148,76 +164,77 @@ class Page:
     next_after: str | None
     filters: QueueFilters
     now: datetime
-    centers: list[ServiceCenter] = field(default_factory=list)
+    centers: list[Any] = field(default_factory=list)  # (id, name) rows
 
 
-def visible(actor: Actor) -> ColumnElement[bool]:
-    """What an actor may see at all: an operator their center's and their own; a supervisor everything."""
-    if actor.role in {Role.SUPERVISOR, Role.SYSTEM}:
-        return true()
-    if actor.role == Role.OPERATOR:
-        mine = Application.assignee_id == actor.operator_id if actor.operator_id is not None else false()
-        return or_(Application.center_id == actor.center_id, mine)
-    return false()
+def _plan(
+    actor: Actor, f: QueueFilters, now: datetime, dialect: str, size: int
+) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """What decides the SQL text (the shape) apart from the values that go in as parameters.
 
-
-def where(session: Session, actor: Actor, f: QueueFilters, now: datetime) -> list[ColumnElement[bool]]:
-    clauses: list[ColumnElement[bool]] = []
-    if actor.role != Role.SUPERVISOR and f.scope != "mine":  # "my work" is inside what I may see already
-        clauses.append(visible(actor))
-    if f.scope == "mine":
-        clauses.append(Application.state.in_(sorted(WAITING_FOR_STAFF)))
-        mine = Application.assignee_id == actor.operator_id if actor.operator_id is not None else false()
-        if actor.role == Role.OPERATOR:
-            unassigned_here = and_(Application.assignee_id.is_(None), Application.center_id == actor.center_id)
-        elif actor.role == Role.SUPERVISOR:
-            unassigned_here = Application.assignee_id.is_(None)
-        else:
-            unassigned_here = false()
-        clauses.append(or_(mine, unassigned_here))
-    if f.state is not None:
-        clauses.append(Application.state == f.state)
-    if f.center_id is not None:
-        clauses.append(Application.center_id == f.center_id)
-    if f.offer is not None:
-        clauses.append(Application.commercial_offer == f.offer)
-    if f.channel is not None:
-        clauses.append(Application.channel == f.channel)
+    Pages of the same shape share one statement object: SQLAlchemy then reuses its compiled form without
+    building or hashing anything, and psycopg prepares it on the server after a few runs.
+    """
+    params: dict[str, Any] = {"size": size + 1}
+    who = actor.role if actor.role in {Role.OPERATOR, Role.SUPERVISOR} else None
+    me = actor.operator_id
+    if me is not None:
+        params["me"] = me
+    if who == Role.OPERATOR:
+        params["my_center"] = actor.center_id
+    filters: list[str] = []
+    for name, value in (("state", f.state), ("center", f.center_id), ("offer", f.offer), ("channel", f.channel)):
+        if value is not None:
+            filters.append(name)
+            params[name] = value
     if f.overdue:
-        clauses.append(Application.state.in_(sorted(WAITING_FOR_STAFF)))
-        clauses.append(Application.due_at < now)
+        filters.append("overdue")
+        params["now"] = now
     if f.assignee == "me":
-        clauses.append(Application.assignee_id == actor.operator_id)
+        filters.append("assignee")
+        params["assignee"] = me if me is not None else -1
     elif f.assignee == "none":
-        clauses.append(Application.assignee_id.is_(None))
+        filters.append("unassigned")
     elif f.assignee:
-        clauses.append(Application.assignee_id == int(f.assignee))
+        filters.append("assignee")
+        params["assignee"] = int(f.assignee)
+    search_shape: tuple[str, ...] = ()
     if f.q:
-        clauses.append(search(session, f.q))
-    return clauses
+        search_shape = _search_plan(f.q, dialect, params)
+    cursor = decode_cursor(f.after) if f.after else None
+    if cursor is not None:
+        params["after_value"], params["after_id"] = cursor
+    shape = (
+        dialect, who, me is not None, f.scope, tuple(filters), search_shape, f.sort, f.desc, cursor is not None, size
+    )
+    return shape, params
 
 
-def search(session: Session, q: str) -> ColumnElement[bool]:
+def _search_plan(q: str, dialect: str, params: dict[str, Any]) -> tuple[str, ...]:
     """One box for number, EDRPOU/RNOKPP, name, email and phone: the shape of what was typed says which."""
     q = q.strip()
     number = _NUMBER.match(q)
     if number:
-        return Application.number == f"{number.group(1)}-{int(number.group(2)):06d}"
+        params["number"] = f"{number.group(1)}-{int(number.group(2)):06d}"
+        return ("number",)
     if _DIGITS.match(q):
         digits = re.sub(r"\D", "", q)
         phone = _e164(q)
         if len(digits) in (8, 10) and not q.startswith("+"):
             # 10 digits may be an RNOKPP or a phone written nationally (067…): look for both.
-            by_identifier = Application.identifier == digits
-            return or_(by_identifier, _fragment(session, phone, "phones")) if phone else by_identifier
+            params["identifier"] = digits
+            if phone:
+                return ("identifier", *_fragment_plan(phone, dialect, params, "phones"))
+            return ("identifier",)
         if phone:
-            return _fragment(session, phone, "phones")
+            return _fragment_plan(phone, dialect, params, "phones")
         if len(digits) >= 3:
-            return _fragment(session, digits, "phones")
-        return Application.identifier == digits
+            return _fragment_plan(digits, dialect, params, "phones")
+        params["identifier"] = digits
+        return ("identifier",)
     if "@" in q:
-        return _fragment(session, q, "email")
-    return _fragment(session, q, "consumer_name", "email")
+        return _fragment_plan(q, dialect, params, "email")
+    return _fragment_plan(q, dialect, params, "consumer_name", "email")
 
 
 def _e164(q: str) -> str | None:
@@ -230,42 +247,134 @@ def _e164(q: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def _fragment(session: Session, q: str, *columns: str) -> ColumnElement[bool]:
+def _fragment_plan(q: str, dialect: str, params: dict[str, Any], *columns: str) -> tuple[str, ...]:
     """A case-insensitive substring match in any of ``columns`` that a trigram index answers (pg_trgm on
-    PostgreSQL, the FTS5 trigram table on SQLite)."""
-    dialect = session.get_bind().dialect.name
+    PostgreSQL, the FTS5 trigram table on SQLite; SQLite's trigrams need three characters)."""
     if dialect == "sqlite" and len(q) >= 3:
-        sqlite_search.ensure(session.connection())
-        phrase = '"' + q.replace('"', '""') + '"'
-        ids = select(text("rowid")).select_from(text("application_search")).where(
-            text("application_search MATCH :m").bindparams(m="{" + " ".join(columns) + "} : " + phrase)
+        params["match"] = "{" + " ".join(columns) + "} : " + '"' + q.replace('"', '""') + '"'
+        return ("fts", *columns)
+    params["pattern"] = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return ("like", *columns)
+
+
+def _search_clause(shape: tuple[str, ...]) -> ColumnElement[bool]:
+    kind, rest = shape[0], shape[1:]
+    if kind == "number":
+        return Application.number == bindparam("number")
+    if kind == "identifier":
+        by_identifier = Application.identifier == bindparam("identifier")
+        return or_(by_identifier, _search_clause(rest)) if rest else by_identifier
+    if kind == "fts":
+        ids = select(text("rowid")).select_from(text(sqlite_search.TABLE)).where(
+            text(f"{sqlite_search.TABLE} MATCH :match")
         )
         return Application.id.in_(ids)
-    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    targets = [cast(Application.phones, Text) if c == "phones" else getattr(Application, c) for c in columns]
-    return or_(*(t.ilike(pattern, escape="\\") for t in targets))
+    targets = [cast(Application.phones, Text) if c == "phones" else getattr(Application, c) for c in rest]
+    return or_(*(t.ilike(bindparam("pattern"), escape="\\") for t in targets))
 
 
-def ordered(query: Select[Any], f: QueueFilters) -> Select[Any]:
-    column = SORTS[f.sort]
-    if f.after:
-        cursor = decode_cursor(f.after)
-        if cursor is not None:
-            value, last_id = cursor
-            if column is Application.id:
-                query = query.where(Application.id < last_id if f.desc else Application.id > last_id)
-            else:
-                key = tuple_(column, Application.id)
-                query = query.where(key < tuple_(value, last_id) if f.desc else key > tuple_(value, last_id))
-    if column is Application.id:
-        return query.order_by(Application.id.desc() if f.desc else Application.id)
-    if f.desc:
-        return query.order_by(column.desc(), Application.id.desc())
-    return query.order_by(column, Application.id)
+def _conditions(shape: tuple[Any, ...]) -> list[ColumnElement[bool]]:
+    """The filters and search of a shape; who may see what is added by the caller."""
+    _dialect, _who, _has_me, _scope, filters, search_shape, sort, desc, has_cursor, _size = shape
+    clauses: list[ColumnElement[bool]] = []
+    for name in filters:
+        if name == "state":
+            clauses.append(Application.state == bindparam("state"))
+        elif name == "center":
+            clauses.append(Application.center_id == bindparam("center"))
+        elif name == "offer":
+            clauses.append(Application.commercial_offer == bindparam("offer"))
+        elif name == "channel":
+            clauses.append(Application.channel == bindparam("channel"))
+        elif name == "overdue":
+            clauses.append(WAITING_SQL)
+            clauses.append(Application.due_at < bindparam("now"))
+        elif name == "assignee":
+            clauses.append(Application.assignee_id == bindparam("assignee"))
+        elif name == "unassigned":
+            clauses.append(Application.assignee_id.is_(None))
+    if search_shape:
+        clauses.append(_search_clause(search_shape))
+    if has_cursor:
+        column = SORTS[sort]
+        last = bindparam("after_id")
+        if column is Application.id:
+            clauses.append(Application.id < last if desc else Application.id > last)
+        else:
+            key, value = tuple_(column, Application.id), tuple_(bindparam("after_value", type_=column.type), last)
+            clauses.append(key < value if desc else key > value)
+    return clauses
+
+
+def _order(columns: Any, sort: str, desc: bool) -> list[Any]:
+    column = getattr(columns, SORT_COLUMNS[sort])
+    if sort == "number":
+        return [column.desc() if desc else column]
+    return [column.desc(), columns.id.desc()] if desc else [column, columns.id]
+
+
+@lru_cache(maxsize=512)
+def _statement(shape: tuple[Any, ...]) -> Select[Any]:
+    """The page's one statement: rows first, then the assignee's and center's names joined by primary key.
+
+    "My work" is two indexed halves (assigned to me; unassigned at my center, or anywhere for a supervisor),
+    each reading only as many rows as a page shows from a small partial index over the waiting states; an OR
+    of the two would make the database collect and sort every waiting application of the center instead.
+    """
+    _dialect, who, has_me, scope, _filters, _search, sort, desc, _cursor, _size = shape
+    common = _conditions(shape)
+    if scope == "mine":
+        halves = []
+        if has_me and who is not None:
+            halves.append(Application.assignee_id == bindparam("me"))
+        if who == Role.OPERATOR:
+            halves.append(and_(Application.assignee_id.is_(None), Application.center_id == bindparam("my_center")))
+        elif who == Role.SUPERVISOR:
+            halves.append(Application.assignee_id.is_(None))
+        parts = [
+            select(*BASE_COLUMNS)
+            .where(WAITING_SQL, half, *common)
+            .order_by(*_order(Application, sort, desc))
+            .limit(bindparam("size"))
+            .subquery()
+            for half in halves or [false()]
+        ]
+        rows = union_all(*(select(part) for part in parts)).subquery("rows")
+    else:
+        visible = [] if who == Role.SUPERVISOR else [_visible(who, has_me)]
+        rows = (
+            select(*BASE_COLUMNS)
+            .where(*visible, *common)
+            .order_by(*_order(Application, sort, desc))
+            .limit(bindparam("size"))
+            .subquery("rows")
+        )
+    return (
+        select(
+            *rows.c,
+            func.coalesce(Operator.full_name, literal_column("''")),
+            func.coalesce(Operator.login, literal_column("''")),
+            func.coalesce(ServiceCenter.name, literal_column("''")),
+            func.coalesce(ServiceCenter.code, literal_column("''")),
+        )
+        .select_from(rows)
+        .outerjoin(Operator, Operator.id == rows.c.assignee_id)
+        .outerjoin(ServiceCenter, ServiceCenter.id == rows.c.center_id)
+        .order_by(*_order(rows.c, sort, desc))
+        .limit(bindparam("size"))
+    )
+
+
+def _visible(who: Role | None, has_me: bool) -> ColumnElement[bool]:
+    """What an operator may see at all: their center's applications and their own."""
+    if who != Role.OPERATOR:
+        return false()
+    here = Application.center_id == bindparam("my_center")
+    return or_(here, Application.assignee_id == bindparam("me")) if has_me else here
 
 
 def encode_cursor(row: QueueRow, f: QueueFilters) -> str:
-    value = getattr(row, {"due": "due_at", "received": "received_at", "number": "id"}[f.sort])
+    value = getattr(row, SORT_COLUMNS[f.sort])
     raw = json.dumps([value.isoformat() if isinstance(value, datetime) else value, row.id])
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
@@ -280,15 +389,12 @@ def decode_cursor(cursor: str) -> tuple[Any, int] | None:
         return None
 
 
-def rows_query(session: Session, actor: Actor, f: QueueFilters, now: datetime | None = None) -> Select[Any]:
-    """One statement per page: the names of assignee and center come by primary key, joined after the limit."""
-    query = (
-        select(*COLUMNS)
-        .outerjoin(Operator, Operator.id == Application.assignee_id)
-        .outerjoin(ServiceCenter, ServiceCenter.id == Application.center_id)
-        .where(*where(session, actor, f, now or utcnow()))
-    )
-    return ordered(query, f)
+def _rows(session: Session, actor: Actor, f: QueueFilters, now: datetime, size: int) -> list[QueueRow]:
+    connection = session.connection()
+    shape, params = _plan(actor, f, now, connection.dialect.name, size)
+    if "match" in params:
+        sqlite_search.ensure(connection)
+    return [_row(values, now) for values in connection.execute(_statement(shape), params).all()]
 
 
 def page(
@@ -302,11 +408,10 @@ def page(
 ) -> Page:
     """One page of the queue: ``size`` rows and the cursor of the next page (None on the last one)."""
     now = now or utcnow()
-    raw = session.execute(rows_query(session, actor, f, now).limit(size + 1)).all()
-    rows = [_row(r, now) for r in raw[:size]]
-    centers = list(session.scalars(select(ServiceCenter).order_by(ServiceCenter.name))) if with_centers else []
-    next_after = encode_cursor(rows[-1], f) if len(raw) > size and rows else None
-    return Page(rows=rows, next_after=next_after, filters=f, now=now, centers=centers)
+    rows = _rows(session, actor, f, now, size)
+    centers = list(session.execute(_CENTERS)) if with_centers else []
+    next_after = encode_cursor(rows[size - 1], f) if len(rows) > size else None
+    return Page(rows=rows[:size], next_after=next_after, filters=f, now=now, centers=centers)
 
 
 def all_rows(session: Session, actor: Actor, f: QueueFilters, *, chunk: int = 1000) -> Iterator[QueueRow]:
@@ -314,11 +419,11 @@ def all_rows(session: Session, actor: Actor, f: QueueFilters, *, chunk: int = 10
     f = replace(f, after="")
     now = utcnow()
     while True:
-        rows = [_row(r, now) for r in session.execute(rows_query(session, actor, f, now).limit(chunk))]
-        yield from rows
-        if len(rows) < chunk:
+        rows = _rows(session, actor, f, now, chunk)
+        yield from rows[:chunk]
+        if len(rows) <= chunk:
             return
-        f = replace(f, after=encode_cursor(rows[-1], f))
+        f = replace(f, after=encode_cursor(rows[chunk - 1], f))
 
 
 def _row(values: Any, now: datetime) -> QueueRow:

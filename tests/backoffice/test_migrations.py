@@ -44,3 +44,20 @@ def test_upgrade_is_repeatable(migrated: str) -> None:
         assert migrate.current(engine) is not None
     finally:
         engine.dispose()
+
+
+def test_my_work_indexes_cover_exactly_the_states_that_wait_for_staff(migrated: str) -> None:
+    # The partial indexes of migration 0008 are used only if the queue's condition is literally theirs; a state
+    # added to (or taken from) WAITING_FOR_STAFF needs a migration that rebuilds them.
+    import importlib
+
+    from backoffice.applications.models import WAITING_SQL
+
+    migration = importlib.import_module("backoffice.migrations.versions.0008_my_work_indexes")
+    assert WAITING_SQL.text == migration.WAITING
+    engine = create_engine(migrated)
+    try:
+        indexes = {ix["name"] for ix in inspect(engine).get_indexes("application")}
+    finally:
+        engine.dispose()
+    assert set(migration.INDEXES) <= indexes
