@@ -45,7 +45,9 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    # Sessions in UTC, as every timestamp the product stores: values come back already in UTC, and nothing
+    # depends on the server's own time-zone setting.
+    return create_engine(url, echo=echo, pool_pre_ping=True, connect_args={"options": "-c timezone=UTC"})
 
 
 class Database:

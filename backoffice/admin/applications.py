@@ -18,6 +18,7 @@ from flask import Response, abort, current_app, flash, redirect, request, send_f
 from flask_admin import expose
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
+from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -96,20 +97,16 @@ class ApplicationView(StaffView):
         filters = queue.QueueFilters.from_args(request.args)
         is_supervisor = current_actor().role == Role.SUPERVISOR
         result = queue.page(db_session(), current_actor(), filters, with_centers=is_supervisor)
+        # Fifty rows: every word translated once per page, dates formatted without a locale lookup each.
+        words = _row_words()
         return self.render(
             "admin/applications/list.html",
             page=result,
+            lines=display.queue_lines(result.rows, words, result.now, WAITING_FOR_STAFF),
             f=filters,
-            labels=STATE_LABELS,
-            offer_labels=OFFER_LABELS,
-            channel_labels=CHANNEL_LABELS,
-            waiting=WAITING_FOR_STAFF,
             is_supervisor=is_supervisor,
-            # Fifty rows: every word translated once per page, dates formatted without a locale lookup each.
-            t=_row_words(),
-            when=display.short,
-            age=display.Ages(result.now),
-            details_base=url_for(".index"),
+            t=words,
+            details_base=escape(url_for(".index")),  # placed once per row, escaped once here
         )
 
     @expose("/export.csv")
