@@ -46,8 +46,16 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 
         return engine
     # Sessions in UTC, as every timestamp the product stores: values come back already in UTC, and nothing
-    # depends on the server's own time-zone setting.
-    return create_engine(url, echo=echo, pool_pre_ping=True, connect_args={"options": "-c timezone=UTC"})
+    # depends on the server's own time-zone setting. No server-side prepared statements: psycopg forgets them
+    # at every rollback (which ends every request), so they would only ever appear in long transactions (a CSV
+    # export's chunks), where PostgreSQL may switch to a generic plan that cannot see which state is asked
+    # for and walks a million rows by deadline to find fifty of a recent state.
+    return create_engine(
+        url,
+        echo=echo,
+        pool_pre_ping=True,
+        connect_args={"options": "-c timezone=UTC", "prepare_threshold": None},
+    )
 
 
 class Database:
