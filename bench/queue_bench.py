@@ -105,7 +105,10 @@ def interleaved(fns: list[Callable[[], Any]], repeat: int, every: list[int]) -> 
         fn()  # warm-up: caches, compiled statements, pool
     samples: list[list[float]] = [[] for _ in fns]
     for turn in range(repeat):
-        for i, fn in enumerate(fns):
+        # The order turns round too: whoever runs straight after a page render finds the CPU caches cold, and
+        # that must not always be the same one.
+        for i in [(turn + k) % len(fns) for k in range(len(fns))]:
+            fn = fns[i]
             if turn % every[i]:
                 continue
             # As timeit does: the garbage collector off while timing, so a collection of one run's garbage (the
