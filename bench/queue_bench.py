@@ -2,24 +2,24 @@
 
 Run from the repository root (PostgreSQL on 127.0.0.1:5432, or BACKOFFICE_TEST_PG_URL):
 
-    .venv/bin/python bench/queue_bench.py [--rows 1000000] [--repeat 15] [--keep]
+    .venv/bin/python bench/queue_bench.py [--rows 1000000] [--repeat 21] [--keep | --database NAME]
 
 A fresh database is migrated and filled with bulk SQL (INSERT … SELECT over generate_series): 25 service
 centers, 60 operators, applications received over two years, most of them long completed, the recent ones
-spread over the states that wait for staff, a fifth of those assigned. Then, in one run, five queue pages are
-timed server-side, each three ways:
+spread over the states that wait for staff, a fifth of those assigned (``--keep`` leaves it; ``--database``
+measures such a kept database again). Then, in one run, five queue pages are timed server-side, five ways:
 
-* ``ours``: the whole page as served (Flask test client, logged-in operator or supervisor; query, rendering,
+* ``page``: the whole page as served (Flask test client, logged-in operator or supervisor; query, rendering,
   CSRF, everything between the request and the response bytes);
-* ``query``: the page's data alone (``backoffice.admin.queue.page``: the SQL it builds plus loading rows and
-  names);
-* ``raw``: hand-written SQL returning the same rows, through psycopg directly;
-* ``stock``: Flask-Admin's stock ``ModelView`` list over the same table with the equivalent filter, search or
-  page (its default: ``count(*)`` per page view, OFFSET pages, ILIKE search on the searchable columns).
+* ``query``: the page's data alone (``backoffice.admin.queue.page``) on an open session and transaction;
+* ``raw``: hand-written SQL returning the same rows, through psycopg on an open connection and transaction;
+* ``stock``: Flask-Admin's ``ModelView`` as it comes over the same table with the equivalent filter, search or
+  page (``count(*)`` per page view, OFFSET pages, ILIKE search on the searchable columns);
+* ``stock, our columns``: the same view showing only our queue's columns.
 
-The figure for each is the median of ``--repeat`` runs (the stock views: every third turn) after one warm-up,
-all taken in turns so that the shared machine's busy moments fall on all of them alike, each with the garbage
-collector off while it is timed (as ``timeit`` does).
+The figure for each is the median of ``--repeat`` turns (the stock views: every third turn) after one warm-up,
+taken in turns of rotating order so that the shared machine's busy moments and cold caches fall on all of them
+alike, each with the garbage collector off while it is timed (as ``timeit`` does).
 """
 
 from __future__ import annotations

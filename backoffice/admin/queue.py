@@ -173,7 +173,7 @@ def _plan(
     """What decides the SQL text (the shape) apart from the values that go in as parameters.
 
     Pages of the same shape share one statement object: SQLAlchemy then reuses its compiled form without
-    building or hashing anything, and psycopg prepares it on the server after a few runs.
+    building or hashing anything.
     """
     params: dict[str, Any] = {"size": size + 1}
     who = actor.role if actor.role in {Role.OPERATOR, Role.SUPERVISOR} else None
