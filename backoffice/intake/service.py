@@ -126,15 +126,19 @@ def watch(
             summary = poll(sessions, settings)
             if report:
                 report(summary)
+            took_all = True
         except OSError:
             log.warning("intake source unavailable; trying again later", exc_info=True)
+            took_all = False
         if should_stop():
             return
-        if not _idle(settings, should_stop):
+        # After a failed poll the letters still in the mailbox are the ones that failed: waiting for new mail
+        # (rather than going again at once because the folder is not empty) keeps a bad letter from spinning.
+        if not (took_all and _idle(settings)):
             _sleep(settings.intake.poll_interval_seconds, should_stop)
 
 
-def _idle(settings: Settings, should_stop: Callable[[], bool]) -> bool:
+def _idle(settings: Settings) -> bool:
     if settings.intake.source != "imap":
         return False
     try:

@@ -139,10 +139,18 @@ class ImapSource:
         self.mailbox.move(item.ref, self.processed)
 
     def wait_for_mail(self, seconds: float) -> bool:
-        """Block in IMAP IDLE until the server announces mail or ``seconds`` pass; False without IDLE."""
+        """Block in IMAP IDLE until the server announces mail or ``seconds`` pass; False without IDLE.
+
+        IDLE announces only what arrives after the folder was selected, so a letter that came between the last
+        poll and this connection would otherwise wait out the whole interval: if anything is in the folder
+        already, return at once. The search itself tells the server what this connection has seen, so a letter
+        arriving after it is announced by the IDLE that follows.
+        """
         assert self.mailbox is not None
         if "IDLE" not in self.mailbox.client.capabilities:
             return False
+        if self.mailbox.uids("ALL"):
+            return True
         self.mailbox.idle.wait(timeout=min(seconds, 29 * 60))
         return True
 

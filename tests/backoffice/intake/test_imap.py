@@ -5,6 +5,8 @@ from __future__ import annotations
 import ssl
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -12,7 +14,7 @@ from sqlalchemy.orm import Session
 from backoffice.applications.models import Application
 from backoffice.database import Database
 from backoffice.intake.models import IncomingMessage
-from backoffice.intake.service import poll, watch
+from backoffice.intake.service import PollSummary, poll, watch
 from backoffice.settings import Settings
 from tests.backoffice.intake import corpus
 from tests.backoffice.intake.conftest import DovecotServer
@@ -83,36 +85,62 @@ def test_a_message_copied_back_into_the_inbox_is_not_processed_twice(
     assert _count(session, Application) == 1 and _count(session, IncomingMessage) == 1
 
 
-def test_watch_wakes_on_new_mail_through_imap_idle(
-    dovecot: DovecotServer, intake_db: Database, intake_settings: Settings, session: Session
-) -> None:
-    _empty_mailbox(dovecot)
-    settings = dovecot.settings_for(intake_settings).replace(
-        imap={"idle_seconds": 60}, intake={"poll_interval_seconds": 60}
-    )
+@contextmanager
+def _watching(
+    dovecot: DovecotServer, intake_db: Database, settings: Settings, report: Callable[[PollSummary], None]
+) -> Iterator[None]:
+    """``intake watch`` in a thread, IDLE and the poll interval both at 60 s: anything sooner is IDLE's doing."""
+    settings = dovecot.settings_for(settings).replace(imap={"idle_seconds": 60}, intake={"poll_interval_seconds": 60})
     stop = threading.Event()
-    polls: list[int] = []
     thread = threading.Thread(
-        target=watch,
-        args=(intake_db, settings),
-        kwargs={"report": lambda s: polls.append(s.created), "should_stop": stop.is_set},
-        daemon=True,
+        target=watch, args=(intake_db, settings), kwargs={"report": report, "should_stop": stop.is_set}, daemon=True
     )
     thread.start()
     try:
-        deadline = time.monotonic() + 20
-        while not polls and time.monotonic() < deadline:
-            time.sleep(0.05)
-        time.sleep(0.5)  # now in IDLE, for up to 60 s
-        with _mailbox(dovecot) as mb:
-            mb.append(corpus.gmail("scan.pdf", corpus.tiny_pdf("idle")))
-        deadline = time.monotonic() + 15
-        while sum(polls) < 1 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert sum(polls) == 1  # well before the 60 s interval: IDLE woke it
+        yield
     finally:
         stop.set()
         with _mailbox(dovecot) as mb:  # wake the IDLE so the thread sees the stop
             mb.append(corpus.auto_reply())
         thread.join(timeout=30)
-    assert not thread.is_alive()
+    assert not thread.is_alive(), "intake watch did not stop when told"
+
+
+def _wait_for(condition: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return condition()
+
+
+def test_watch_wakes_on_new_mail_through_imap_idle(
+    dovecot: DovecotServer, intake_db: Database, intake_settings: Settings, session: Session
+) -> None:
+    _empty_mailbox(dovecot)
+    polls: list[int] = []
+    with _watching(dovecot, intake_db, intake_settings, lambda s: polls.append(s.created)):
+        assert _wait_for(lambda: bool(polls), 20)
+        time.sleep(0.5)  # now in IDLE, for up to 60 s (or, if not there yet, about to find the letter waiting)
+        with _mailbox(dovecot) as mb:
+            mb.append(corpus.gmail("scan.pdf", corpus.tiny_pdf("idle")))
+        assert _wait_for(lambda: sum(polls) >= 1, 15)  # well before the 60 s interval
+    assert _count(session, Application) == 1
+
+
+def test_watch_takes_a_letter_that_arrived_between_the_poll_and_the_idle_at_once(
+    dovecot: DovecotServer, intake_db: Database, intake_settings: Settings, session: Session
+) -> None:
+    """IDLE announces only what arrives after it starts: a letter that came while the previous poll was finishing
+    must not wait out the interval."""
+    _empty_mailbox(dovecot)
+    polls: list[int] = []
+
+    def report(summary: PollSummary) -> None:
+        if not polls:  # the first poll is over and the watcher has not gone idle yet: a letter arrives now
+            with _mailbox(dovecot) as mb:
+                mb.append(corpus.gmail("scan.pdf", corpus.tiny_pdf("between")))
+        polls.append(summary.created)
+
+    with _watching(dovecot, intake_db, intake_settings, report):
+        assert _wait_for(lambda: sum(polls) >= 1, 15), polls
+    assert _count(session, Application) == 1
