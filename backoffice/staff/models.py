@@ -49,6 +49,8 @@ class Operator(Base):
     # Base32 TOTP secret when the operator enrolled a second factor.
     totp_secret: Mapped[str | None] = mapped_column(String(64), default=None)
     totp_required: Mapped[bool] = mapped_column(default=False)
+    # The 30-second step of the last code accepted: a code is good once, even within its own window.
+    totp_last_step: Mapped[int | None] = mapped_column(default=None)
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

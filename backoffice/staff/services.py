@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hmac
 import re
+import time
 
-from sqlalchemy import select
+import pyotp
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from backoffice.actors import Actor
@@ -186,11 +189,48 @@ def set_password(session: Session, actor: Actor, operator: Operator, password: s
     session.flush()
 
 
-def enrol_totp(session: Session, actor: Actor, operator: Operator, secret: str) -> None:
-    """The person proved they hold the secret (a valid code); from now on every login asks for a code."""
+def totp_step(secret: str, code: str, now: float | None = None) -> int | None:
+    """The time step whose code this is (one step either way, for a phone clock a little off), or None."""
+    digits = "".join(ch for ch in code if ch.isdigit())
+    if len(digits) != 6:
+        return None
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(time.time() if now is None else now)
+    for step in (current, current - 1, current + 1):
+        if hmac.compare_digest(totp.generate_otp(step), digits):
+            return step
+    return None
+
+
+def use_totp_step(session: Session, operator: Operator, step: int) -> bool:
+    """Spend a code: True once per step and operator, False for a code already used or older than the last one.
+
+    One conditional UPDATE, so two logins racing with the same overheard code cannot both pass.
+    """
+    spent = session.execute(
+        update(Operator)
+        .where(
+            Operator.id == operator.id,
+            or_(Operator.totp_last_step.is_(None), Operator.totp_last_step < step),
+        )
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    if spent.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    operator.totp_last_step = step
+    return True
+
+
+def enrol_totp(session: Session, actor: Actor, operator: Operator, secret: str, step: int | None = None) -> None:
+    """The person proved they hold the secret (a valid code); from now on every login asks for a code.
+
+    ``step`` is that code's: spent here, so the code that enrolled cannot also log in.
+    """
     if actor.operator_id != operator.id:
         _require_admin(actor)
     operator.totp_secret = secret
+    operator.totp_last_step = step
     record(session, actor, "operator", operator.id, "enrol_totp", changes={"totp": [None, "enrolled"]})
     session.flush()
 
@@ -201,6 +241,7 @@ def reset_totp(session: Session, actor: Actor, operator: Operator, reason: str =
     if operator.totp_secret is None:
         return
     operator.totp_secret = None
+    operator.totp_last_step = None
     record(session, actor, "operator", operator.id, "reset_totp", reason=reason, changes={"totp": ["enrolled", None]})
     session.flush()
 

@@ -102,11 +102,62 @@ def test_a_required_second_factor_is_enrolled_then_asked_at_every_login(app, ses
     assert session.get(Operator, staff.operator_a.id).totp_secret == secret
     assert session.scalars(select(AuditEvent).where(AuditEvent.action == "enrol_totp")).one()
 
-    again = app.test_client()
-    page = _code_page(again, _try(again, "op.a", factories.PASSWORD))
-    assert "totp-secret" not in page  # the secret is shown once, at enrolment
-    assert again.get("/admin/applications/").status_code == 302  # a password alone is not a login
-    token = csrf_token(again, "/staff/login/code")
-    answer = again.post("/staff/login/code", data={"code": pyotp.TOTP(secret).now(), "csrf_token": token})
-    assert answer.status_code == 302
-    assert again.get("/admin/applications/").status_code == 200
+    with freeze_time(datetime.now(UTC).replace(microsecond=0)) as clock:
+        clock.tick(31)  # the code that enrolled is spent: the next login takes the app's next code
+        again = app.test_client()
+        page = _code_page(again, _try(again, "op.a", factories.PASSWORD))
+        assert "totp-secret" not in page  # the secret is shown once, at enrolment
+        assert again.get("/admin/applications/").status_code == 302  # a password alone is not a login
+        token = csrf_token(again, "/staff/login/code")
+        answer = again.post("/staff/login/code", data={"code": pyotp.TOTP(secret).now(), "csrf_token": token})
+        assert answer.status_code == 302
+        assert again.get("/admin/applications/").status_code == 200
+
+
+def _enrolled(session, staff: Staff) -> str:
+    secret = pyotp.random_base32()
+    staff.operator_a.totp_secret = secret
+    session.commit()
+    return secret
+
+
+def _code_login(app, code: str):
+    client = app.test_client()
+    _code_page(client, _try(client, "op.a", factories.PASSWORD))
+    answer = client.post("/staff/login/code", data={"code": code, "csrf_token": csrf_token(client, "/staff/login/code")})
+    return client, answer
+
+
+def test_a_second_factor_code_logs_in_once(app, session, staff: Staff):
+    """Someone who watched the code being typed (or read it off the wire) cannot use it again in its window."""
+    secret = _enrolled(session, staff)
+    with freeze_time(datetime(2026, 12, 2, 9, 0, 5, tzinfo=UTC)) as clock:
+        code = pyotp.TOTP(secret).now()
+        first, answer = _code_login(app, code)
+        assert answer.status_code == 302
+        assert first.get("/admin/applications/").status_code == 200
+
+        clock.tick(10)  # same 30-second step
+        second, answer = _code_login(app, code)
+        assert answer.status_code == 200
+        assert "This code can no longer be used" in answer.get_data(as_text=True)
+        assert second.get("/admin/applications/").status_code == 302  # not logged in
+
+        previous = pyotp.TOTP(secret).at(datetime(2026, 12, 2, 8, 59, 40, tzinfo=UTC))
+        _, answer = _code_login(app, previous)  # the step before: still inside the window, but older
+        assert "This code can no longer be used" in answer.get_data(as_text=True)
+
+        clock.tick(30)
+        third, answer = _code_login(app, pyotp.TOTP(secret).now())
+        assert answer.status_code == 302
+        assert third.get("/admin/applications/").status_code == 200
+
+
+def test_a_code_a_phone_a_little_slow_shows_still_works(app, session, staff: Staff):
+    secret = _enrolled(session, staff)
+    with freeze_time(datetime(2026, 12, 2, 9, 0, 5, tzinfo=UTC)):
+        slow = pyotp.TOTP(secret).at(datetime(2026, 12, 2, 8, 59, 50, tzinfo=UTC))
+        _, answer = _code_login(app, slow)
+        assert answer.status_code == 302
+        _, answer = _code_login(app, pyotp.TOTP(secret).at(datetime(2026, 12, 2, 8, 59, 20, tzinfo=UTC)))
+        assert "The code is not right" in answer.get_data(as_text=True)  # two steps back: too old
