@@ -124,7 +124,8 @@ def _enrolled(session, staff: Staff) -> str:
 def _code_login(app, code: str):
     client = app.test_client()
     _code_page(client, _try(client, "op.a", factories.PASSWORD))
-    answer = client.post("/staff/login/code", data={"code": code, "csrf_token": csrf_token(client, "/staff/login/code")})
+    token = csrf_token(client, "/staff/login/code")
+    answer = client.post("/staff/login/code", data={"code": code, "csrf_token": token})
     return client, answer
 
 
