@@ -33,7 +33,7 @@ from backoffice.settings import Settings
 from backoffice.staff.models import Operator
 from backoffice.statechange import Conflict
 from backoffice.validation.problems import Invalid
-from backoffice.web import database, db_session
+from backoffice.web import database, db_session, reads_only
 from workflows.accession import ACCESSION, STATE_LABELS, WAITING_FOR_STAFF, AccessionState
 from workflows.diagram import DiagramError, svg
 from workflows.engine import RoleNotAllowed, WorkflowError
@@ -93,6 +93,7 @@ class ApplicationView(StaffView):
     # -- the queue -------------------------------------------------------------------------------------
 
     @expose("/")
+    @reads_only
     def index(self) -> Any:
         filters = queue.QueueFilters.from_args(request.args)
         is_supervisor = current_actor().role == Role.SUPERVISOR
@@ -399,12 +400,13 @@ def _row_words() -> Any:
 def _words_in(language: str) -> Any:
     from types import SimpleNamespace
 
+    # Escaped here once: the queue's rows are placed without escaping again (display.queue_lines).
     return SimpleNamespace(
-        states={state: _(label) for state, label in STATE_LABELS.items()},
-        offers={offer: _(label) for offer, label in OFFER_LABELS.items()},
-        channels={channel: _(label) for channel, label in CHANNEL_LABELS.items()},
-        overdue=_("overdue"),
-        take=_("Take"),
+        states={state: escape(_(label)) for state, label in STATE_LABELS.items()},
+        offers={offer: escape(_(label)) for offer, label in OFFER_LABELS.items()},
+        channels={channel: escape(_(label)) for channel, label in CHANNEL_LABELS.items()},
+        overdue=escape(_("overdue")),
+        take=escape(_("Take")),
     )
 
 

@@ -13,11 +13,13 @@ from __future__ import annotations
 import base64
 import json
 import re
+import time
+import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import phonenumbers
 from sqlalchemy import (
@@ -26,6 +28,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     cast,
+    event,
     false,
     func,
     literal_column,
@@ -42,6 +45,7 @@ from backoffice.actors import Actor
 from backoffice.admin import sqlite_search
 from backoffice.applications.models import WAITING_SQL, Application, Channel
 from backoffice.contracts.models import CommercialOffer
+from backoffice.database import DirectStatement
 from backoffice.staff.models import Operator, ServiceCenter
 from backoffice.types import utcnow
 from workflows.accession import WAITING_FOR_STAFF, AccessionState
@@ -76,6 +80,10 @@ BASE_COLUMNS = (
 
 #: the supervisor's center filter: ids and names only
 _CENTERS = select(ServiceCenter.id, ServiceCenter.name).order_by(ServiceCenter.name)
+#: How long a process keeps the list of centers for the filter. A change made in this process is seen at once
+#: (the mapper events below); one made by another process (web worker, CLI) within this many seconds.
+CENTERS_SECONDS = 30.0
+_centers: weakref.WeakKeyDictionary[Any, tuple[float, list[CenterChoice]]] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -138,7 +146,7 @@ class QueueFilters:
         return {k: v for k, v in out.items() if v}
 
 
-@dataclass
+@dataclass(slots=True)
 class QueueRow:
     id: int
     number: str
@@ -158,13 +166,18 @@ class QueueRow:
     overdue: bool = False
 
 
+class CenterChoice(NamedTuple):
+    id: int
+    name: str
+
+
 @dataclass
 class Page:
     rows: list[QueueRow]
     next_after: str | None
     filters: QueueFilters
     now: datetime
-    centers: list[Any] = field(default_factory=list)  # (id, name) rows
+    centers: list[CenterChoice] = field(default_factory=list)
 
 
 def _plan(
@@ -219,8 +232,11 @@ def _search_plan(q: str, dialect: str, params: dict[str, Any]) -> tuple[str, ...
         return ("number",)
     if _DIGITS.match(q):
         digits = re.sub(r"\D", "", q)
+        if len(digits) == 8 and not q.startswith("+"):
+            params["identifier"] = digits  # an EDRPOU: too short for a Ukrainian phone number
+            return ("identifier",)
         phone = _e164(q)
-        if len(digits) in (8, 10) and not q.startswith("+"):
+        if len(digits) == 10 and not q.startswith("+"):
             # 10 digits may be an RNOKPP or a phone written nationally (067…): look for both.
             params["identifier"] = digits
             if phone:
@@ -237,6 +253,7 @@ def _search_plan(q: str, dialect: str, params: dict[str, Any]) -> tuple[str, ...
     return _fragment_plan(q, dialect, params, "consumer_name", "email")
 
 
+@lru_cache(maxsize=256)
 def _e164(q: str) -> str | None:
     try:
         number = phonenumbers.parse(q, "UA")
@@ -389,12 +406,17 @@ def decode_cursor(cursor: str) -> tuple[Any, int] | None:
         return None
 
 
+@lru_cache(maxsize=512)
+def _direct(shape: tuple[Any, ...], dialect: Any) -> DirectStatement:
+    return DirectStatement(_CENTERS if shape == ("centers",) else _statement(shape), dialect)
+
+
 def _rows(session: Session, actor: Actor, f: QueueFilters, now: datetime, size: int) -> list[QueueRow]:
     connection = session.connection()
     shape, params = _plan(actor, f, now, connection.dialect.name, size)
     if "match" in params:
         sqlite_search.ensure(connection)
-    return [_row(values, now) for values in connection.execute(_statement(shape), params).all()]
+    return [_row(values, now) for values in _direct(shape, connection.dialect).rows(connection, params)]
 
 
 def page(
@@ -409,9 +431,28 @@ def page(
     """One page of the queue: ``size`` rows and the cursor of the next page (None on the last one)."""
     now = now or utcnow()
     rows = _rows(session, actor, f, now, size)
-    centers = list(session.execute(_CENTERS)) if with_centers else []
+    centers = _center_choices(session) if with_centers else []
     next_after = encode_cursor(rows[size - 1], f) if len(rows) > size else None
     return Page(rows=rows[:size], next_after=next_after, filters=f, now=now, centers=centers)
+
+
+def _center_choices(session: Session) -> list[CenterChoice]:
+    """(id, name) of every center for the filter, read once per ``CENTERS_SECONDS`` per database."""
+    connection = session.connection()
+    pool = connection.engine.pool  # shared by the engine and its read-only variant
+    cached = _centers.get(pool)
+    if cached is not None and time.monotonic() < cached[0]:
+        return cached[1]
+    rows = [CenterChoice(*row) for row in _direct(("centers",), connection.dialect).rows(connection, {})]
+    _centers[pool] = (time.monotonic() + CENTERS_SECONDS, rows)
+    return rows
+
+
+@event.listens_for(ServiceCenter, "after_insert")
+@event.listens_for(ServiceCenter, "after_update")
+@event.listens_for(ServiceCenter, "after_delete")
+def _centers_changed(_mapper: Any, connection: Any, _target: Any) -> None:
+    _centers.pop(connection.engine.pool, None)
 
 
 def all_rows(session: Session, actor: Actor, f: QueueFilters, *, chunk: int = 1000) -> Iterator[QueueRow]:

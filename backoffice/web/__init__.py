@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, current_app, g, has_request_context, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -10,6 +13,8 @@ from flask_wtf import CSRFProtect
 from sqlalchemy.orm import Session
 
 from backoffice.database import Database
+
+V = TypeVar("V", bound=Callable[..., Any])
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -22,11 +27,22 @@ def database() -> Database:
 
 
 def db_session() -> Session:
-    """The request's session; the view commits what it changed, teardown closes it."""
+    """The request's session; the view commits what it changed, teardown closes it.
+
+    A view marked ``reads_only`` gets a session without a transaction (``Database.read_sessions``).
+    """
     if "db_session" not in g:
-        g.db_session = database().sessions()
+        view = current_app.view_functions.get(request.endpoint or "") if has_request_context() else None
+        g.db_session = database().read_sessions() if getattr(view, "reads_only", False) else database().sessions()
     session: Session = g.db_session
     return session
+
+
+def reads_only(view: V) -> V:
+    """Mark a view that only reads: its requests skip the transaction's two round trips, and any attempt to
+    write from it fails instead of being saved statement by statement (``database.WriteInReadOnlySession``)."""
+    view.reads_only = True  # type: ignore[attr-defined]
+    return view
 
 
 def init_web(app: Flask) -> None:

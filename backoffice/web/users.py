@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 from flask_login import UserMixin
 from sqlalchemy import bindparam, select
 
 from backoffice.actors import Actor
+from backoffice.database import DirectStatement
 from backoffice.staff.models import Operator
 from backoffice.web import db_session, login_manager
 from workflows.roles import Role
@@ -37,10 +40,15 @@ class StaffUser(UserMixin):  # type: ignore[misc]
         return cls(operator.id, operator.login, operator.full_name, operator.role, operator.center_id)
 
 
-#: Every staff request loads its user; five columns in one statement that is built (and compiled) once.
+#: Every staff request loads its user: five columns in one statement, compiled once and run on the cursor.
 _ACTIVE_STAFF = select(Operator.id, Operator.login, Operator.full_name, Operator.role, Operator.center_id).where(
     Operator.id == bindparam("id"), Operator.is_active.is_(True)
 )
+
+
+@lru_cache(maxsize=8)
+def _active_staff(dialect: Any) -> DirectStatement:
+    return DirectStatement(_ACTIVE_STAFF, dialect)
 
 
 @login_manager.user_loader
@@ -52,7 +60,8 @@ def _load_user(user_id: str) -> UserMixin | None:
         return load_customer(raw_id)
     if kind == "staff" and raw_id.isdigit():
         # Read afresh on every request: a deactivated account or a changed role counts at once.
-        row = db_session().connection().execute(_ACTIVE_STAFF, {"id": int(raw_id)}).first()
-        if row is not None:
-            return StaffUser(*row)
+        connection = db_session().connection()
+        rows = _active_staff(connection.dialect).rows(connection, {"id": int(raw_id)})
+        if rows:
+            return StaffUser(*rows[0])
     return None

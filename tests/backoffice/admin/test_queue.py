@@ -14,6 +14,7 @@ from backoffice.actors import Actor
 from backoffice.admin import queue
 from backoffice.applications.models import Application
 from backoffice.audit.models import AuditEvent
+from backoffice.staff.models import ServiceCenter
 from tests.backoffice.admin.conftest import Staff, log_in, post
 from workflows.accession import AccessionState as S
 
@@ -273,3 +274,52 @@ def test_my_work_reads_its_rows_from_the_partial_indexes(make, session, staff: S
     # unassigned half depends on the table's statistics).
     assert "using ix_application_waiting_assignee" in plan, plan
     assert plan.count("using ix_application_waiting_") == 2, plan
+
+
+def test_what_customers_and_staff_typed_is_shown_as_text_never_as_markup(make, session, staff: Staff, login):
+    """The queue's rows are escaped once in Python and placed as they are: a name with HTML in it is text."""
+    hostile = '<img src=x onerror="alert(1)">ТОВ «Б&Б»'
+    app = make.application(S.RECEIVED, center=staff.center_a, consumer_name=hostile)
+    session.flush()
+    app.assignee_id = staff.operator_a2.id
+    staff.operator_a2.full_name = "<b>Оператор</b>"
+    session.commit()
+    page = login(staff.operator_a).get("/admin/applications/?scope=all").get_data(as_text=True)
+    assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;ТОВ «Б&amp;Б»" in page
+    assert "&lt;b&gt;Оператор&lt;/b&gt;" in page
+    assert "<img src=x" not in page and "<b>Оператор" not in page
+
+
+def test_every_text_of_a_queue_line_is_escaped_html(make, session, staff: Staff, app: Flask):
+    from markupsafe import Markup
+
+    from backoffice.admin import display
+    from backoffice.admin.applications import _words_in
+    from workflows.accession import WAITING_FOR_STAFF
+
+    make.application(S.RECEIVED, center=staff.center_a, consumer_name="A < B")
+    session.commit()
+    with app.test_request_context("/admin/applications/"):
+        page = queue.page(session, Actor.of(staff.operator_a), queue.QueueFilters(scope="all"))
+        lines = display.queue_lines(page.rows, _words_in("uk"), page.now, WAITING_FOR_STAFF)
+    assert lines
+    for line in lines:
+        for name, value in line._asdict().items():
+            assert isinstance(value, bool | Markup), (name, type(value))
+    assert lines[0].customer == "A &lt; B"
+
+
+def test_a_center_an_administrator_adds_or_renames_is_in_the_supervisors_filter_at_once(
+    session, staff: Staff, login
+):
+    supervisor = login(staff.supervisor)
+    assert "ЦОС Знам'янка" not in supervisor.get("/admin/applications/?scope=all").get_data(as_text=True)
+    admin = login(staff.admin)
+    post(admin, "/admin/centers/", {"code": "zn", "name": "ЦОС Знам'янка"})
+    page = supervisor.get("/admin/applications/?scope=all").get_data(as_text=True)
+    assert ">ЦОС Знам&#39;янка</option>" in page
+
+    center = session.scalars(select(ServiceCenter).where(ServiceCenter.code == "ZN")).one()
+    post(admin, "/admin/centers/", {"center_id": center.id, "name": "ЦОС Олександрія-2"})
+    page = supervisor.get("/admin/applications/?scope=all").get_data(as_text=True)
+    assert ">ЦОС Олександрія-2</option>" in page and "Знам" not in page
