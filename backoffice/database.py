@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import JSON, MetaData, create_engine, event
+from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -135,7 +136,7 @@ class DirectStatement:
             if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
         }
         self._results = [
-            (i, processor)
+            (i, _lookup(column.type, processor))
             for i, column in enumerate(statement.selected_columns)
             if (processor := column.type.dialect_impl(dialect).result_processor(dialect, None)) is not None
         ]
@@ -160,6 +161,16 @@ class DirectStatement:
         for i, processor in self._results:
             columns[i] = map(processor, columns[i])
         return list(zip(*columns, strict=True))
+
+
+def _lookup(column_type: Any, processor: Any) -> Any:
+    """An enum column's conversion as a dictionary look-up: its few values converted once, here, by
+    SQLAlchemy's own processor (a value outside the enum fails as it would there, with an error)."""
+    if not isinstance(column_type, SAEnum):
+        return processor
+    table = {value: processor(value) for value in column_type.enums}
+    table[None] = None
+    return table.__getitem__
 
 
 class WriteInReadOnlySession(RuntimeError):
