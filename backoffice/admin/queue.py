@@ -338,7 +338,7 @@ def _statement(shape: tuple[Any, ...]) -> Select[Any]:
     each reading only as many rows as a page shows from a small partial index over the waiting states; an OR
     of the two would make the database collect and sort every waiting application of the center instead.
     """
-    _dialect, who, has_me, scope, _filters, _search, sort, desc, _cursor, _size = shape
+    dialect, who, has_me, scope, _filters, _search, sort, desc, _cursor, _size = shape
     common = _conditions(shape)
     if scope == "mine":
         halves = []
@@ -353,10 +353,12 @@ def _statement(shape: tuple[Any, ...]) -> Select[Any]:
             .where(WAITING_SQL, half, *common)
             .order_by(*_order(Application, sort, desc))
             .limit(bindparam("size"))
-            .subquery()
             for half in halves or [false()]
         ]
-        rows = union_all(*(select(part) for part in parts)).subquery("rows")
+        if dialect == "sqlite":  # SQLite takes no parenthesised (ordered, limited) parts of a UNION: wrap each
+            rows = union_all(*(select(part.subquery()) for part in parts)).subquery("rows")
+        else:
+            rows = union_all(*parts).subquery("rows")
     else:
         visible = [] if who == Role.SUPERVISOR else [_visible(who, has_me)]
         rows = (
