@@ -97,13 +97,21 @@ FROM (
 """
 
 
-def interleaved(fns: list[Callable[[], Any]], repeat: int, every: list[int]) -> list[float]:
-    """Median milliseconds of each function, run in turns so that a busy moment of the machine (its CPUs are
-    shared) falls on all of them alike; ``every[i]``: run function i only every so many turns (the slow stock
-    view)."""
+def interleaved(
+    fns: list[Callable[[], Any]], repeat: int, every: list[int], number: list[int]
+) -> list[dict[int, float]]:
+    """Milliseconds of one call of each function, by turn, run in turns so that a busy moment of the machine
+    (its CPUs are shared) falls on all of them alike; ratios are then taken turn by turn (``paired``).
+
+    A sample is ``number[i]`` calls in a row divided by ``number[i]``, as ``timeit`` does: on these virtual
+    machines the first Python that runs after the process has waited on a socket runs several times slower
+    than the same code run again (measured: 3 µs of query planning took 57 µs straight after a wait), which
+    would charge each function for where its wake-up lands rather than for its work. ``every[i]``: run
+    function i only every so many turns (the slow stock views, one call a sample).
+    """
     for fn in fns:
         fn()  # warm-up: caches, compiled statements, pool
-    samples: list[list[float]] = [[] for _ in fns]
+    samples: list[dict[int, float]] = [{} for _ in fns]
     for turn in range(repeat):
         # The order turns round too: whoever runs straight after a page render finds the CPU caches cold, and
         # that must not always be the same one.
@@ -116,11 +124,25 @@ def interleaved(fns: list[Callable[[], Any]], repeat: int, every: list[int]) -> 
             gc.disable()
             try:
                 start = time.perf_counter()
-                fn()
-                samples[i].append(time.perf_counter() - start)
+                for _ in range(number[i]):
+                    fn()
+                samples[i][turn] = (time.perf_counter() - start) / number[i] * 1000
             finally:
                 gc.enable()
-    return [statistics.median(s) * 1000 for s in samples]
+    return samples
+
+
+def median(samples: dict[int, float]) -> float:
+    return statistics.median(samples.values())
+
+
+def paired(top: dict[int, float], bottom: dict[int, float]) -> tuple[float, float, float]:
+    """The ratio top ÷ bottom of the turns both ran in, as median and quartiles: measured a few milliseconds
+    apart, the two share whatever the machine was doing, which a ratio of two medians taken minutes apart
+    does not."""
+    ratios = sorted(top[t] / bottom[t] for t in top if t in bottom)
+    q1, q2, q3 = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else (ratios[0],) * 3
+    return q2, q1, q3
 
 
 def fill(url: str, rows: int) -> None:
@@ -202,6 +224,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=21)
+    parser.add_argument("--number", type=int, default=5, help="calls in a row per sample of our pages and raw SQL")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--database", help="measure an existing database kept by an earlier --keep run")
     args = parser.parse_args()
@@ -214,7 +237,7 @@ def main() -> None:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE application"))
         engine.dispose()
-        run(url, args.repeat)
+        run(url, args.repeat, args.number)
         return
     name = f"backoffice_bench_{uuid.uuid4().hex[:8]}"
     with admin_engine.connect() as conn:
@@ -223,7 +246,7 @@ def main() -> None:
     try:
         print(f"Filling {name} …", flush=True)
         fill(url, args.rows)
-        run(url, args.repeat)
+        run(url, args.repeat, args.number)
     finally:
         if args.keep:
             print(f"kept: --database {name}")
@@ -233,7 +256,7 @@ def main() -> None:
         admin_engine.dispose()
 
 
-def run(url: str, repeat: int) -> None:
+def run(url: str, repeat: int, number: int) -> None:
     import psycopg
 
     settings = settings_module.load(
@@ -341,8 +364,12 @@ def run(url: str, repeat: int) -> None:
             response = client.get(path)
             assert response.status_code == 200, (path, response.status_code)
 
-        def data(actor: Actor = actor, params: dict[str, str] = params) -> None:
-            queue.page(session, actor, queue.QueueFilters.from_args(params))
+        # The query layer gets the page's filters as the raw SQL gets its parameters: ready (reading the query
+        # string is the page's work, and is in the page's figure).
+        ready = queue.QueueFilters.from_args(params)
+
+        def data(actor: Actor = actor, filters: queue.QueueFilters = ready) -> None:
+            queue.page(session, actor, filters)
 
         def raw_sql(sql: str = sql, sql_args: tuple[Any, ...] = sql_args) -> None:
             with raw.cursor() as cur:
@@ -362,22 +389,28 @@ def run(url: str, repeat: int) -> None:
         got = [r.number for r in queue.page(session, actor, queue.QueueFilters.from_args(params)).rows]
         assert got == expected, (case["name"], got[:3], expected[:3])
 
-        ours_ms, query_ms, raw_ms, plain_ms, trim_ms = interleaved(
+        ours, query, raw_times, plain, trim = interleaved(
             [page_request, data, raw_sql, stock_request("plain"), stock_request("trim")],
             repeat,
             every=[1, 1, 1, 3, 3],
+            number=[number, number, number, 1, 1],
         )
-        results.append((case["name"], ours_ms, query_ms, raw_ms, plain_ms, trim_ms))
-        print(f"  {case['name']}: page {ours_ms:.1f} ms, query {query_ms:.2f} ms, raw SQL {raw_ms:.2f} ms, "
-              f"stock {plain_ms:.1f} ms, stock with our columns {trim_ms:.1f} ms", flush=True)
+        row = (case["name"], median(ours), median(query), median(raw_times), median(plain), median(trim),
+               paired(query, raw_times), paired(plain, ours), paired(trim, ours))
+        results.append(row)
+        print(f"  {case['name']}: page {row[1]:.1f} ms, query {row[2]:.2f} ms, raw SQL {row[3]:.2f} ms, "
+              f"stock {row[4]:.1f} ms, stock with our columns {row[5]:.1f} ms", flush=True)
+
+    def spread(r: tuple[float, float, float], digits: int) -> str:
+        return f"**{r[0]:.{digits}f}×** ({r[1]:.{digits}f}–{r[2]:.{digits}f})"
 
     print()
     print("| page | ours: page (ms) | ours: query (ms) | raw SQL (ms) | stock (ms) | stock, our columns (ms) "
-          "| query ÷ raw | stock ÷ page | stock with our columns ÷ page |")
+          "| query ÷ raw | stock ÷ page | stock, our columns ÷ page |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for name, ours_ms, query_ms, raw_ms, plain_ms, trim_ms in results:
-        print(f"| {name} | {ours_ms:.1f} | {query_ms:.2f} | {raw_ms:.2f} | {plain_ms:.1f} | {trim_ms:.1f} | "
-              f"{query_ms / raw_ms:.2f}× | {plain_ms / ours_ms:.1f}× | {trim_ms / ours_ms:.1f}× |")
+    for name, ours_ms, query_ms, raw_ms, plain_ms, trim_ms, q_raw, s_page, t_page in results:
+        print(f"| {name} | {ours_ms:.1f} | {query_ms:.2f} | {raw_ms:.2f} | {plain_ms:,.1f} | {trim_ms:,.1f} | "
+              f"{spread(q_raw, 2)} | {spread(s_page, 1)} | {spread(t_page, 1)} |")
     session.close()
     raw.close()
 

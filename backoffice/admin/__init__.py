@@ -63,7 +63,8 @@ _STATIC_URLS: dict[tuple[str, str, tuple[tuple[str, Any], ...]], str] = {}
 def _static_url(endpoint: str, arguments: dict[str, Any]) -> str:
     """The URL of one of Flask-Admin's bundled files (templates/admin/static.html): they never change while the
     app runs, so each is built once per mount point."""
-    key = (request.script_root, endpoint, tuple(sorted(arguments.items())))
+    # The raw SCRIPT_NAME, not request.script_root (which decodes it again at each access).
+    key = (request.environ.get("SCRIPT_NAME", ""), endpoint, tuple(sorted(arguments.items())))
     if key not in _STATIC_URLS:
         _STATIC_URLS[key] = url_for(f"{endpoint}.static", **arguments)
     return _STATIC_URLS[key]
@@ -77,7 +78,8 @@ def _staff_menu(view: BaseView) -> Markup:
     page view. The views are flat (no categories); the server still checks access on every request.
     """
     staff = current_user.is_authenticated and getattr(current_user, "is_staff", False)
-    key = (request.script_root, current_user.role if staff else None, str(get_locale()), view.endpoint)
+    role = current_user.role if staff else None
+    key = (request.environ.get("SCRIPT_NAME", ""), role, str(get_locale()), view.endpoint)
     menus: dict[tuple[object, ...], Markup] = view.admin.__dict__.setdefault("_staff_menus", {})  # per app
     menu = menus.get(key)
     if menu is None:

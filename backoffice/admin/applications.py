@@ -32,6 +32,7 @@ from backoffice.documents.storage import Storage
 from backoffice.settings import Settings
 from backoffice.staff.models import Operator
 from backoffice.statechange import Conflict
+from backoffice.types import utcnow
 from backoffice.validation.problems import Invalid
 from backoffice.web import database, db_session, reads_only
 from workflows.accession import ACCESSION, STATE_LABELS, WAITING_FOR_STAFF, AccessionState
@@ -366,6 +367,7 @@ def _csv(session: Session, actor: Any, filters: queue.QueueFilters) -> Iterator[
             _("State"), _("Deadline"), _("Overdue"), _("Assignee"), _("Service center"),
         ]
     )
+    now = utcnow()
     for row in queue.all_rows(session, actor, filters):
         writer.writerow(
             _plain_cells(
@@ -378,7 +380,7 @@ def _csv(session: Session, actor: Any, filters: queue.QueueFilters) -> Iterator[
                     _(CHANNEL_LABELS[row.channel]),
                     _(STATE_LABELS[row.state]),
                     row.due_at.isoformat(timespec="seconds") if row.due_at else "",
-                    _("yes") if row.overdue else "",
+                    _("yes") if row.overdue(now) else "",
                     row.assignee_login,
                     row.center_code,
                 ]

@@ -89,7 +89,7 @@ def queue_lines(rows: Iterable[Any], words: Any, now: datetime, waiting: frozens
                 words.states[row.state],
                 escape(ages(row.received_at)),
                 escape(short(row.due_at)) if waits else _NOTHING,
-                row.overdue,
+                row.overdue(now),
                 escape(row.assignee),
                 waits and not row.assignee,
             )

@@ -146,8 +146,9 @@ class QueueFilters:
         return {k: v for k, v in out.items() if v}
 
 
-@dataclass(slots=True)
-class QueueRow:
+class QueueRow(NamedTuple):
+    """One application of a queue page, its values as the statement returns them (made in one C call)."""
+
     id: int
     number: str
     received_at: datetime
@@ -163,7 +164,10 @@ class QueueRow:
     assignee_login: str = ""
     center: str = ""
     center_code: str = ""
-    overdue: bool = False
+
+    def overdue(self, now: datetime) -> bool:
+        """Past its deadline and still waiting for staff."""
+        return bool(self.due_at and self.due_at < now and self.state in WAITING_FOR_STAFF)
 
 
 class CenterChoice(NamedTuple):
@@ -418,7 +422,7 @@ def _rows(session: Session, actor: Actor, f: QueueFilters, now: datetime, size: 
     shape, params = _plan(actor, f, now, connection.dialect.name, size)
     if "match" in params:
         sqlite_search.ensure(connection)
-    return [_row(values, now) for values in _direct(shape, connection.dialect).rows(connection, params)]
+    return list(map(QueueRow._make, _direct(shape, connection.dialect).rows(connection, params)))
 
 
 def page(
@@ -469,7 +473,3 @@ def all_rows(session: Session, actor: Actor, f: QueueFilters, *, chunk: int = 10
         f = replace(f, after=encode_cursor(rows[chunk - 1], f))
 
 
-def _row(values: Any, now: datetime) -> QueueRow:
-    row = QueueRow(*values)
-    row.overdue = bool(row.due_at and row.due_at < now and row.state in WAITING_FOR_STAFF)
-    return row
