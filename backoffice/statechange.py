@@ -99,6 +99,9 @@ def fire(
         reason=reason,
         changes=changes,
     )
+    # The version check first: a lost race ends here as a Conflict, before any effect (a letter flushing its own
+    # row, say) could meet the stale version and fail some other way.
+    flush(session, subject_type, subject.id)
     for effect in _EFFECTS.get((workflow.name, trigger), []):
         effect(session, subject, actor, event, ctx)
     flush(session, subject_type, subject.id)

@@ -101,3 +101,29 @@ def test_a_stale_form_is_refused_with_who_changed_it(db: Database, settings: Set
     assert info.value.changed_by == "olena"
     assert info.value.action == "accept_signature"
     assert _transition_events(db, app_id, "reject_signature") == 0
+
+
+def test_losing_the_race_with_a_letter_to_write_is_a_conflict_too(db: Database, settings: Settings) -> None:
+    """Taras opened the application before Olena accepted it, and rejects it after: his rejection writes a letter
+    (an effect that saves its own row) and must end as the same Conflict naming Olena, with nothing written."""
+    from backoffice.letters.models import OutboxMessage
+
+    app_id, olena, taras, _ = _prepare(db, settings)
+    late = db.sessions()
+    try:
+        stale = late.get(Application, app_id)  # loaded at version 1
+        assert stale is not None
+        with db.session() as session:
+            fresh = session.get(Application, app_id)
+            assert fresh is not None
+            services.fire(session, fresh, "accept_signature", olena, settings=settings)
+        with pytest.raises(Conflict) as info:
+            services.fire(late, stale, "reject_signature", taras, reason="печатка нечитабельна", settings=settings)
+        late.rollback()
+    finally:
+        late.close()
+    assert info.value.changed_by == "olena"
+    assert _transition_events(db, app_id, "reject_signature") == 0
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+        assert session.get(Application, app_id).state == AccessionState.AWAITING_CONFIRMATION_CALL  # type: ignore[union-attr]

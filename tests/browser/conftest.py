@@ -43,10 +43,40 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
+class _InFlight:
+    """Counts the requests being served, so the test ends only after the last one has returned its database
+    connection: one still running when the app's engine is disposed would leave a connection nobody closes."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app, self.count, self.idle = app, 0, threading.Condition()
+
+    def __call__(self, environ: Any, start_response: Any) -> Any:
+        with self.idle:
+            self.count += 1
+        try:
+            # Buffered and closed (as a WSGI server closes it), so the app context and its database session
+            # have ended when this returns.
+            body = self.app(environ, start_response)
+            try:
+                return list(body)
+            finally:
+                if hasattr(body, "close"):
+                    body.close()
+        finally:
+            with self.idle:
+                self.count -= 1
+                self.idle.notify_all()
+
+    def wait(self, seconds: float) -> None:
+        with self.idle:
+            self.idle.wait_for(lambda: self.count == 0, timeout=seconds)
+
+
 @pytest.fixture
 def live_server(app: Flask) -> Iterator[str]:
     """The app on a free loopback port, for the duration of one test."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    served = _InFlight(app)
+    server = make_server("127.0.0.1", 0, served, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
@@ -54,6 +84,7 @@ def live_server(app: Flask) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(timeout=10)
+        served.wait(10)
         server.server_close()
 
 
