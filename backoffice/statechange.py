@@ -99,12 +99,15 @@ def fire(
         reason=reason,
         changes=changes,
     )
-    # The version check first: a lost race ends here as a Conflict, before any effect (a letter flushing its own
-    # row, say) could meet the stale version and fail some other way.
-    flush(session, subject_type, subject.id)
-    for effect in _EFFECTS.get((workflow.name, trigger), []):
-        effect(session, subject, actor, event, ctx)
-    flush(session, subject_type, subject.id)
+    subject_id = subject.id  # a failed flush expires the subject: name it before
+    try:
+        # An effect may flush on its own (a letter names its audit row); that flush is where a lost race shows
+        # first, and it must end as the same Conflict. Effects only add rows: nothing has left the transaction.
+        for effect in _EFFECTS.get((workflow.name, trigger), []):
+            effect(session, subject, actor, event, ctx)
+        session.flush()
+    except StaleDataError:
+        raise _conflict(session, subject_type, subject_id) from None
     return event
 
 
