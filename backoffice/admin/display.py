@@ -74,22 +74,24 @@ def queue_lines(rows: Iterable[Any], words: Any, now: datetime, waiting: frozens
     ``words``: the translated labels, already escaped (``applications._words_in``).
     """
     ages = Ages(now)
+    offers, channels, states = words.offers, words.channels, words.states
     lines = []
     for row in rows:
         waits = row.state in waiting
+        due = row.due_at
         lines.append(
             QueueLine(
                 escape(row.number),
                 escape(short(row.received_at)),
                 escape(row.consumer_name),
                 escape(row.identifier),
-                words.offers[row.commercial_offer] if row.commercial_offer else _NOTHING,
-                words.channels[row.channel],
+                offers[row.commercial_offer] if row.commercial_offer else _NOTHING,
+                channels[row.channel],
                 escape(row.state.value),
-                words.states[row.state],
+                states[row.state],
                 escape(ages(row.received_at)),
-                escape(short(row.due_at)) if waits else _NOTHING,
-                row.overdue(now),
+                escape(short(due)) if waits else _NOTHING,
+                bool(waits and due is not None and due < now),  # as QueueRow.overdue says
                 escape(row.assignee),
                 waits and not row.assignee,
             )

@@ -100,6 +100,21 @@ def test_operator_takes_an_application_from_the_queue_to_code_issued(
     assert sorted(letters) == ["invitation", "registration_code"]
 
 
+def test_an_operator_takes_one_of_several_from_the_queue_list(
+    live_server: str, browser_page: Any, make: factories.Factory, session: Session, people: dict[str, Any]
+) -> None:
+    first = make.application(S.AWAITING_CONFIRMATION_CALL, center=people["kr"])
+    second = make.application(S.AWAITING_CONFIRMATION_CALL, center=people["kr"])
+    session.commit()
+    page = browser_page
+    log_in(page, live_server, "operator.kr")
+    page.click(f"[data-testid=claim-{second.number}]")
+    page.wait_for_url(re.compile(rf"/admin/applications/{second.number}$"))
+    session.expire_all()
+    assert session.get(Application, second.id).assignee_id == people["operator"].id  # type: ignore[union-attr]
+    assert session.get(Application, first.id).assignee_id is None  # type: ignore[union-attr]
+
+
 def test_a_wrong_code_word_is_refused(
     live_server: str, browser_page: Any, make: factories.Factory, session: Session, people: dict[str, Any]
 ) -> None:
