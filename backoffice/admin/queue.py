@@ -217,14 +217,27 @@ def _plan(
         params["assignee"] = int(f.assignee)
     search_shape: tuple[str, ...] = ()
     if f.q:
-        search_shape = _search_plan(f.q, dialect, params)
-    cursor = decode_cursor(f.after) if f.after else None
+        search_shape, search_params = _search(f.q, dialect)
+        params.update(search_params)
+    cursor = _cursor(f.after) if f.after else None
     if cursor is not None:
         params["after_value"], params["after_id"] = cursor
     shape = (
         dialect, who, me is not None, f.scope, tuple(filters), search_shape, f.sort, f.desc, cursor is not None, size
     )
     return shape, params
+
+
+@lru_cache(maxsize=1024)
+def _search(q: str, dialect: str) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """What one search box text means, worked out once per text (paging through its results asks again)."""
+    params: dict[str, Any] = {}
+    return _search_plan(q, dialect, params), params
+
+
+@lru_cache(maxsize=1024)
+def _cursor(after: str) -> tuple[Any, int] | None:
+    return decode_cursor(after)
 
 
 def _search_plan(q: str, dialect: str, params: dict[str, Any]) -> tuple[str, ...]:
