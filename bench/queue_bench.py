@@ -2,7 +2,7 @@
 
 Run from the repository root (PostgreSQL on 127.0.0.1:5432, or BACKOFFICE_TEST_PG_URL):
 
-    .venv/bin/python bench/queue_bench.py [--rows 1000000] [--repeat 21] [--keep | --database NAME]
+    .venv/bin/python bench/queue_bench.py [--rows 1000000] [--repeat 21] [--number 5] [--keep | --database NAME]
 
 A fresh database is migrated and filled with bulk SQL (INSERT … SELECT over generate_series): 25 service
 centers, 60 operators, applications received over two years, most of them long completed, the recent ones
@@ -11,7 +11,7 @@ measures such a kept database again). Then, in one run, five queue pages are tim
 
 * ``page``: the whole page as served (Flask test client, logged-in operator or supervisor; query, rendering,
   CSRF, everything between the request and the response bytes);
-* ``query``: the page's data alone (``backoffice.admin.queue.page``) on an open session and transaction;
+* ``query``: the page's data alone (``backoffice.admin.queue.page``, given the parsed filters) on an open session;
 * ``raw``: hand-written SQL returning the same rows, through psycopg on an open connection and transaction;
 * ``stock``: Flask-Admin's ``ModelView`` as it comes over the same table with the equivalent filter, search or
   page (``count(*)`` per page view, OFFSET pages, ILIKE search on the searchable columns);
@@ -19,7 +19,8 @@ measures such a kept database again). Then, in one run, five queue pages are tim
 
 The figure for each is the median of ``--repeat`` turns (the stock views: every third turn) after one warm-up,
 taken in turns of rotating order so that the shared machine's busy moments and cold caches fall on all of them
-alike, each with the garbage collector off while it is timed (as ``timeit`` does).
+alike, each sample ``--number`` calls in a row with the garbage collector off (as ``timeit`` does); ratios are
+taken turn by turn and printed as median (first–third quartile).
 """
 
 from __future__ import annotations
