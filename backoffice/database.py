@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, MetaData, create_engine, event
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 NAMING = {
@@ -153,6 +153,16 @@ class DirectStatement:
             connection.dispatch.before_cursor_execute(connection, cursor, self.sql, parameters, None, False)
             cursor.execute(self.sql, parameters)
             fetched = cursor.fetchall()
+        except connection.dialect.loaded_dbapi.Error as exc:
+            # As SQLAlchemy's own execution would: a dead connection is thrown away, not handed back to the pool,
+            # and the caller sees SQLAlchemy's exception classes.
+            lost = connection.dialect.is_disconnect(exc, connection.connection.dbapi_connection, cursor)
+            if lost:
+                connection.invalidate(exc)
+            raise DBAPIError.instance(
+                self.sql, parameters, exc, connection.dialect.loaded_dbapi.Error,
+                connection_invalidated=lost, dialect=connection.dialect,
+            ) from exc
         finally:
             cursor.close()
         if not self._results or not fetched:

@@ -78,7 +78,6 @@ def queue_lines(rows: Iterable[Any], words: Any, now: datetime, waiting: frozens
     lines = []
     for row in rows:
         waits = row.state in waiting
-        due = row.due_at
         lines.append(
             QueueLine(
                 escape(row.number),
@@ -90,8 +89,8 @@ def queue_lines(rows: Iterable[Any], words: Any, now: datetime, waiting: frozens
                 escape(row.state.value),
                 states[row.state],
                 escape(ages(row.received_at)),
-                escape(short(due)) if waits else _NOTHING,
-                bool(waits and due is not None and due < now),  # as QueueRow.overdue says
+                escape(short(row.due_at)) if waits else _NOTHING,
+                row.overdue(now),
                 escape(row.assignee),
                 waits and not row.assignee,
             )

@@ -38,7 +38,7 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 from sqlalchemy.types import Text
 
 from backoffice.actors import Actor
@@ -470,8 +470,18 @@ def _center_choices(session: Session) -> list[CenterChoice]:
 @event.listens_for(ServiceCenter, "after_insert")
 @event.listens_for(ServiceCenter, "after_update")
 @event.listens_for(ServiceCenter, "after_delete")
-def _centers_changed(_mapper: Any, connection: Any, _target: Any) -> None:
-    _centers.pop(connection.engine.pool, None)
+def _centers_changed(_mapper: Any, connection: Any, target: Any) -> None:
+    session = object_session(target)
+    if session is not None:
+        session.info["centers_changed"] = connection.engine.pool
+
+
+@event.listens_for(Session, "after_commit")
+def _centers_committed(session: Session) -> None:
+    # Dropped once the change is committed: dropped at the flush, a page read in between would keep the old list.
+    pool = session.info.pop("centers_changed", None)
+    if pool is not None:
+        _centers.pop(pool, None)
 
 
 def all_rows(session: Session, actor: Actor, f: QueueFilters, *, chunk: int = 1000) -> Iterator[QueueRow]:
