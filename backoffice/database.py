@@ -83,9 +83,18 @@ def _ping_when_idle(engine: Engine) -> None:
     def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         if time.monotonic() - record.info.get("returned_at", 0.0) <= PING_AFTER_IDLE_SECONDS:
             return
+        # Outside a transaction: psycopg would otherwise open one for the SELECT and leave it open, and the
+        # read-only sessions (``Database.read_sessions``) could then not switch the connection to autocommit.
+        in_transactions = getattr(dbapi_connection, "autocommit", None) is False
         try:
-            with dbapi_connection.cursor() as cursor:
-                cursor.execute("SELECT 1")
+            if in_transactions:
+                dbapi_connection.autocommit = True
+            try:
+                with dbapi_connection.cursor() as cursor:
+                    cursor.execute("SELECT 1")
+            finally:
+                if in_transactions and not dbapi_connection.closed:
+                    dbapi_connection.autocommit = False
         except engine.dialect.loaded_dbapi.Error as exc:
             raise DisconnectionError("pooled connection was closed while idle") from exc
 

@@ -50,6 +50,27 @@ def test_a_connection_that_died_while_idle_is_replaced_before_use(
     assert second != first
 
 
+def test_a_connection_tried_after_sitting_idle_serves_reads_and_writes_alike(
+    migrated: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The queue's read-only requests switch their connection to autocommit: the idle check must leave no
+    transaction open behind it, or the first queue page after a quiet moment would fail."""
+    db = database.Database(migrated)
+    monkeypatch.setattr(database, "PING_AFTER_IDLE_SECONDS", 0.0)  # every checkout is tried
+    try:
+        for _ in range(2):
+            with db.read_sessions() as session:
+                session.execute(text("SELECT 1"))
+                # autocommit: each statement is a transaction of its own, started when the statement starts
+                assert session.execute(text("SELECT now() = statement_timestamp()")).scalar_one() is True
+            with db.session() as session:
+                session.execute(text("SELECT 1"))
+                # a unit of work: one transaction, started with its first statement
+                assert session.execute(text("SELECT now() = statement_timestamp()")).scalar_one() is False
+    finally:
+        db.dispose()
+
+
 def test_a_connection_back_in_the_pool_a_moment_ago_is_used_without_a_round_trip(
     engine: Engine, migrated: str
 ) -> None:

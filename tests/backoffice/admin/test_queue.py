@@ -323,3 +323,19 @@ def test_a_center_an_administrator_adds_or_renames_is_in_the_supervisors_filter_
     post(admin, "/admin/centers/", {"center_id": center.id, "name": "ЦОС Олександрія-2"})
     page = supervisor.get("/admin/applications/?scope=all").get_data(as_text=True)
     assert ">ЦОС Олександрія-2</option>" in page and "Знам" not in page
+
+
+def test_the_queue_opens_after_a_quiet_moment(make, session, staff: Staff, login, monkeypatch):
+    """An operator back from a break: the pool tries the idle connection first, and the queue (a read-only
+    page) and an action after it must both work on the connection so tried."""
+    from backoffice import database
+
+    waiting = make.application(S.RECEIVED, center=staff.center_a)
+    session.commit()
+    client = login(staff.operator_a)
+    monkeypatch.setattr(database, "PING_AFTER_IDLE_SECONDS", 0.0)  # as if every connection had sat idle
+    for _ in range(2):
+        response = client.get("/admin/applications/")
+        assert response.status_code == 200
+        assert _numbers(response.get_data(as_text=True)) == {waiting.number}
+    assert client.get(f"/admin/applications/{waiting.number}").status_code == 200
