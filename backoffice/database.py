@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from itertools import repeat
 from typing import Any
 
 from sqlalchemy import JSON, MetaData, create_engine, event
@@ -134,7 +135,13 @@ class DirectStatement:
     session's transaction, and ``before_cursor_execute`` listeners still see every statement.
     """
 
-    def __init__(self, statement: Any, dialect: Any) -> None:
+    def __init__(self, statement: Any, dialect: Any, row: type[tuple[Any, ...]] = tuple) -> None:
+        """``row``: a named tuple type of exactly the statement's columns, to have rows of it instead of plain
+        tuples, each made by ``tuple.__new__`` from C, without a Python call per row (``_make`` is one)."""
+        fields = getattr(row, "_fields", None)
+        if fields is not None and len(fields) != len(statement.selected_columns):
+            raise TypeError(f"{row.__name__} has {len(fields)} fields for {len(statement.selected_columns)} columns")
+        self._row = row
         compiled = statement.compile(dialect=dialect)
         self.sql: str = compiled.string
         self._compiled = compiled
@@ -150,8 +157,8 @@ class DirectStatement:
             if (processor := column.type.dialect_impl(dialect).result_processor(dialect, None)) is not None
         ]
 
-    def rows(self, connection: Any, params: dict[str, Any]) -> list[tuple[Any, ...]]:
-        """All rows as tuples, converted as SQLAlchemy would convert them."""
+    def rows(self, connection: Any, params: dict[str, Any]) -> list[Any]:
+        """All rows as ``row`` tuples, converted as SQLAlchemy would convert them."""
         values = self._compiled.construct_params(params)
         for name, processor in self._binds.items():
             if name in values:
@@ -174,12 +181,16 @@ class DirectStatement:
             ) from exc
         finally:
             cursor.close()
-        if not self._results or not fetched:
-            return fetched
-        columns: list[Any] = list(zip(*fetched, strict=True))  # converted a column at a time
-        for i, processor in self._results:
-            columns[i] = map(processor, columns[i])
-        return list(zip(*columns, strict=True))
+        if self._results and fetched:
+            columns: list[Any] = list(zip(*fetched, strict=True))  # converted a column at a time
+            for i, processor in self._results:
+                columns[i] = map(processor, columns[i])
+            converted: Any = zip(*columns, strict=True)
+        else:
+            converted = fetched
+        if self._row is tuple:
+            return converted if converted is fetched else list(converted)
+        return list(map(tuple.__new__, repeat(self._row), converted))
 
 
 def _lookup(column_type: Any, processor: Any) -> Any:

@@ -2,7 +2,7 @@
 
 Run from the repository root (PostgreSQL on 127.0.0.1:5432, or BACKOFFICE_TEST_PG_URL):
 
-    .venv/bin/python bench/queue_bench.py [--rows 1000000] [--repeat 21] [--number 5] [--keep | --database NAME]
+    .venv/bin/python bench/queue_bench.py [--rows 1000000] [--repeat 22] [--number 5] [--keep | --database NAME]
 
 A fresh database is migrated and filled with bulk SQL (INSERT … SELECT over generate_series): 25 service
 centers, 60 operators, applications received over two years, most of them long completed, the recent ones
@@ -12,15 +12,16 @@ measures such a kept database again). Then, in one run, five queue pages are tim
 * ``page``: the whole page as served (Flask test client, logged-in operator or supervisor; query, rendering,
   CSRF, everything between the request and the response bytes);
 * ``query``: the page's data alone (``backoffice.admin.queue.page``, given the parsed filters) on an open session;
-* ``raw``: hand-written SQL returning the same rows, through psycopg on an open connection and transaction;
+* ``raw``: hand-written SQL returning the same rows, through psycopg on the query layer's own open connection;
 * ``stock``: Flask-Admin's ``ModelView`` as it comes over the same table with the equivalent filter, search or
   page (``count(*)`` per page view, OFFSET pages, ILIKE search on the searchable columns);
 * ``stock, our columns``: the same view showing only our queue's columns.
 
 The figure for each is the median of ``--repeat`` turns (the stock views: every third turn) after one warm-up,
-taken in turns of rotating order so that the shared machine's busy moments and cold caches fall on all of them
-alike, each sample ``--number`` calls in a row with the garbage collector off (as ``timeit`` does); ratios are
-taken turn by turn and printed as median (first–third quartile).
+taken in turns of rotating order, every other turn backwards, so that the shared machine's busy moments and
+cold caches fall on all of them alike, each sample ``--number`` calls in a row with the garbage collector off
+(as ``timeit`` does); ratios are taken over each forward turn and the backward one after it, and printed as
+median (first–third quartile).
 """
 
 from __future__ import annotations
@@ -114,9 +115,12 @@ def interleaved(
         fn()  # warm-up: caches, compiled statements, pool
     samples: list[dict[int, float]] = [{} for _ in fns]
     for turn in range(repeat):
-        # The order turns round too: whoever runs straight after a page render finds the CPU caches cold, and
-        # that must not always be the same one.
-        for i in [(turn + k) % len(fns) for k in range(len(fns))]:
+        # The order turns round too, and every other turn runs backwards: whoever runs straight after a page
+        # render finds the CPU caches cold, and whoever runs straight after the other user of its connection
+        # finds them warm. Turning round alone would keep who follows whom the same in almost every turn (the
+        # raw SQL right after the query layer, on the same connection); backwards turns swap them.
+        order = [(turn // 2 + k) % len(fns) for k in range(len(fns))]
+        for i in order if turn % 2 == 0 else order[::-1]:
             fn = fns[i]
             if turn % every[i]:
                 continue
@@ -138,10 +142,15 @@ def median(samples: dict[int, float]) -> float:
 
 
 def paired(top: dict[int, float], bottom: dict[int, float]) -> tuple[float, float, float]:
-    """The ratio top ÷ bottom of the turns both ran in, as median and quartiles: measured a few milliseconds
-    apart, the two share whatever the machine was doing, which a ratio of two medians taken minutes apart
-    does not."""
-    ratios = sorted(top[t] / bottom[t] for t in top if t in bottom)
+    """The ratio top ÷ bottom, as median and quartiles, of each forward turn and the backward turn after it
+    (both orders, so neither runs warm after the other every time) taken together: measured a few
+    milliseconds apart, the two share whatever the machine was doing, which a ratio of two medians taken
+    minutes apart does not. The slow stock views run every third turn: theirs are single turns."""
+    pairs: dict[int, list[int]] = {}
+    for t in top:
+        if t in bottom:
+            pairs.setdefault(t // 2, []).append(t)
+    ratios = sorted(sum(top[t] for t in turns) / sum(bottom[t] for t in turns) for turns in pairs.values())
     q1, q2, q3 = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else (ratios[0],) * 3
     return q2, q1, q3
 
@@ -224,7 +233,7 @@ def stock_app(url: str) -> Any:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=21)
+    parser.add_argument("--repeat", type=int, default=22, help="turns (in pairs: forward, backward)")
     parser.add_argument("--number", type=int, default=5, help="calls in a row per sample of our pages and raw SQL")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--database", help="measure an existing database kept by an earlier --keep run")
@@ -266,15 +275,14 @@ def run(url: str, repeat: int, number: int) -> None:
     app = create_app(settings)
     app.config.update(TESTING=True)
     db = app.extensions["backoffice.db"]
-    # Raw SQL runs on one open connection inside one transaction; so does the query layer (as in a page, where
-    # the login check has opened both already): both pay one round trip a query. Neither uses server-side
-    # prepared statements (the product's engine turns them off, see database.make_engine): both statements are
-    # parsed and planned on every run, as a page's are.
-    raw = psycopg.connect(
-        make_url(url).set(drivername="postgresql").render_as_string(hide_password=False), prepare_threshold=None
-    )
+    # The raw SQL and the query layer run on the same open connection, in the same transaction (as in a page,
+    # where the login check has opened it already): one round trip a query each, to the same server process.
+    # Two connections to the same database were measured up to 15 % apart on one and the same statement (a
+    # server process that has run bigger queries runs small ones faster), which a ratio across connections
+    # would charge to the code. Neither uses server-side prepared statements (the product's engine turns them
+    # off, see database.make_engine): both statements are parsed and planned on every run, as a page's are.
     session = db.sessions()
-    session.connection()
+    raw = session.connection().connection.dbapi_connection
 
     def client_for(login: str) -> Any:
         client = app.test_client()
@@ -288,14 +296,15 @@ def run(url: str, repeat: int, number: int) -> None:
     op_actor = Actor(Role.OPERATOR, "op7", 7, 8)
     chief_actor = Actor(Role.SUPERVISOR, "chief", 61, None)
 
-    with raw.cursor() as cur:
+    # What to look for, read on a connection of its own (these scans would otherwise warm the measured one).
+    with psycopg.connect(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)) as setup, \
+            setup.cursor() as cur:
         cur.execute("SELECT identifier, consumer_name FROM application ORDER BY id DESC LIMIT 1 OFFSET 222222")
         edrpou, name = cur.fetchone()
         fragment = re.sub(r"[«»]", "", name.split("«")[1]).split()[0][:9]  # e.g. "Енерготорг" → a name word
         # Where page 5,000 (rows 249,951–250,000) of "all applications, by deadline" starts.
         cur.execute("SELECT due_at, id FROM application ORDER BY due_at, id OFFSET 249999 LIMIT 1")
         deep_due, deep_id = cur.fetchone()
-    raw.rollback()
     deep_cursor = queue.encode_cursor(
         queue.QueueRow(deep_id, "", deep_due, "", "", None, None, None, deep_due, None, None),  # type: ignore[arg-type]
         queue.QueueFilters(scope="all"),
@@ -413,7 +422,6 @@ def run(url: str, repeat: int, number: int) -> None:
         print(f"| {name} | {ours_ms:.1f} | {query_ms:.2f} | {raw_ms:.2f} | {plain_ms:,.1f} | {trim_ms:,.1f} | "
               f"{spread(q_raw, 2)} | {spread(s_page, 1)} | {spread(t_page, 1)} |")
     session.close()
-    raw.close()
 
 
 if __name__ == "__main__":

@@ -147,7 +147,8 @@ class QueueFilters:
 
 
 class QueueRow(NamedTuple):
-    """One application of a queue page, its values as the statement returns them (made in one C call)."""
+    """One application of a queue page, its values as the statement returns them (made from C, see
+    ``DirectStatement``)."""
 
     id: int
     number: str
@@ -427,7 +428,9 @@ def decode_cursor(cursor: str) -> tuple[Any, int] | None:
 
 @lru_cache(maxsize=512)
 def _direct(shape: tuple[Any, ...], dialect: Any) -> DirectStatement:
-    return DirectStatement(_CENTERS if shape == ("centers",) else _statement(shape), dialect)
+    if shape == ("centers",):
+        return DirectStatement(_CENTERS, dialect, CenterChoice)
+    return DirectStatement(_statement(shape), dialect, QueueRow)
 
 
 def _rows(session: Session, actor: Actor, f: QueueFilters, now: datetime, size: int) -> list[QueueRow]:
@@ -435,7 +438,8 @@ def _rows(session: Session, actor: Actor, f: QueueFilters, now: datetime, size: 
     shape, params = _plan(actor, f, now, connection.dialect.name, size)
     if "match" in params:
         sqlite_search.ensure(connection)
-    return list(map(QueueRow._make, _direct(shape, connection.dialect).rows(connection, params)))
+    rows: list[QueueRow] = _direct(shape, connection.dialect).rows(connection, params)  # QueueRows already
+    return rows
 
 
 def page(
@@ -462,7 +466,7 @@ def _center_choices(session: Session) -> list[CenterChoice]:
     cached = _centers.get(pool)
     if cached is not None and time.monotonic() < cached[0]:
         return cached[1]
-    rows = [CenterChoice(*row) for row in _direct(("centers",), connection.dialect).rows(connection, {})]
+    rows: list[CenterChoice] = _direct(("centers",), connection.dialect).rows(connection, {})
     _centers[pool] = (time.monotonic() + CENTERS_SECONDS, rows)
     return rows
 

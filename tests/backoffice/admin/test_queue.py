@@ -339,3 +339,17 @@ def test_the_queue_opens_after_a_quiet_moment(make, session, staff: Staff, login
         assert response.status_code == 200
         assert _numbers(response.get_data(as_text=True)) == {waiting.number}
     assert client.get(f"/admin/applications/{waiting.number}").status_code == 200
+
+
+def test_queue_rows_come_back_named_and_converted(make, session, staff: Staff):
+    """Rows are made from C as QueueRows: their fields must still be the statement's columns, converted."""
+    from backoffice.database import DirectStatement
+
+    app = make.application(S.AWAITING_SIGNATURE_CHECK, center=staff.center_a)
+    session.commit()
+    rows = queue.page(session, Actor.of(staff.supervisor), queue.QueueFilters.from_args({"scope": "all"})).rows
+    assert [type(r) for r in rows] == [queue.QueueRow]
+    first = rows[0]
+    assert (first.number, first.state, first.center) == (app.number, S.AWAITING_SIGNATURE_CHECK, staff.center_a.name)
+    with pytest.raises(TypeError, match="15 fields for 2 columns"):
+        DirectStatement(select(Application.id, Application.number), session.get_bind().dialect, queue.QueueRow)
