@@ -86,15 +86,15 @@ def _ping_when_idle(engine: Engine) -> None:
             return
         # Outside a transaction: psycopg would otherwise open one for the SELECT and leave it open, and the
         # read-only sessions (``Database.read_sessions``) could then not switch the connection to autocommit.
-        in_transactions = getattr(dbapi_connection, "autocommit", None) is False
+        transactional = getattr(dbapi_connection, "autocommit", None) is False
         try:
-            if in_transactions:
+            if transactional:
                 dbapi_connection.autocommit = True
             try:
                 with dbapi_connection.cursor() as cursor:
                     cursor.execute("SELECT 1")
             finally:
-                if in_transactions and not dbapi_connection.closed:
+                if transactional and not dbapi_connection.closed:
                     dbapi_connection.autocommit = False
         except engine.dialect.loaded_dbapi.Error as exc:
             raise DisconnectionError("pooled connection was closed while idle") from exc

@@ -277,9 +277,9 @@ def run(url: str, repeat: int, number: int) -> None:
     db = app.extensions["backoffice.db"]
     # The raw SQL and the query layer run on the same open connection, in the same transaction (as in a page,
     # where the login check has opened it already): one round trip a query each, to the same server process.
-    # Two connections to the same database were measured up to 15 % apart on one and the same statement (a
-    # server process that has run bigger queries runs small ones faster), which a ratio across connections
-    # would charge to the code. Neither uses server-side prepared statements (the product's engine turns them
+    # Two connections to the same database were measured up to 15 % apart on one and the same statement (the
+    # faster was the one that had run the setup's large scans), which a ratio across connections would charge
+    # to the code. Neither uses server-side prepared statements (the product's engine turns them
     # off, see database.make_engine): both statements are parsed and planned on every run, as a page's are.
     session = db.sessions()
     raw = session.connection().connection.dbapi_connection

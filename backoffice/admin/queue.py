@@ -438,8 +438,7 @@ def _rows(session: Session, actor: Actor, f: QueueFilters, now: datetime, size: 
     shape, params = _plan(actor, f, now, connection.dialect.name, size)
     if "match" in params:
         sqlite_search.ensure(connection)
-    rows: list[QueueRow] = _direct(shape, connection.dialect).rows(connection, params)  # QueueRows already
-    return rows
+    return _direct(shape, connection.dialect).rows(connection, params)
 
 
 def page(

@@ -327,7 +327,7 @@ def test_a_center_an_administrator_adds_or_renames_is_in_the_supervisors_filter_
 
 def test_the_queue_opens_after_a_quiet_moment(make, session, staff: Staff, login, monkeypatch):
     """An operator back from a break: the pool tries the idle connection first, and the queue (a read-only
-    page) and an action after it must both work on the connection so tried."""
+    page) and then an application's page must both work on the connection so tried."""
     from backoffice import database
 
     waiting = make.application(S.RECEIVED, center=staff.center_a)
