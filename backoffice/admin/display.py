@@ -86,7 +86,7 @@ def queue_lines(rows: Iterable[Any], words: Any, now: datetime, waiting: frozens
                 escape(row.identifier),
                 offers[row.commercial_offer] if row.commercial_offer else _NOTHING,
                 channels[row.channel],
-                escape(row.state.value),
+                escape(row.state),
                 states[row.state],
                 escape(ages(row.received_at)),
                 escape(short(row.due_at)) if waits else _NOTHING,

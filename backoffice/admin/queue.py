@@ -36,10 +36,11 @@ from sqlalchemy import (
     select,
     text,
     tuple_,
+    type_coerce,
     union_all,
 )
 from sqlalchemy.orm import Session, object_session
-from sqlalchemy.types import Text
+from sqlalchemy.types import String, Text
 
 from backoffice.actors import Actor
 from backoffice.admin import sqlite_search
@@ -63,16 +64,18 @@ SORTS: dict[str, Any] = {
 }
 SORT_COLUMNS = {"due": "due_at", "received": "received_at", "number": "id"}
 
-#: what a queue row shows of the application itself; the names of assignee and center follow
+#: what a queue row shows of the application itself; the names of assignee and center follow. Offer, channel
+#: and state come as the stored values: the StrEnum members equal and hash as their values, so every table keyed
+#: by members (labels, ``WAITING_FOR_STAFF``) answers to them as it is, and no row pays for a conversion.
 BASE_COLUMNS = (
     Application.id,
     Application.number,
     Application.received_at,
     Application.consumer_name,
     Application.identifier,
-    Application.commercial_offer,
-    Application.channel,
-    Application.state,
+    type_coerce(Application.commercial_offer, String).label("commercial_offer"),
+    type_coerce(Application.channel, String).label("channel"),
+    type_coerce(Application.state, String).label("state"),
     Application.due_at,
     Application.assignee_id,
     Application.center_id,
@@ -148,16 +151,16 @@ class QueueFilters:
 
 class QueueRow(NamedTuple):
     """One application of a queue page, its values as the statement returns them (made from C, see
-    ``DirectStatement``)."""
+    ``DirectStatement``): offer, channel and state as their values, which look up as the members do."""
 
     id: int
     number: str
     received_at: datetime
     consumer_name: str
     identifier: str
-    commercial_offer: CommercialOffer | None
-    channel: Channel
-    state: AccessionState
+    commercial_offer: str | None  # a CommercialOffer's value
+    channel: str  # a Channel's value
+    state: str  # an AccessionState's value
     due_at: datetime | None
     assignee_id: int | None
     center_id: int | None
@@ -412,7 +415,9 @@ def _visible(who: Role | None, has_me: bool) -> ColumnElement[bool]:
 
 def encode_cursor(row: QueueRow, f: QueueFilters) -> str:
     value = getattr(row, SORT_COLUMNS[f.sort])
-    raw = json.dumps([value.isoformat() if isinstance(value, datetime) else value, row.id])
+    # An ISO moment needs no escaping in JSON: written directly, it skips the encoder every full page runs.
+    head = f'"{value.isoformat()}"' if isinstance(value, datetime) else json.dumps(value)
+    raw = f"[{head},{row.id}]"
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import threading
+from datetime import timedelta
 
 import pytest
 from flask import Flask
@@ -16,6 +17,7 @@ from backoffice.applications.models import Application
 from backoffice.audit.models import AuditEvent
 from backoffice.staff.models import ServiceCenter
 from tests.backoffice.admin.conftest import Staff, log_in, post
+from workflows.accession import STATE_LABELS, WAITING_FOR_STAFF
 from workflows.accession import AccessionState as S
 
 
@@ -341,8 +343,10 @@ def test_the_queue_opens_after_a_quiet_moment(make, session, staff: Staff, login
     assert client.get(f"/admin/applications/{waiting.number}").status_code == 200
 
 
-def test_queue_rows_come_back_named_and_converted(make, session, staff: Staff):
-    """Rows are made from C as QueueRows: their fields must still be the statement's columns, converted."""
+def test_queue_rows_come_back_named_with_values_that_look_up_as_members(make, session, staff: Staff):
+    """Rows are made from C as QueueRows: their fields must still be the statement's columns, and the stored
+    values of offer, channel and state must find what the tables keyed by the enum members hold."""
+    from backoffice.admin.applications import CHANNEL_LABELS
     from backoffice.database import DirectStatement
 
     app = make.application(S.AWAITING_SIGNATURE_CHECK, center=staff.center_a)
@@ -350,6 +354,9 @@ def test_queue_rows_come_back_named_and_converted(make, session, staff: Staff):
     rows = queue.page(session, Actor.of(staff.supervisor), queue.QueueFilters.from_args({"scope": "all"})).rows
     assert [type(r) for r in rows] == [queue.QueueRow]
     first = rows[0]
-    assert (first.number, first.state, first.center) == (app.number, S.AWAITING_SIGNATURE_CHECK, staff.center_a.name)
+    assert (first.number, first.state, first.center) == (app.number, "awaiting_signature_check", staff.center_a.name)
+    assert STATE_LABELS[first.state] == STATE_LABELS[S.AWAITING_SIGNATURE_CHECK]
+    assert CHANNEL_LABELS[first.channel] == CHANNEL_LABELS[app.channel]
+    assert first.state in WAITING_FOR_STAFF and first.overdue(first.due_at + timedelta(seconds=1))
     with pytest.raises(TypeError, match="15 fields for 2 columns"):
         DirectStatement(select(Application.id, Application.number), session.get_bind().dialect, queue.QueueRow)
