@@ -8,13 +8,18 @@ never runs with stale or missing translations.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import Babel, get_locale, get_translations
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
+from markupsafe import Markup
 
 from backoffice.settings import LANGUAGES
 
@@ -66,7 +71,29 @@ def init_app(app: Flask) -> Babel:
         newstyle=True,
     )
     app.jinja_env.globals.update(get_locale=get_locale, language_names=LANGUAGE_NAMES)
+    app.context_processor(_page_gettext)
     return babel
+
+
+def _page_gettext() -> dict[str, Any]:
+    """``_`` of a page's templates bound to the page's catalogue, found once when the page is rendered.
+
+    Jinja's own ``_`` (the i18n extension's alias of the new-style ``gettext``) passes every string through
+    three template calls and a catalogue look-up; the work queue's page asks for forty strings, and that was a
+    tenth of its time. This one does what the new-style ``gettext`` does (the translation is markup where the
+    template escapes, and always formatted with its named values) in one call. Templates rendered outside a
+    Flask render (letters have an environment of their own) keep Jinja's.
+    """
+    lookup: Callable[[str], str] = _page_translations().ugettext
+
+    @pass_eval_context
+    def gettext(eval_ctx: EvalContext, string: str, **variables: Any) -> str:
+        text = lookup(string)
+        if eval_ctx.autoescape:
+            text = Markup(text)  # noqa: S704 - our own catalogue, trusted as Jinja's gettext trusts it
+        return text % variables
+
+    return {"_": gettext}
 
 
 def _page_translations() -> NullTranslations:

@@ -48,3 +48,31 @@ def test_the_staff_login_page_in_each_language(client: FlaskClient) -> None:
     assert "Вхід для працівників" in FlaskClient(client.application).get(
         "/staff/login", headers={"Accept-Language": "de"}
     ).get_data(True)
+
+
+#: a translated string, one with a named value, and an untranslated one whose own markup frames a value
+_STRINGS = (
+    '{{ _("Log out") }}|{{ _("%(n)d h", n=5) }}|{{ _("<b>%(who)s</b>", who=who) }}'
+    '|{% autoescape false %}{{ _("<b>%(who)s</b>", who=who) }}{% endautoescape %}'
+)
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("uk", "Вийти|5 год|<b>&lt;i&gt;</b>|<b><i></b>"),
+        ("ru", "Выйти|5 ч|<b>&lt;i&gt;</b>|<b><i></b>"),
+        ("en", "Log out|5 h|<b>&lt;i&gt;</b>|<b><i></b>"),
+    ],
+)
+def test_page_strings_come_in_the_language_of_the_request_with_their_values_escaped(
+    app, language: str, expected: str
+) -> None:
+    """A page's ``_`` is bound to the request's catalogue once per render; it must say what Jinja's own says,
+    escaping the values put into a string wherever the template escapes, and only there."""
+    from flask import render_template_string
+
+    with app.test_request_context(f"/?lang={language}"):
+        ours = render_template_string(_STRINGS, who="<i>")  # a Flask render: the page's ``_``
+        jinjas = app.jinja_env.from_string(_STRINGS).render(who="<i>")  # no context processors: Jinja's ``_``
+    assert ours == jinjas == expected
