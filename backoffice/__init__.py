@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, g, session
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backoffice import settings as settings_module
 from backoffice.database import Database
@@ -17,12 +18,18 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config.update(
         SETTINGS=settings,
         SECRET_KEY=settings.secret_key,
+        SECRET_KEY_FALLBACKS=list(settings.secret_key_fallbacks),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.site.base_url.startswith("https://"),
         WTF_CSRF_TIME_LIMIT=None,
         MAX_CONTENT_LENGTH=settings.signatures.max_file_mb * 1024 * 1024 + 1024 * 1024,
     )
+    if settings.server.trusted_proxies:
+        # Behind nginx every request comes from the proxy; the rate limits and the audit need the customer's own
+        # address, which only the configured number of trusted proxies may tell us.
+        n = settings.server.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     db = Database(settings.database_url, echo=settings.database.echo)
     app.extensions["backoffice.db"] = db
 

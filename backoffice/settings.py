@@ -8,6 +8,7 @@ that names the key and the file.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import secrets
 import tomllib
@@ -20,11 +21,13 @@ from typing import Any
 
 ENV_PREFIX = "BACKOFFICE_"
 #: Environment variables with the prefix that are not settings keys.
-ENV_NOT_SETTINGS = frozenset({"BACKOFFICE_CONFIG", "BACKOFFICE_SHARED_DIR"})
+ENV_NOT_SETTINGS = frozenset({"BACKOFFICE_CONFIG", "BACKOFFICE_SHARED_DIR", "BACKOFFICE_SECRET_KEY_PREVIOUS"})
 ENV_NOT_SETTINGS_PREFIXES = ("BACKOFFICE_TEST_",)
 #: Keys that may only come from the environment, never from the file.
 SECRETS = {
     "secret_key": "BACKOFFICE_SECRET_KEY",
+    "code_key": "BACKOFFICE_CODE_KEY",
+    "server.metrics_token": "BACKOFFICE_METRICS_TOKEN",
     "smtp.password": "BACKOFFICE_SMTP_PASSWORD",
     "imap.password": "BACKOFFICE_IMAP_PASSWORD",
 }
@@ -56,7 +59,13 @@ class DatabaseSettings:
 
 @dataclass(frozen=True)
 class StorageSettings:
+    backend: str = "folder"
     documents_dir: Path | None = None
+    chunk_kb: int = 256
+
+    def __post_init__(self) -> None:
+        if not 4 <= self.chunk_kb <= 65536:
+            raise SettingsError("[storage] chunk_kb must be between 4 and 65536")
 
 
 @dataclass(frozen=True)
@@ -179,6 +188,32 @@ class SchedulerSettings:
 
 
 @dataclass(frozen=True)
+class ServerSettings:
+    bind: str = "127.0.0.1:8000"
+    workers: int = 2
+    threads: int = 4
+    timeout_seconds: int = 60
+    graceful_timeout_seconds: int = 30
+    keepalive_seconds: int = 5
+    access_log: str = "-"
+    trusted_proxies: int = 0
+    monitoring_networks: str = "127.0.0.0/8, ::1/128"
+    metrics_token: str = field(default="", repr=False)
+
+    def __post_init__(self) -> None:
+        try:
+            self.networks()
+        except ValueError as exc:
+            raise SettingsError(f"[server] monitoring_networks: {exc}") from None
+        if self.workers < 1:
+            raise SettingsError("[server] workers must be at least 1")
+
+    def networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        """The monitoring allow-list, parsed (a bare address is a network of one)."""
+        return tuple(ipaddress.ip_network(n.strip()) for n in self.monitoring_networks.split(",") if n.strip())
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the product reads from its settings file and environment."""
 
@@ -196,7 +231,12 @@ class Settings:
     staff: StaffSettings = field(default_factory=StaffSettings)
     letters: LetterSettings = field(default_factory=LetterSettings)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
+    server: ServerSettings = field(default_factory=ServerSettings)
     secret_key: str = field(default="", repr=False)
+    #: Earlier session keys still accepted while a rotation's window lasts (BACKOFFICE_SECRET_KEY_PREVIOUS).
+    secret_key_fallbacks: tuple[str, ...] = field(default=(), repr=False)
+    #: Keys the registration codes, apart from the session key, so rotating one leaves the other's codes valid.
+    code_key: str = field(default="", repr=False)
     source: str = "<defaults>"
 
     # Derived paths: one place decides where an empty setting points.
@@ -205,6 +245,11 @@ class Settings:
         if self.database.url:
             return self.database.url
         return f"sqlite:///{self.site.instance_dir / 'backoffice.sqlite3'}"
+
+    @property
+    def is_embedded(self) -> bool:
+        """The single-machine default: SQLite and a plain-http address. Anything else is a real deployment."""
+        return not self.database.url.startswith("postgresql") and not self.site.base_url.startswith("https://")
 
     @property
     def documents_dir(self) -> Path:
@@ -223,10 +268,11 @@ class Settings:
         return _build(_merge(_as_dict(self), sections), source=self.source)
 
 
+_NOT_SECTIONS = {"secret_key", "secret_key_fallbacks", "code_key", "source"}
 _SECTIONS: dict[str, type] = {
     f.name: typing.get_type_hints(Settings)[f.name]
     for f in dataclasses.fields(Settings)
-    if f.name not in {"secret_key", "source"}
+    if f.name not in _NOT_SECTIONS
 }
 _CHOICES: dict[str, tuple[str, ...]] = {
     "site.default_language": LANGUAGES,
@@ -235,6 +281,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "intake.source": ("maildir", "imap"),
     "imap.security": ("tls", "starttls", "none"),
     "signatures.revocation_mode": ("hard-fail", "soft-fail"),
+    "storage.backend": ("folder", "database"),
 }
 
 
@@ -271,8 +318,34 @@ def load(
     if overrides:
         data = _merge(data, overrides)
     settings = _build(data, source=str(file), base_dir=file.parent)
-    secret = environ.get("BACKOFFICE_SECRET_KEY") or _instance_secret(settings.site.instance_dir)
-    return dataclasses.replace(settings, secret_key=secret)
+    return dataclasses.replace(settings, **_secrets(settings, environ, file))
+
+
+def _secrets(settings: Settings, environ: Mapping[str, str], file: Path) -> dict[str, Any]:
+    """The session key, its predecessors and the code key.
+
+    The embedded default generates its keys once into the instance folder so that ``scripts/start`` needs no
+    set-up. A real deployment (PostgreSQL, or an https address) must be given them: a key generated on one web
+    host would not be known on the next, and sessions and codes would break at random.
+    """
+    secret = environ.get("BACKOFFICE_SECRET_KEY", "")
+    code_key = environ.get("BACKOFFICE_CODE_KEY", "")
+    if not settings.is_embedded:
+        missing = [n for n, v in (("BACKOFFICE_SECRET_KEY", secret), ("BACKOFFICE_CODE_KEY", code_key)) if not v]
+        if missing:
+            raise SettingsError(
+                f"{file}: {' and '.join(missing)} must be set: this is not the embedded default "
+                "(the database is not SQLite, or base_url is https), so no key is generated"
+            )
+    for name, value in (("BACKOFFICE_SECRET_KEY", secret), ("BACKOFFICE_CODE_KEY", code_key)):
+        if value and len(value) < 32:
+            raise SettingsError(f"environment: {name} is too short; use at least 32 random characters")
+    previous = tuple(k for k in environ.get("BACKOFFICE_SECRET_KEY_PREVIOUS", "").split() if k)
+    return {
+        "secret_key": secret or _instance_secret(settings.site.instance_dir, "secret_key"),
+        "code_key": code_key or _instance_secret(settings.site.instance_dir, "code_key"),
+        "secret_key_fallbacks": previous,
+    }
 
 
 def _apply_environment(data: dict[str, Any], environ: Mapping[str, str]) -> None:
@@ -331,7 +404,13 @@ def _build(data: Mapping[str, Any], *, source: str, base_dir: Path | None = None
                 raise SettingsError(f"{source}: unknown key '{key}' in [{section}]; known keys: {hint}")
             kwargs[key] = _coerce(section, key, value, _field_type(cls, key), base_dir)
         sections[section] = cls(**kwargs)
-    return Settings(**sections, secret_key=str(data.get("secret_key", "")), source=source)
+    return Settings(
+        **sections,
+        secret_key=str(data.get("secret_key", "")),
+        secret_key_fallbacks=tuple(data.get("secret_key_fallbacks", ())),
+        code_key=str(data.get("code_key", "")),
+        source=source,
+    )
 
 
 def _coerce(section: str, key: str, value: Any, kind: Any, base_dir: Path | None) -> Any:
@@ -362,7 +441,9 @@ def _coerce(section: str, key: str, value: Any, kind: Any, base_dir: Path | None
 
 def _as_dict(settings: Settings) -> dict[str, Any]:
     return {name: dataclasses.asdict(getattr(settings, name)) for name in _SECTIONS} | {
-        "secret_key": settings.secret_key
+        "secret_key": settings.secret_key,
+        "secret_key_fallbacks": settings.secret_key_fallbacks,
+        "code_key": settings.code_key,
     }
 
 
@@ -376,12 +457,13 @@ def _merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def _instance_secret(instance_dir: Path) -> str:
+def _instance_secret(instance_dir: Path, name: str) -> str:
     """A random key kept beside the embedded database, so a local install works with no set-up.
 
-    Production sets BACKOFFICE_SECRET_KEY; a generated key never leaves the instance folder.
+    A real deployment sets its keys in the environment (:func:`_secrets`); a generated key never leaves the
+    instance folder.
     """
-    file = instance_dir / "secret_key"
+    file = instance_dir / name
     if file.exists():
         return file.read_text().strip()
     instance_dir.mkdir(parents=True, exist_ok=True)

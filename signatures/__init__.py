@@ -7,6 +7,8 @@ identity and a sentence for the operator.  No Flask, no global state; this
 package is the only place in the project that imports pyhanko.
 """
 
+# Before pyHanko is first imported: see the module.
+from signatures import upstream_warnings  # noqa: F401
 from signatures.algorithms import AlgorithmInfo, NationalCryptoBackend, NationalVerdict
 from signatures.api import Verifier, verify
 from signatures.identity import ExpectedSigner

@@ -28,6 +28,7 @@ from tests import factories
 REPO = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() == "true"
 TEST_SECRET = "test-secret-key-" + "x" * 32
+TEST_CODE_KEY = "test-code-key-" + "y" * 32
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -75,7 +76,7 @@ def migrated(database_url: str) -> str:
 def settings(migrated: str, tmp_path: Path) -> Settings:
     return settings_module.load(
         REPO / "config.toml",
-        environ={"BACKOFFICE_SECRET_KEY": TEST_SECRET},
+        environ={"BACKOFFICE_SECRET_KEY": TEST_SECRET, "BACKOFFICE_CODE_KEY": TEST_CODE_KEY},
         overrides={
             "database": {"url": migrated},
             "site": {"instance_dir": str(tmp_path / "instance"), "base_url": "http://127.0.0.1:5000"},

@@ -35,8 +35,8 @@ def issue_registration_code(
 ) -> None:
     """A new code replaces any earlier one; the code letter and the invitation letter go out together."""
     settings = _settings(ctx)
-    if not settings.secret_key:
-        raise RuntimeError("no secret key: registration codes cannot be issued")
+    if not settings.code_key:
+        raise RuntimeError("no code key: registration codes cannot be issued")
     now = utcnow()
     for old in session.scalars(
         select(RegistrationCode).where(
@@ -50,7 +50,7 @@ def issue_registration_code(
     code = RegistrationCode(
         application_id=app.id,
         nonce=nonce,
-        code_hash=codes.code_hash(settings.secret_key, codes.derive(settings.secret_key, nonce)),
+        code_hash=codes.code_hash(settings.code_key, codes.derive(settings.code_key, nonce)),
         issued_at=now,
         issued_by_id=actor.operator_id,
         expires_at=now + timedelta(days=settings.workflow.registration_code_ttl_days),

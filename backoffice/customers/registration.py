@@ -86,7 +86,7 @@ def check(session: Session, settings: Settings, *, code: str, identifier: str, i
     """The code and identifier as typed, or :class:`Refused` (recorded, the caller commits)."""
     now = utcnow()
     row = session.scalars(
-        select(RegistrationCode).where(RegistrationCode.code_hash == codes.code_hash(settings.secret_key, code))
+        select(RegistrationCode).where(RegistrationCode.code_hash == codes.code_hash(settings.code_key, code))
     ).first()
     live = _live_codes(session, identifier)
     if any(c.failed_attempts >= MAX_FAILED_ATTEMPTS for c in live):

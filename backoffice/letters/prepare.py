@@ -34,9 +34,9 @@ def send_context(session: Session, row: OutboxMessage, settings: Settings, now: 
     _check_current(code, now)
     assert code is not None
     if row.kind == "registration_code":
-        if not settings.secret_key:
-            raise RuntimeError("no secret key: the registration code cannot be derived")
-        context["code"] = codes.derive(settings.secret_key, code.nonce)
+        if not settings.code_key:
+            raise RuntimeError("no code key: the registration code cannot be derived")
+        context["code"] = codes.derive(settings.code_key, code.nonce)
     else:
         app = session.get(Application, code.application_id)
         if app is None or app.state != AccessionState.CODE_ISSUED:

@@ -64,6 +64,7 @@ def test_environment_overrides_keys(tmp_path: Path) -> None:
             "BACKOFFICE_WORKFLOW_REGISTRATION_CODE_TTL_DAYS": "7",
             "BACKOFFICE_FLOWS_SELF_REGISTRATION": "true",
             "BACKOFFICE_SECRET_KEY": "s" * 40,
+            "BACKOFFICE_CODE_KEY": "c" * 40,
             "BACKOFFICE_SMTP_PASSWORD": "from-env",
         },
     )
@@ -92,6 +93,52 @@ def test_without_a_secret_key_one_is_generated_once_and_kept(tmp_path: Path) -> 
     assert len(first.secret_key) >= 40
     assert first.secret_key == second.secret_key
     assert (tmp_path / "inst" / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize(
+    ("file", "env"),
+    [
+        ("", {"BACKOFFICE_DATABASE_URL": "postgresql+psycopg://db/backoffice"}),
+        ('[site]\nbase_url = "https://portal.example.org"\n', {}),
+    ],
+    ids=["postgresql", "https"],
+)
+def test_a_real_deployment_refuses_to_start_without_its_keys(tmp_path: Path, file: str, env: dict[str, str]) -> None:
+    path = _write(tmp_path, file + f'[storage]\ndocuments_dir = "{tmp_path / "docs"}"\n')
+    with pytest.raises(SettingsError, match="BACKOFFICE_SECRET_KEY and BACKOFFICE_CODE_KEY must be set"):
+        settings_module.load(path, environ=env)
+    with pytest.raises(SettingsError, match="BACKOFFICE_CODE_KEY must be set"):
+        settings_module.load(path, environ=env | {"BACKOFFICE_SECRET_KEY": "s" * 40})
+    assert not (tmp_path / "instance" / "secret_key").exists()  # nothing generated behind the operator's back
+    keys = {"BACKOFFICE_SECRET_KEY": "s" * 40, "BACKOFFICE_CODE_KEY": "c" * 40}
+    loaded = settings_module.load(path, environ=env | keys)
+    assert (loaded.secret_key, loaded.code_key) == ("s" * 40, "c" * 40)
+
+
+def test_a_short_key_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="BACKOFFICE_SECRET_KEY is too short"):
+        settings_module.load(_write(tmp_path, ""), environ={"BACKOFFICE_SECRET_KEY": "hunter2"})
+
+
+def test_the_code_key_is_generated_apart_from_the_session_key(tmp_path: Path) -> None:
+    path = _write(tmp_path, f'[site]\ninstance_dir = "{tmp_path / "inst"}"\n')
+    loaded = settings_module.load(path, environ={"BACKOFFICE_SECRET_KEY": "s" * 40})
+    assert len(loaded.code_key) >= 40 and loaded.code_key != loaded.secret_key
+    assert (tmp_path / "inst" / "code_key").read_text() == loaded.code_key
+
+
+def test_previous_session_keys_are_read_for_a_rotation(tmp_path: Path) -> None:
+    loaded = settings_module.load(
+        _write(tmp_path, ""),
+        environ={"BACKOFFICE_SECRET_KEY": "n" * 40, "BACKOFFICE_SECRET_KEY_PREVIOUS": "o" * 40 + " " + "p" * 40},
+    )
+    assert loaded.secret_key_fallbacks == ("o" * 40, "p" * 40)
+    assert "o" * 40 not in repr(loaded)
+
+
+def test_a_bad_monitoring_network_is_named(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="monitoring_networks"):
+        settings_module.load(_write(tmp_path, '[server]\nmonitoring_networks = "10.0.0.0/33"\n'), environ={})
 
 
 def test_relative_paths_are_resolved_against_the_file(tmp_path: Path) -> None:

@@ -44,7 +44,7 @@ def test_every_customer_page_passes_axe(
     other = make.application(AccessionState.AWAITING_CONFIRMATION_CALL)
     session.commit()
     row = session.scalars(select(RegistrationCode).where(RegistrationCode.application_id == app.id)).one()
-    code = codes.derive(settings.secret_key, row.nonce)
+    code = codes.derive(settings.code_key, row.nonce)
     page = axe_page
     found: dict[str, list[dict[str, Any]]] = {}
 

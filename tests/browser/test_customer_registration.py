@@ -37,7 +37,7 @@ def _issue(make: Factory, session: Session, settings: Settings) -> tuple[Applica
     invitation = session.scalars(
         select(OutboxMessage).where(OutboxMessage.application_id == app.id, OutboxMessage.kind == "invitation")
     ).one()
-    return app, codes.derive(settings.secret_key, row.nonce), re.sub(r"^https?://[^/]+", "", invitation.context["link"])
+    return app, codes.derive(settings.code_key, row.nonce), re.sub(r"^https?://[^/]+", "", invitation.context["link"])
 
 
 def _fill(page: Any, code: str, identifier: str, login: str = "firma.one", password: str = PASSWORD) -> None:

@@ -42,7 +42,7 @@ def clear_code(session: Session, settings: Settings, app: Application) -> str:
         select(RegistrationCode).where(RegistrationCode.application_id == app.id).order_by(RegistrationCode.id.desc())
     ).first()
     assert row is not None
-    return codes.derive(settings.secret_key, row.nonce)
+    return codes.derive(settings.code_key, row.nonce)
 
 
 @pytest.fixture

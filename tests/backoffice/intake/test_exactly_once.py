@@ -17,7 +17,7 @@ from backoffice.letters.models import OutboxMessage
 from backoffice.settings import Settings
 from tests.backoffice.intake import corpus
 from tests.backoffice.intake.conftest import Maildir
-from tests.conftest import REPO, TEST_SECRET
+from tests.conftest import REPO, TEST_CODE_KEY, TEST_SECRET
 
 BACKOFFICE = Path(sys.executable).parent / "backoffice"
 MESSAGES = 40
@@ -28,6 +28,7 @@ def _environment(settings: Settings) -> dict[str, str]:
     env.update(
         BACKOFFICE_CONFIG=str(REPO / "config.toml"),
         BACKOFFICE_SECRET_KEY=TEST_SECRET,
+        BACKOFFICE_CODE_KEY=TEST_CODE_KEY,
         BACKOFFICE_DATABASE_URL=settings.database_url,
         BACKOFFICE_SITE_INSTANCE_DIR=str(settings.site.instance_dir),
         BACKOFFICE_INTAKE_MAILDIR=str(settings.maildir),

@@ -72,7 +72,7 @@ def test_code_and_invitation_arrive_as_correct_mime(
     assert text.get_content_charset() == "utf-8" and html.get_content_charset() == "utf-8"
     with db.session() as s:
         code = s.scalars(select(RegistrationCode).where(RegistrationCode.application_id == app.id)).one()
-        expected = codes.derive(settings.secret_key, code.nonce)
+        expected = codes.derive(settings.code_key, code.nonce)
     assert expected in text.get_content() and expected in html.get_content()
     # The code letter carries the code and its expiry, nothing that would let someone else use it.
     for part in (text.get_content(), html.get_content()):
@@ -220,4 +220,4 @@ def test_a_letter_whose_code_was_replaced_is_not_sent(
     assert old.status == OutboxStatus.SUPERSEDED and "newer registration code" in old.last_error
     assert new.status == OutboxStatus.SENT
     bodies = [r.message.get_body(("plain",)).get_content() for r in smtp_server.received]  # type: ignore[union-attr]
-    assert sum(codes.derive(settings.secret_key, current.nonce) in b for b in bodies) == 1
+    assert sum(codes.derive(settings.code_key, current.nonce) in b for b in bodies) == 1

@@ -70,7 +70,7 @@ def test_a_code_is_reminded_twice_then_expired_each_once(
     [eml] = settings.outbox_dir.glob(mime.message_id(reminder, settings).strip("<>").split("@")[0] + ".eml")
     body = message_from_bytes(eml.read_bytes(), policy=policy.default).get_body(("plain",))
     assert body is not None and "http://127.0.0.1:5000/company" in body.get_content()
-    assert codes.derive(settings.secret_key, code.nonce) not in body.get_content()  # a reminder has no code
+    assert codes.derive(settings.code_key, code.nonce) not in body.get_content()  # a reminder has no code
 
     assert jobs.code_reminders(db, settings, expires - timedelta(hours=49)) == 0
     assert jobs.code_reminders(db, settings, expires - timedelta(hours=47)) == 1
