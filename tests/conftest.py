@@ -31,6 +31,14 @@ TEST_SECRET = "test-secret-key-" + "x" * 32
 TEST_CODE_KEY = "test-code-key-" + "y" * 32
 
 
+def unavailable(reason: str) -> None:
+    """A tool the test drives is missing: a skip on a developer's machine, a failure in CI (CI=true), where
+    ``scripts/test`` installs everything and a missing tool is a broken set-up."""
+    if IN_CI:
+        pytest.fail(f"needed in CI: {reason}")
+    pytest.skip(reason)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """PostgreSQL-only tests are left out (not skipped) on a SQLite run; CI runs the suite on both."""
     if _backend_url().startswith("postgresql"):
