@@ -84,9 +84,19 @@ class QuarantineView(StaffView):
     @expose("/<int:message_id>")
     def details(self, message_id: int) -> Any:
         message = self._message(message_id)
+        # Messages that came under the same Message-ID with other bytes: the operator sees each from the other.
+        first = message.same_id_as_id or message.id
+        same_id = db_session().scalars(
+            select(IncomingMessage.id)
+            .where(IncomingMessage.same_id_as_id == first, IncomingMessage.id != message.id)
+            .order_by(IncomingMessage.id)
+        ).all()
+        if message.same_id_as_id is not None:
+            same_id = [message.same_id_as_id, *same_id]
         return self.render(
             "admin/intake/message.html",
             message=message,
+            same_id=same_id,
             reasons=REASONS,
             can_act=message.status in quarantine.OPEN,
             application_visible=message.application is not None

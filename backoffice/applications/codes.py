@@ -1,6 +1,7 @@
 """Registration codes: unambiguous to type, never stored in clear, cheap to check.
 
-A code is derived from a random per-code nonce with the secret key (HMAC), so neither the database nor the
+A code is derived from a random per-code nonce with the code key (HMAC; `BACKOFFICE_CODE_KEY`, apart from the
+session key so that rotating one leaves the other alone), so neither the database nor the
 outbox ever holds it: the code letter is rendered at send time from the nonce. What the database keeps to
 check a typed code is another keyed hash. A keyed hash is fast, and that is fine here: guessing is bounded by
 the rate limits and the five-tries lock, not by hashing cost (see docs/security.md).

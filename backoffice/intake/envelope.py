@@ -16,7 +16,7 @@ from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 from typing import BinaryIO
 
-from backoffice.intake.filenames import decode_text
+from backoffice.intake.filenames import decode_text, from_raw_bytes
 
 HEADER_LIMIT = 256 * 1024
 _MSGID = re.compile(r"<[^<>\s]+>")
@@ -40,7 +40,7 @@ class Envelope:
     subject: str
     #: Message-IDs this message answers (In-Reply-To, then References).
     answers: tuple[str, ...] = ()
-    #: "auto_reply" or "bounce" when a machine wrote it, else "".
+    #: "auto_reply", "bounce" or "read_receipt" when a machine wrote it, else "".
     automatic: str = ""
     headers: dict[str, str] = field(default_factory=dict)
 
@@ -96,15 +96,22 @@ def normalise_message_id(value: str | None) -> str | None:
     return value[:998] if value and len(value) > 2 else None
 
 
-def message_key(message_id: str | None, raw_sha256: str) -> str:
-    material = f"mid:{message_id}" if message_id else f"raw:{raw_sha256}"
+def message_key(message_id: str | None, raw_sha256: str, *, reused: bool = False) -> str:
+    """The unique key of a message: its Message-ID, or its bytes when it has none. A message that reuses a
+    Message-ID already seen, with other bytes, is keyed by both (``reused``)."""
+    if message_id and reused:
+        material = f"mid:{message_id}\nraw:{raw_sha256}"
+    else:
+        material = f"mid:{message_id}" if message_id else f"raw:{raw_sha256}"
     return hashlib.sha256(material.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def _raw(message: EmailMessage, name: str) -> str:
+    """A header's raw value, unfolded, with any 8-bit bytes decoded (an internationalised address, RFC 6532,
+    arrives as raw UTF-8, which the parser keeps as surrogates that no database would store)."""
     for key, value in message.raw_items():
         if key.lower() == name:
-            return " ".join(str(value).split())
+            return " ".join(from_raw_bytes(str(value)).split())
     return ""
 
 
@@ -127,6 +134,8 @@ def _automatic(message: EmailMessage, sender: str, subject: str) -> str:
     content_type = _raw(message, "content-type").lower()
     if "multipart/report" in content_type and "delivery-status" in content_type:
         return "bounce"
+    if "multipart/report" in content_type and "disposition-notification" in content_type:
+        return "read_receipt"  # RFC 8098: "your message was displayed"; nobody's application
     return_path = _raw(message, "return-path")
     if _BOUNCE_SENDERS.match(sender) or (return_path.strip() == "<>" and _BOUNCE_SUBJECT.search(subject)):
         return "bounce"

@@ -9,15 +9,17 @@ comes out as the name the customer saw on their screen, or at worst as a safe pl
 
 from __future__ import annotations
 
+import codecs
 import mimetypes
 import re
 import unicodedata
+from collections.abc import Sequence
 from email.header import decode_header
 from email.message import EmailMessage, Message
 from urllib.parse import quote, unquote_to_bytes
 
-#: Charsets tried, in order, for bytes whose charset is missing or wrong.
-FALLBACK_CHARSETS = ("utf-8", "cp1251", "koi8-u")
+#: Charsets guessed, for bytes whose charset is missing or wrong: UTF-8 if it decodes, else the most readable.
+FALLBACK_CHARSETS = ("utf-8", "cp1251", "koi8-u", "cp1252", "iso-8859-1")
 MAX_NAME = 200
 
 _PARAM = re.compile(
@@ -27,11 +29,20 @@ _PARAM = re.compile(
 _ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?]*\?=")
 _CYRILLIC_LOWER = re.compile(r"[а-яіїєґё]")
 _CYRILLIC = re.compile(r"[А-ЯЁІЇЄҐа-яёіїєґ]")
+_LATIN = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]")
+_ACCENTED_RUN = re.compile(r"[À-ÖØ-öø-ÿ]{2,}")
+_WORD = re.compile(r"\w+")
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
 
 
-def attachment_filename(part: Message) -> str | None:
-    """The decoded file name of a MIME part, or None when it has none (Content-Disposition first)."""
+def attachment_filename(part: Message, declared: Sequence[str] = ()) -> str | None:
+    """The decoded file name of a MIME part, or None when it has none (Content-Disposition first).
+
+    ``declared``: the charsets the message declares elsewhere (its body's, its top part's). Raw 8-bit names are
+    read in the part's own charset first, then in those, and only then guessed.
+    """
+    own = part.get_param("charset") if isinstance(part, Message) else None
+    declared = tuple(c for c in (own if isinstance(own, str) else None, *declared) if c)
     raw = {name.lower(): value for name, value in part.raw_items()} if isinstance(part, EmailMessage) else {}
     for header, param in (("content-disposition", "filename"), ("content-type", "name")):
         value = raw.get(header)
@@ -39,7 +50,7 @@ def attachment_filename(part: Message) -> str | None:
             value = part.get(header)
         if value is None:
             continue
-        name = _from_params(str(value), param)
+        name = _from_params(str(value), param, declared)
         if name:
             return name
     try:
@@ -49,10 +60,19 @@ def attachment_filename(part: Message) -> str | None:
     return fallback or None
 
 
+def storable(text: str, limit: int) -> str:
+    """Text any database column takes: no NUL (PostgreSQL refuses it), no lone surrogate (no encoder writes one),
+    at most ``limit`` characters. Whatever a message carries, its row can always be written."""
+    text = text.replace("\x00", "")
+    if any("\ud800" <= ch <= "\udfff" for ch in text):
+        text = "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in text)
+    return text[:limit]
+
+
 def safe_filename(name: str | None, content_type: str = "", index: int = 1) -> str:
     """A name fit for storage and display: no path, no control characters, an extension, a sane length."""
     if name:
-        name = unicodedata.normalize("NFC", name)
+        name = unicodedata.normalize("NFC", storable(name, 10 * MAX_NAME))
         name = name.replace("\\", "/").rsplit("/", 1)[-1]
         name = _UNSAFE.sub("_", name).strip(" .")
     if not name:
@@ -64,22 +84,22 @@ def safe_filename(name: str | None, content_type: str = "", index: int = 1) -> s
     return name
 
 
-def decode_text(value: str) -> str:
+def decode_text(value: str, declared: Sequence[str] = ()) -> str:
     """A header text that may hold encoded words or raw 8-bit bytes, as readable text."""
-    value = _from_raw_bytes(value)
+    value = from_raw_bytes(value, declared)
     if "=?" in value:
         value = _decode_encoded_words(value)
     return " ".join(value.split())
 
 
-def _from_params(header: str, wanted: str) -> str | None:
+def _from_params(header: str, wanted: str, declared: Sequence[str]) -> str | None:
     params = _parse_params(header)
     extended = sorted((n, v, star) for key, n, v, star in params if key == wanted and (n is not None or star))
     if extended:
-        return _join_rfc2231(extended)
+        return _join_rfc2231(extended, declared)
     plain = [v for key, n, v, star in params if key == wanted and n is None and not star]
     if plain:
-        return decode_text(plain[0]) or None
+        return decode_text(plain[0], declared) or None
     return None
 
 
@@ -109,12 +129,12 @@ def _parse_params(header: str) -> list[tuple[str, int | None, str, bool]]:
     return out
 
 
-def _join_rfc2231(sections: list[tuple[int | None, str, bool]]) -> str | None:
+def _join_rfc2231(sections: list[tuple[int | None, str, bool]], declared: Sequence[str]) -> str | None:
     charset = ""
     encoded = []
     text_mode = True
     for i, (_, value, star) in enumerate(sections):
-        value = _from_raw_bytes(value)
+        value = from_raw_bytes(value, declared)
         if star:
             text_mode = False
             if i == 0 and value.count("'") >= 2:
@@ -124,7 +144,7 @@ def _join_rfc2231(sections: list[tuple[int | None, str, bool]]) -> str | None:
             encoded.append(quote(value, safe=""))
     # Joined before unquoting: some clients split a %XX escape across two sections.
     data = unquote_to_bytes("".join(encoded).encode("utf-8", "surrogateescape"))
-    text = _decode_bytes(data, charset or None)
+    text = _decode_bytes(data, charset or None, declared)
     if text_mode or "=?" in text:  # an encoded word split across continuations (seen in the wild)
         text = _decode_encoded_words(text)
     return text.strip() or None
@@ -146,35 +166,77 @@ def _decode_encoded_words(value: str) -> str:
     return "".join(parts)
 
 
-def _from_raw_bytes(value: str) -> str:
-    """Header text holding raw 8-bit bytes (kept by the parser as surrogates) decoded by the best charset."""
+def from_raw_bytes(value: str, declared: Sequence[str] = ()) -> str:
+    """Header text holding raw 8-bit bytes (kept by the parser as surrogates) decoded by the best charset.
+
+    UTF-8 comes first among the guesses: it is what RFC 6532 (internationalised addresses and headers)
+    prescribes, and bytes that are not UTF-8 almost never decode as it by chance.
+    """
     if not any("\udc80" <= ch <= "\udcff" for ch in value):
         return value
-    return _decode_bytes(value.encode("utf-8", "surrogateescape"), None)
+    return _decode_bytes(value.encode("utf-8", "surrogateescape"), None, declared)
 
 
-def _decode_bytes(data: bytes, charset: str | None) -> str:
-    candidates: list[str] = []
-    if charset:
-        candidates.append(charset)
-    candidates.extend(c for c in FALLBACK_CHARSETS if c not in candidates)
-    decoded: list[str] = []
-    for name in candidates:
-        try:
-            text = data.decode(name)
-        except (UnicodeDecodeError, LookupError):
-            continue
-        if name in ("utf-8", "ascii") or (name == charset and name.lower().replace("_", "-") not in _SINGLE_BYTE):
+def _decode_bytes(data: bytes, charset: str | None, declared: Sequence[str] = ()) -> str:
+    """``data`` as the sender meant it: in the charset it is labelled with, then in the charsets the message
+    declares, then by the most readable of the usual guesses. A labelled charset is trusted when its text is
+    plausible (no control characters, no line-drawing); a UTF-8 text whose only fault is a last character cut
+    short (some webmail cuts long names by bytes) keeps its text, with a replacement mark for that character.
+    """
+    for name in dict.fromkeys(_charset_name(c) for c in (charset, *declared) if c):
+        text = _strict(data, name)
+        if text is not None and _penalty(text) == 0:
             return text
+        if name == "utf-8" and (cut := _cut_utf8(data)) is not None:
+            return cut
+    decoded: list[str] = []
+    for name in FALLBACK_CHARSETS:
+        text = _strict(data, name)
+        if text is None:
+            if name == "utf-8" and (cut := _cut_utf8(data)) is not None:
+                return cut
+            continue
+        if name == "utf-8":
+            return text  # bytes that decode as UTF-8 are UTF-8
         decoded.append(text)
     if not decoded:
         return data.decode("utf-8", "replace")
-    # Single-byte Cyrillic charsets all decode anything; the right one reads as words (mostly lower case).
     return max(decoded, key=_readability)
 
 
-_SINGLE_BYTE = {"cp1251", "windows-1251", "koi8-r", "koi8-u", "iso-8859-5", "cp866"}
+def _charset_name(charset: str) -> str:
+    try:
+        return codecs.lookup(charset.strip().strip('"')).name
+    except LookupError:
+        return charset
 
 
-def _readability(text: str) -> tuple[int, int]:
-    return (len(_CYRILLIC_LOWER.findall(text)), len(_CYRILLIC.findall(text)))
+def _strict(data: bytes, charset: str) -> str | None:
+    try:
+        return data.decode(charset)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _cut_utf8(data: bytes) -> str | None:
+    """UTF-8 whose only error is a character cut off at the very end."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data" and exc.start >= len(data) - 3 and exc.start > 0:
+            return data[: exc.start].decode("utf-8") + "\ufffd"
+    return None
+
+
+def _penalty(text: str) -> int:
+    """How unlike written text a decoding is: control and line-drawing characters, words mixing Latin and
+    Cyrillic letters (Latin-1 bytes read as Cyrillic: "Frцsche"), and runs of accented Latin letters (Cyrillic
+    bytes read as Latin-1: "Çàÿâà"), which no language writes."""
+    bad = sum(1 for ch in text if unicodedata.category(ch) in {"Cc", "Cf", "Co", "Cn", "So", "Sk"} and ch != "\t")
+    mixed = sum(1 for word in _WORD.findall(text) if _LATIN.search(word) and _CYRILLIC.search(word))
+    accented_runs = len(_ACCENTED_RUN.findall(text))
+    return 3 * bad + 2 * mixed + accented_runs
+
+
+def _readability(text: str) -> tuple[int, int, int]:
+    return (-_penalty(text), len(_CYRILLIC_LOWER.findall(text)), sum(1 for ch in text if ch.islower()))

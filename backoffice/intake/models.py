@@ -55,8 +55,12 @@ class IncomingMessage(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id"), index=True, default=None)
+    # An earlier, different message that came with the same Message-ID (scanners and small mail programs reuse
+    # weak ones): this one is processed on its own, and the operator sees the two linked.
+    same_id_as_id: Mapped[int | None] = mapped_column(ForeignKey("incoming_message.id"), default=None)
 
     application: Mapped[Application | None] = relationship()
+    same_id_as: Mapped[IncomingMessage | None] = relationship(remote_side="IncomingMessage.id")
 
     def __str__(self) -> str:
         return self.subject or self.message_id or f"#{self.id}"

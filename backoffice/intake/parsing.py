@@ -41,6 +41,9 @@ class Parsed:
     envelope: Envelope
     attachments: list[Attachment] = field(default_factory=list)
     budget: Budget | None = None
+    #: The charsets the message declares (its own, then its text parts'): a raw 8-bit name is read in these
+    #: before any guess.
+    charsets: tuple[str, ...] = ()
 
 
 def parse(path: Path, storage: Storage, limits: Limits) -> Parsed:
@@ -53,9 +56,18 @@ def parse(path: Path, storage: Storage, limits: Limits) -> Parsed:
         message = BytesParser(policy=policy.default).parse(fh)
     assert isinstance(message, EmailMessage)
     budget = Budget(limits)
-    parsed = Parsed(envelope(message), budget=budget)
+    parsed = Parsed(envelope(message), budget=budget, charsets=_declared_charsets(message))
     _walk(message, parsed, storage, budget, depth=0, mime_depth=0, origin="")
     return parsed
+
+
+def _declared_charsets(message: Message) -> tuple[str, ...]:
+    found: list[str] = []
+    for part in [message, *(p for p in message.walk() if p.get_content_maintype() == "text")][:20]:
+        charset = part.get_param("charset")
+        if isinstance(charset, str) and charset.strip() and charset.lower() not in ("us-ascii", "ascii"):
+            found.append(charset.strip())
+    return tuple(dict.fromkeys(found))
 
 
 def _walk(
@@ -86,7 +98,7 @@ def _walk(
 def _leaf(part: Message, parsed: Parsed, storage: Storage, budget: Budget, *, depth: int, origin: str) -> None:
     content_type = part.get_content_type()
     disposition = (part.get_content_disposition() or "").lower()
-    name = attachment_filename(part)
+    name = attachment_filename(part, parsed.charsets)
     if name is None and disposition != "attachment" and content_type.startswith(("text/", "message/", "multipart/")):
         return  # the body of the letter, or a bounce's report: kept in the .eml, not a document
     encoded = part.get_payload(decode=False)

@@ -63,6 +63,7 @@ REASONS: dict[str, str] = {
     "processing_failed": N_("Processing failed repeatedly"),
     "auto_reply": N_("An automatic reply"),
     "bounce": N_("A delivery failure report"),
+    "read_receipt": N_("A read receipt"),
 }
 
 

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from backoffice.documents.storage import CHUNK, Storage
 from backoffice.documents.verification import check_pending
@@ -64,8 +65,17 @@ def poll(sessions: SessionSource, settings: Settings, *, verify: bool = True) ->
 
 
 def take(sessions: SessionSource, storage: Storage, source: MaildirSource | ImapSource, summary: PollSummary) -> None:
+    """Store and record every waiting message, each on its own: one that cannot be taken stays in the mailbox,
+    is logged, and the rest are taken in the same run."""
     for item in source.waiting():
-        result = ingest(sessions, storage, source.chunks(item), source=source.name, source_ref=item.ref)
+        try:
+            result = ingest(sessions, storage, source.chunks(item), source=source.name, source_ref=item.ref)
+        except (OperationalError, InterfaceError, OSError):
+            raise  # the database, the disk or the mailbox is away: nothing more can be taken now
+        except Exception:
+            log.exception("message %s could not be taken from %s; left there for the next poll", item.ref, source.name)
+            summary.errors += 1
+            continue
         summary.fetched += 1
         summary.duplicates += 0 if result.new else 1
         source.done(item)

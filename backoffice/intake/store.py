@@ -12,10 +12,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
-from backoffice.documents.storage import Storage
+from backoffice.documents.storage import Storage, Stored
 from backoffice.intake.envelope import envelope, message_key, read_headers
+from backoffice.intake.filenames import storable
 from backoffice.intake.models import IncomingMessage, MessageStatus
 from backoffice.intake.units import SessionSource, unit_of_work
 from backoffice.types import utcnow
@@ -42,13 +43,36 @@ def ingest(
         mid, sender, subject = env.message_id, env.sender, env.subject
     except Exception:  # a header block not even the tolerant parser reads: the raw bytes identify it
         log.warning("unreadable headers in %s %s; keyed by its bytes", source, source_ref, exc_info=True)
+    mid = storable(mid, 998) or None if mid else None
+    try:
+        return _record(sessions, stored, mid, sender, subject, source, source_ref)
+    except (OperationalError, InterfaceError):
+        raise  # the database is away: the message stays in the mailbox and is taken on a later poll
+    except Exception:
+        # Something in this message's headers that no column takes: record it by its bytes alone, and let
+        # processing look at it (and quarantine it with its reason if it cannot be read). Never lose it.
+        log.exception("message from %s %s could not be recorded as read; recorded by its bytes", source, source_ref)
+        return _record(sessions, stored, None, "", "", source, source_ref)
+
+
+def _record(
+    sessions: SessionSource, stored: Stored, mid: str | None, sender: str, subject: str, source: str, source_ref: str
+) -> Ingested:
     key = message_key(mid, stored.sha256)
     with unit_of_work(sessions) as session:
-        existing = session.scalar(select(IncomingMessage).where(IncomingMessage.message_key == key))
-        if existing is not None:
-            if existing.raw_sha256 != stored.sha256:
-                log.warning("message %s arrived again with different bytes (kept at %s)", mid or key, stored.path)
-            return Ingested(existing.id, False)
+        earlier = session.scalar(select(IncomingMessage).where(IncomingMessage.message_key == key))
+        same_id_as: int | None = None
+        if earlier is not None:
+            if earlier.raw_sha256 == stored.sha256:
+                return Ingested(earlier.id, False)  # the same message again: exactly once
+            # Another message under a Message-ID already seen: its own row, keyed by its bytes too, linked to the
+            # first so the operator sees both. The same bytes arriving again then find this row.
+            log.info("message %s reuses the Message-ID of message %s; kept as its own", mid, earlier.id)
+            key = message_key(mid, stored.sha256, reused=True)
+            again = session.scalar(select(IncomingMessage.id).where(IncomingMessage.message_key == key))
+            if again is not None:
+                return Ingested(again, False)
+            same_id_as = earlier.id
         row = IncomingMessage(
             message_key=key,
             message_id=mid,
@@ -56,11 +80,12 @@ def ingest(
             raw_sha256=stored.sha256,
             size=stored.size,
             source=source,
-            source_ref=source_ref[:300],
-            sender=sender,
-            subject=subject,
+            source_ref=storable(source_ref, 300),
+            sender=storable(sender, 254),
+            subject=storable(subject, 500),
             received_at=utcnow(),
             status=MessageStatus.RECEIVED,
+            same_id_as_id=same_id_as,
         )
         try:
             with session.begin_nested():

@@ -26,6 +26,7 @@ from flask import Flask
 from backoffice.database import Database
 from backoffice.settings import Settings
 from tests.conftest import IN_CI
+from tests.services import free_port
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 
@@ -110,12 +111,6 @@ class DovecotServer:
         )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _certificate(folder: Path) -> tuple[Path, Path]:
     """A certificate for 127.0.0.1 made for this run; the test trusts exactly it (as a CA file)."""
     from cryptography import x509
@@ -176,7 +171,7 @@ def dovecot() -> Iterator[DovecotServer]:
         os.chown(home, uid, gid)
     password = uuid.uuid4().hex
     (base / "users").write_text(f"intake:{{PLAIN}}{password}:{uid}:{gid}::{home}\n")
-    port = _free_port()
+    port = free_port()
     internal = user if os.getuid() != 0 else "dovecot"
     login_user = user if os.getuid() != 0 else "dovenull"
     conf = base / "dovecot.conf"

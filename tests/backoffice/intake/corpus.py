@@ -218,11 +218,15 @@ def gmail(filename: str, data: bytes, content_type: str = "application/pdf", **k
     return message(headers(**kw), ctype, body)  # type: ignore[arg-type]
 
 
-def raw_8bit_name(filename: str, data: bytes, charset: str = "cp1251", **kw: object) -> bytes:
-    """A broken client: the name as raw bytes in the header, no encoding at all."""
+def raw_8bit_name(
+    filename: str | bytes, data: bytes, charset: str = "cp1251", body_charset: str = "utf-8", **kw: object
+) -> bytes:
+    """A broken client: the name as raw bytes in the header, no encoding at all (``filename`` as bytes: exactly
+    those bytes). ``body_charset``: what the letter's text part declares."""
     head = headers(**kw)  # type: ignore[arg-type]
     boundary = "b0undary"
-    raw_name = filename.encode(charset)
+    raw_name = filename if isinstance(filename, bytes) else filename.encode(charset)
+    body = CRLF.join([f'Content-Type: text/plain; charset="{body_charset}"', "", "Hallo"])
     pieces = [
         (
             CRLF.join(
@@ -231,7 +235,7 @@ def raw_8bit_name(filename: str, data: bytes, charset: str = "cp1251", **kw: obj
                     f'Content-Type: multipart/mixed; boundary="{boundary}"',
                     "",
                     f"--{boundary}",
-                    text_part(),
+                    body,
                     f"--{boundary}",
                     "Content-Type: application/pdf",
                     'Content-Disposition: attachment; filename="',
@@ -279,3 +283,45 @@ def bounce(**kw: object) -> bytes:
         report_type,
         report_body,
     )
+
+
+def read_receipt(**kw: object) -> bytes:
+    """A disposition notification (RFC 8098), as Outlook sends when the reader agrees to "send a receipt"."""
+    report_type, report_body = multipart(
+        "report",
+        [
+            text_part("Ваше повідомлення прочитано."),
+            "Content-Type: message/disposition-notification\r\n\r\n"
+            "Final-Recipient: rfc822;zayavy@supplier.example.ua\r\n"
+            "Disposition: manual-action/MDN-sent-manually; displayed\r\n",
+        ],
+    )
+    return message(
+        headers(subject="Прочитано: Заява-приєднання", **kw),  # type: ignore[arg-type]
+        report_type + "; report-type=disposition-notification",
+        report_body,
+    )
+
+
+def eai(data: bytes, **kw: object) -> bytes:
+    """An internationalised sender (RFC 6532): the address itself in raw UTF-8, no encoding anywhere."""
+    return with_attachments(
+        [("application/pdf", data, 'Content-Disposition: attachment; filename="scan.pdf"')],
+        sender="Jörg Döe <jdöe@mächine.example>",
+        **kw,
+    )
+
+
+def raw_headers(extra: bytes, data: bytes) -> bytes:
+    """A letter with raw bytes spliced into its header block (what broken gateways pass on)."""
+    letter = with_attachments([("application/pdf", data, 'Content-Disposition: attachment; filename="scan.pdf"')])
+    return letter.replace(b"MIME-Version: 1.0", b"MIME-Version: 1.0\r\n" + extra, 1)
+
+
+def yahoo_cut_name(filename: str, data: bytes, cut_bytes: int = 40, **kw: object) -> bytes:
+    """Yahoo's webmail: a long UTF-8 name cut to a number of bytes, mid-character, inside an encoded word."""
+    raw = filename.encode("utf-8")[:cut_bytes]
+    word = f"=?utf-8?B?{base64.b64encode(raw).decode()}?="
+    attachment = part(data, f'application/pdf; name="{word}"', f'Content-Disposition: attachment; filename="{word}"')
+    ctype, body = multipart("mixed", [text_part(), attachment])
+    return message(headers(**kw), ctype, body)  # type: ignore[arg-type]

@@ -174,3 +174,17 @@ def test_customers_and_strangers_do_not_get_in(app: Flask) -> None:
     anonymous = app.test_client()
     assert anonymous.get("/admin/intake/").status_code == 302
     assert anonymous.get("/admin/service-center/").status_code == 302
+
+
+def test_two_messages_under_one_message_id_link_to_each_other(
+    client: FlaskClient, intake_db: Database, intake_settings: Settings, maildir: Maildir, session: Session
+) -> None:
+    for text in ("перша", "друга"):
+        maildir.drop(corpus.outlook("Заява.pdf", corpus.tiny_pdf(text), message_id="<scan@scanner.local>"))
+    poll(intake_db, intake_settings)
+    first, second = session.scalars(select(IncomingMessage).order_by(IncomingMessage.id)).all()
+
+    page = client.get(f"/admin/intake/{second.id}").get_data(as_text=True)
+    assert f'href="/admin/intake/{first.id}"' in page and "same Message-ID but different content" in page
+    page = client.get(f"/admin/intake/{first.id}").get_data(as_text=True)
+    assert f'href="/admin/intake/{second.id}"' in page
