@@ -11,6 +11,7 @@ package is the only place in the project that imports pyhanko.
 from signatures import upstream_warnings  # noqa: F401
 from signatures.algorithms import AlgorithmInfo, NationalCryptoBackend, NationalVerdict
 from signatures.api import Verifier, verify
+from signatures.cms import enveloped_content
 from signatures.identity import ExpectedSigner
 from signatures.messages import MESSAGES
 from signatures.policy import PolicyError, VerificationPolicy, load_certificates
@@ -40,6 +41,7 @@ __all__ = [
     "SignerMatch",
     "VerificationPolicy",
     "Verifier",
+    "enveloped_content",
     "load_certificates",
     "verify",
 ]

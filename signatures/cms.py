@@ -83,6 +83,15 @@ def encapsulated_content(signed_data: cms.SignedData) -> bytes | None:
     return bytes(content.contents or b"")
 
 
+def enveloped_content(data: bytes) -> bytes | None:
+    """The content inside an enveloping CMS signature (an S/MIME ``application/pkcs7-mime`` body, a ``.p7m``),
+    or None when ``data`` is not a SignedData or carries no content. Reading it is not verifying it."""
+    try:
+        return encapsulated_content(load_signed_data(data))
+    except NotCms:
+        return None
+
+
 def split_signers(signed_data: cms.SignedData, *, detach: bool = False) -> list[cms.SignedData]:
     """One SignedData per SignerInfo (see module docstring).
 

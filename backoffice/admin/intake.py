@@ -14,6 +14,7 @@ from flask_admin import expose
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from backoffice.admin import signature_report
 from backoffice.admin.base import StaffView, current_actor
 from backoffice.applications import services
 from backoffice.applications.data import FIELDS, clean
@@ -93,10 +94,13 @@ class QuarantineView(StaffView):
         ).all()
         if message.same_id_as_id is not None:
             same_id = [message.same_id_as_id, *same_id]
+        signed = message.email_signature or {}
         return self.render(
             "admin/intake/message.html",
             message=message,
             same_id=same_id,
+            email_signature=signature_report.present(signed) if signed.get("state") == "checked" else None,
+            email_signature_pending=signed.get("state") == "pending",
             reasons=REASONS,
             can_act=message.status in quarantine.OPEN,
             application_visible=message.application is not None

@@ -215,3 +215,55 @@ def _content_name(filename: str) -> str:
         if lower.endswith(suffix) and len(filename) > len(suffix):
             return filename[: -len(suffix)]
     return filename
+
+
+def check_email_signatures(session: Session, settings: Settings, *, limit: int = 20) -> int:
+    """Verify the S/MIME signatures of received emails that wait for it; returns how many. The caller commits.
+
+    The email's signature covers the signed MIME part as it was sent, not the bytes of any attachment, so it is
+    verified over exactly that part. The report is the email's own (shown on its message page); the files it
+    brought are documents like any others and get no verdict from it. The same never-a-false-pass rules apply:
+    an unreadable file is INDETERMINATE, never passed.
+    """
+    from backoffice.intake.models import IncomingMessage
+
+    pending = session.scalars(
+        select(IncomingMessage)
+        .where(IncomingMessage.email_signature["state"].as_string() == "pending")
+        .order_by(IncomingMessage.id)
+        .limit(limit)
+    ).all()
+    if not pending:
+        return 0
+    try:
+        policy = signatures.VerificationPolicy.from_settings(settings.signatures)
+    except signatures.PolicyError as exc:
+        log.error("signature verification is not configured correctly: %s", exc)
+        return 0
+    storage = Storage(settings.documents_dir)
+    with signatures.Verifier(policy) as verifier:
+        for message in pending:
+            state = dict(message.email_signature or {})
+            try:
+                signature = storage.read(state["signature"])
+                if state.get("content"):
+                    result = verifier.verify(
+                        storage.read(state["content"]), detached_signature=signature, filename="email.eml"
+                    )
+                else:
+                    result = verifier.verify(signature, filename="smime.p7m")
+                report: dict[str, Any] = dict(result.to_json())
+            except OSError as exc:
+                log.error("cannot read the S/MIME signature of message %s: %s", message.id, exc)
+                report = {"indication": "INDETERMINATE", "sub_indication": "FILE_UNREADABLE", "integrity": None}
+            message.email_signature = {**state, **report, "state": "checked"}
+            record(
+                session,
+                VERIFIER,
+                "incoming_message",
+                message.id,
+                "email_signature_checked",
+                changes={"indication": report.get("indication")},
+            )
+    session.flush()
+    return len(pending)

@@ -1,4 +1,4 @@
-"""Opening .zip archives customers send, without letting one of them fill the disk or the memory.
+"""Opening .zip archives and Outlook's winmail.dat, without letting one of them fill the disk or the memory.
 
 A zip bomb lies in its headers about sizes; so sizes are counted on the bytes actually decompressed, against
 the budget of the whole message, and decompression stops the moment the budget is spent. Nesting is bounded,
@@ -8,16 +8,20 @@ Russian systems, without the UTF-8 flag) come out in Cyrillic.
 
 from __future__ import annotations
 
+import logging
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from backoffice.documents.storage import CHUNK, Storage, Stored, TooLarge
-from backoffice.intake.filenames import safe_filename
+from backoffice.intake.filenames import decode_bytes, safe_filename
 from backoffice.intake.limits import Budget
 
 _JUNK = ("__MACOSX/", ".DS_Store", "Thumbs.db", "desktop.ini")
+#: The first bytes of every TNEF stream (winmail.dat), little-endian 0x223E9F78.
+TNEF_SIGNATURE = b"\x78\x9f\x3e\x22"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -76,3 +80,52 @@ def entry_name(info: zipfile.ZipInfo) -> str:
         except UnicodeDecodeError:
             continue
     return name
+
+
+def is_tnef(head: bytes) -> bool:
+    return head.startswith(TNEF_SIGNATURE)
+
+
+def unpack_tnef(path: Path, container_name: str, storage: Storage, budget: Budget) -> Iterator[Entry]:
+    """Each file inside an Outlook winmail.dat (TNEF, what Outlook sends with "rich text" mail), stored.
+
+    tnefparse reads the structure. A TNEF file is held in memory to be parsed, but it is bounded by the
+    message's own size limit, which has been checked before this. File names are read from the raw bytes in the
+    code page the file declares: tnefparse would read them as UTF-8, and Outlook writes the system's ANSI code
+    page.
+    """
+    from tnefparse import TNEF
+
+    try:
+        tnef = TNEF(path.read_bytes())
+    except Exception as exc:  # tnefparse raises assorted errors on damaged input
+        budget.note("unreadable_archive", f"{container_name}: {type(exc).__name__}: {exc}")
+        return
+    if not tnef.attachments:
+        # Rich text without files, or a file cut short (tnefparse stops quietly): either way nothing to take.
+        budget.note("empty_container", f"{container_name}: no files inside")
+        return
+    for index, attachment in enumerate(tnef.attachments, 1):
+        data = attachment.data if isinstance(attachment.data, bytes) else b""
+        name = _tnef_name(attachment, getattr(tnef, "codepage", None)) or f"attachment-{index}.bin"
+        if not budget.take_file(name):
+            return
+        if len(data) > budget.unpack_left:
+            budget.unpacked = budget.limits.max_unpacked_bytes
+            budget.note("archive_too_large", f"{container_name}: unpacks to more than the limit")
+            return
+        budget.unpacked += len(data)
+        yield Entry(safe_filename(name), storage.put_bytes(data))
+
+
+def _tnef_name(attachment: object, codepage: str | None) -> str:
+    raw = getattr(attachment, "_name", b"")  # the attAttachTitle bytes as written
+    try:
+        long_name = attachment.long_filename()  # type: ignore[attr-defined]
+    except (UnicodeDecodeError, AttributeError, ValueError):
+        long_name = None
+    if isinstance(long_name, str) and long_name.strip("\x00"):
+        return long_name.strip("\x00")
+    if isinstance(raw, bytes):
+        return decode_bytes(raw.rstrip(b"\x00"), None, (codepage,) if codepage else ())
+    return str(raw).strip("\x00")

@@ -144,7 +144,7 @@ def _join_rfc2231(sections: list[tuple[int | None, str, bool]], declared: Sequen
             encoded.append(quote(value, safe=""))
     # Joined before unquoting: some clients split a %XX escape across two sections.
     data = unquote_to_bytes("".join(encoded).encode("utf-8", "surrogateescape"))
-    text = _decode_bytes(data, charset or None, declared)
+    text = decode_bytes(data, charset or None, declared)
     if text_mode or "=?" in text:  # an encoded word split across continuations (seen in the wild)
         text = _decode_encoded_words(text)
     return text.strip() or None
@@ -160,7 +160,7 @@ def _decode_encoded_words(value: str) -> str:
         return value
     for chunk, charset in chunks:
         if isinstance(chunk, bytes):
-            parts.append(_decode_bytes(chunk, charset))
+            parts.append(decode_bytes(chunk, charset))
         else:
             parts.append(chunk)
     return "".join(parts)
@@ -174,10 +174,10 @@ def from_raw_bytes(value: str, declared: Sequence[str] = ()) -> str:
     """
     if not any("\udc80" <= ch <= "\udcff" for ch in value):
         return value
-    return _decode_bytes(value.encode("utf-8", "surrogateescape"), None, declared)
+    return decode_bytes(value.encode("utf-8", "surrogateescape"), None, declared)
 
 
-def _decode_bytes(data: bytes, charset: str | None, declared: Sequence[str] = ()) -> str:
+def decode_bytes(data: bytes, charset: str | None, declared: Sequence[str] = ()) -> str:
     """``data`` as the sender meant it: in the charset it is labelled with, then in the charsets the message
     declares, then by the most readable of the usual guesses. A labelled charset is trusted when its text is
     plausible (no control characters, no line-drawing); a UTF-8 text whose only fault is a last character cut

@@ -17,6 +17,7 @@ class MessageStatus(StrEnum):
     PROCESSED = "processed"  # became an application, or added documents to one
     QUARANTINED = "quarantined"  # waits for an operator: convert or dismiss
     IGNORED = "ignored"  # an auto-reply or a bounce: kept, never acknowledged
+    HELD = "held"  # one fragment of a message sent in parts (message/partial): waits for the others
     CONVERTED = "converted"  # an operator turned the quarantined message into an application
     DISMISSED = "dismissed"  # an operator dismissed it, with a reason
 
@@ -58,6 +59,14 @@ class IncomingMessage(Base):
     # An earlier, different message that came with the same Message-ID (scanners and small mail programs reuse
     # weak ones): this one is processed on its own, and the operator sees the two linked.
     same_id_as_id: Mapped[int | None] = mapped_column(ForeignKey("incoming_message.id"), default=None)
+    # A fragment of a message sent in parts (RFC 2046 message/partial): the parts' shared id, this one's number
+    # and, when this fragment says so, how many there are. Held until all have come, then reassembled.
+    partial_id: Mapped[str | None] = mapped_column(String(200), index=True, default=None)
+    partial_number: Mapped[int | None] = mapped_column(default=None)
+    partial_total: Mapped[int | None] = mapped_column(default=None)
+    # The email's own S/MIME signature: {"state": "pending", "signature": path, "content": path or null} until
+    # the verifier has run, then {"state": "checked", ...the verifier's report}. Null for an unsigned email.
+    email_signature: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
     application: Mapped[Application | None] = relationship()
     same_id_as: Mapped[IncomingMessage | None] = relationship(remote_side="IncomingMessage.id")

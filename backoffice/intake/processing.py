@@ -26,7 +26,9 @@ from backoffice.audit.trail import record
 from backoffice.documents import forms
 from backoffice.documents.classify import APPLICATION_KINDS, SIGNED_KINDS, Family
 from backoffice.documents.storage import Storage
-from backoffice.intake import matching
+from backoffice.intake import matching, partial
+from backoffice.intake.envelope import read_headers
+from backoffice.intake.filenames import storable
 from backoffice.intake.limits import Limits
 from backoffice.intake.models import IncomingMessage, MessageStatus
 from backoffice.intake.parsing import Attachment, Parsed, parse
@@ -61,6 +63,9 @@ REASONS: dict[str, str] = {
     "foreign_reply": N_("It answers an application, but from another address"),
     "application_closed": N_("It answers an application that is already closed"),
     "processing_failed": N_("Processing failed repeatedly"),
+    "empty_container": N_("Outlook's winmail.dat holds no files: ask the sender to attach the application as a PDF"),
+    "encrypted_message": N_("The message is encrypted and cannot be read: ask the sender to send it unencrypted"),
+    "binhex": N_("An attachment is in the old BinHex format, which is not opened: ask the sender for a PDF"),
     "auto_reply": N_("An automatic reply"),
     "bounce": N_("A delivery failure report"),
     "read_receipt": N_("A read receipt"),
@@ -127,6 +132,9 @@ def handle(
     limits = Limits.from_settings(settings)
     if message.size > limits.max_message_bytes and not force:
         return quarantine(session, message, "too_large", f"{message.size} bytes")
+    fragment = None if force else _fragment(storage, message)
+    if fragment is not None:
+        return partial.hold(session, storage, message, fragment, actor, limits.max_message_bytes)
     parsed: Parsed | None
     try:
         parsed = parse(storage.absolute(message.raw_path), storage, limits)
@@ -135,8 +143,12 @@ def handle(
             return quarantine(session, message, "unreadable", f"{type(exc).__name__}: {exc}")
         parsed = None
     if parsed is not None:
-        message.sender = parsed.envelope.sender or message.sender
-        message.subject = parsed.envelope.subject or message.subject
+        message.sender = storable(parsed.envelope.sender, 254) or message.sender
+        message.subject = storable(parsed.envelope.subject, 500) or message.subject
+        signed = parsed.email_signature
+        if signed is not None:  # verified after the commit, like the documents' signatures
+            content = signed.content.path if signed.content else None
+            message.email_signature = {"state": "pending", "signature": signed.signature.path, "content": content}
     match = matching.find(session, parsed.envelope, settings) if parsed is not None and not force else None
     if parsed is not None and parsed.envelope.automatic and not force:
         message.status = MessageStatus.IGNORED
@@ -162,6 +174,14 @@ def handle(
     record(session, actor, SUBJECT, message.id, "convert" if force else "process", changes={"application": app.number})
     session.flush()
     return "created"
+
+
+def _fragment(storage: Storage, message: IncomingMessage) -> partial.Fragment | None:
+    try:
+        with storage.open(message.raw_path) as fh:
+            return partial.fragment_of(read_headers(fh))
+    except (ValueError, LookupError, IndexError, AttributeError):  # headers only the full parse can judge
+        return None
 
 
 def quarantine(session: Session, message: IncomingMessage, code: str, detail: str = "") -> str:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from backoffice.documents.storage import CHUNK, Storage
-from backoffice.documents.verification import check_pending
+from backoffice.documents.verification import check_email_signatures, check_pending
 from backoffice.intake.models import IncomingMessage, MessageStatus
 from backoffice.intake.processing import process_one
 from backoffice.intake.sources import ImapSource, MaildirSource, open_source
@@ -39,12 +39,13 @@ class PollSummary:
     replies: int = 0  # replies without documents, linked to their application
     quarantined: int = 0
     ignored: int = 0  # auto-replies and bounces
+    held: int = 0  # fragments of a message sent in parts, waiting for the rest
     errors: int = 0  # left for the next poll (database unavailable)
     signature_checks: int = 0
 
     def count(self, outcome: str) -> None:
         field = {"created": "created", "attached": "attached", "reply": "replies", "quarantined": "quarantined"}
-        name = field.get(outcome) or {"ignored": "ignored", "error": "errors"}.get(outcome)
+        name = field.get(outcome) or {"ignored": "ignored", "error": "errors", "held": "held"}.get(outcome)
         if name:
             setattr(self, name, getattr(self, name) + 1)
 
@@ -115,12 +116,13 @@ def process_pending(sessions: SessionSource, settings: Settings, summary: PollSu
 
 
 def verify_pending(sessions: SessionSource, settings: Settings, summary: PollSummary) -> None:
-    while True:
-        with unit_of_work(sessions) as session:
-            done = check_pending(session, settings, limit=10)
-        summary.signature_checks += done
-        if done < 10:
-            return
+    for check in (check_pending, check_email_signatures):
+        while True:
+            with unit_of_work(sessions) as session:
+                done = check(session, settings, limit=10)
+            summary.signature_checks += done
+            if done < 10:
+                break
 
 
 def watch(

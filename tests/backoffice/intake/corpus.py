@@ -8,8 +8,10 @@ those are exactly the messages the intake must survive.
 from __future__ import annotations
 
 import base64
+import binascii
 import io
 import os
+import struct
 import uuid
 import zipfile
 from pathlib import Path
@@ -325,3 +327,129 @@ def yahoo_cut_name(filename: str, data: bytes, cut_bytes: int = 40, **kw: object
     attachment = part(data, f'application/pdf; name="{word}"', f'Content-Disposition: attachment; filename="{word}"')
     ctype, body = multipart("mixed", [text_part(), attachment])
     return message(headers(**kw), ctype, body)  # type: ignore[arg-type]
+
+
+def tnef(files: dict[str, bytes]) -> bytes:
+    """A winmail.dat as Outlook writes it for rich-text mail (MS-OXTNEF): a signature, a key, then attributes,
+    each with its level, id, length, data and checksum; every attached file is a rendering block, a title and
+    its data."""
+
+    def attribute(level: int, attr: int, data: bytes) -> bytes:
+        checksum = sum(data) & 0xFFFF
+        return bytes([level]) + struct.pack("<II", attr, len(data)) + data + struct.pack("<H", checksum)
+
+    out = struct.pack("<IH", 0x223E9F78, 0x0001)
+    out += attribute(1, 0x00089006, struct.pack("<I", 0x00010000))  # attTnefVersion
+    out += attribute(1, 0x00069007, struct.pack("<II", 1251, 0))  # attOemCodepage
+    for name, data in files.items():
+        out += attribute(2, 0x00069002, b"\x01\x00" + b"\xff" * 4 + b"\x00" * 8)  # attAttachRendData
+        out += attribute(2, 0x00018010, name.encode("cp1251") + b"\x00")  # attAttachTitle
+        out += attribute(2, 0x0006800F, data)  # attAttachData
+    return out
+
+
+def outlook_rich_text(files: dict[str, bytes], **kw: object) -> bytes:
+    """Outlook sending "rich text": the files inside winmail.dat (application/ms-tnef), none outside it."""
+    return with_attachments(
+        [("application/ms-tnef", tnef(files), 'Content-Disposition: attachment; filename="winmail.dat"')], **kw
+    )
+
+
+def uuencoded(name: str, data: bytes) -> str:
+    lines = [f"begin 644 {name}"]
+    for i in range(0, len(data), 45):
+        lines.append(binascii.b2a_uu(data[i : i + 45]).decode().rstrip("\n"))
+    return CRLF.join([*lines, "`", "end"])
+
+
+def uuencode_in_text(name: str, data: bytes, **kw: object) -> bytes:
+    """An old client's "uuencode" mode: the file as a begin/end block inside the text of the letter."""
+    body = CRLF.join(["Добрий день! Заява нижче.", "", uuencoded(name, data), ""])
+    return message(headers(**kw), 'text/plain; charset="utf-8"', body)  # type: ignore[arg-type]
+
+
+def binhex_part(**kw: object) -> bytes:
+    """A Mac client's BinHex 4.0 attachment (only its start: it is refused, not decoded)."""
+    hqx = "(This file must be converted with BinHex 4.0)\r\n\r\n:$f*TEQKPH#jdCA0d,R4iG!\"849K8:\r\n"
+    attachment = CRLF.join(
+        ['Content-Type: application/mac-binhex40; name="zayava.hqx"',
+         'Content-Disposition: attachment; filename="zayava.hqx"', "", hqx]
+    )
+    ctype, body = multipart("mixed", [text_part(), attachment])
+    return message(headers(**kw), ctype, body)  # type: ignore[arg-type]
+
+
+def wrong_boundary(data: bytes, **kw: object) -> bytes:
+    """A multipart whose declared boundary is not the one its parts are separated by (a broken gateway)."""
+    _, body = multipart(
+        "mixed",
+        [text_part(), part(data, "application/pdf", 'Content-Disposition: attachment; filename="zayava.pdf"')],
+        boundary="real-boundary-42",
+    )
+    return message(headers(**kw), 'multipart/mixed; boundary="declared-but-never-used"', body)  # type: ignore[arg-type]
+
+
+def partial_fragments(
+    whole: bytes, count: int, ident: str = "split-42@mail.firma.example.ua", **kw: object
+) -> list[bytes]:
+    """``whole`` sent as ``count`` message/partial fragments (RFC 2046 5.2.2), split on line boundaries; only
+    the last one says the total, as Outlook Express did."""
+    lines = whole.splitlines(keepends=True)
+    size = -(-len(lines) // count)
+    chunks = [b"".join(lines[i : i + size]) for i in range(0, len(lines), size)]
+    assert len(chunks) == count
+    out = []
+    for number, chunk in enumerate(chunks, 1):
+        total = f"; total={count}" if number == count else ""
+        head = headers(subject=f"Заява (частина {number})", **kw)  # type: ignore[arg-type]
+        ctype = f'message/partial; id="{ident}"; number={number}{total}'
+        out.append(CRLF.join([*head, f"Content-Type: {ctype}", "", ""]).encode() + chunk)
+    return out
+
+
+def smime_entity(attachments: list[tuple[str, bytes, str]], text: str = "Добрий день! Заява в додатку.") -> bytes:
+    """The MIME entity an S/MIME client signs: the letter's text and its files, in canonical CRLF form."""
+    parts = [text_part(text)] + [part(d, t, disp) for t, d, disp in attachments]
+    if len(parts) == 1:
+        return parts[0].encode()
+    ctype, body = multipart("mixed", parts, boundary="------------signed-inner-0042")
+    return f"Content-Type: {ctype}{CRLF}{CRLF}{body}".encode()
+
+
+def smime_signed(entity: bytes, signature: bytes, **kw: object) -> bytes:
+    """Thunderbird's S/MIME signature: multipart/signed, the entity first, then smime.p7s (RFC 8551)."""
+    boundary = "------------ms010203040506070809"
+    sig_part = CRLF.join(
+        [
+            'Content-Type: application/pkcs7-signature; name="smime.p7s"',
+            "Content-Transfer-Encoding: base64",
+            'Content-Disposition: attachment; filename="smime.p7s"',
+            "Content-Description: S/MIME Cryptographic Signature",
+            "",
+            b64(signature),
+        ]
+    )
+    body = (
+        f"This is a cryptographically signed message in MIME format.{CRLF}{CRLF}--{boundary}{CRLF}".encode()
+        + entity
+        + f"{CRLF}--{boundary}{CRLF}{sig_part}{CRLF}--{boundary}--{CRLF}".encode()
+    )
+    ctype = (
+        f'multipart/signed; protocol="application/pkcs7-signature"; micalg=sha-256; boundary="{boundary}"'
+    )
+    head = CRLF.join([*headers(**kw), f"Content-Type: {ctype}", "", ""]).encode()  # type: ignore[arg-type]
+    return head + body
+
+
+def smime_opaque(signed_data: bytes, **kw: object) -> bytes:
+    """Outlook's opaque S/MIME signature: the entity inside the CMS, as application/pkcs7-mime (smime.p7m)."""
+    return message(
+        headers(**kw),  # type: ignore[arg-type]
+        'application/pkcs7-mime; smime-type=signed-data; name="smime.p7m"',
+        "",
+    ).replace(
+        b"\r\n\r\n",
+        b'\r\nContent-Disposition: attachment; filename="smime.p7m"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
+        + b64(signed_data).encode(),
+        1,
+    )
