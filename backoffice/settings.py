@@ -96,6 +96,11 @@ class IntakeSettings:
     max_unpacked_mb: int = 100
     max_nesting: int = 3
     poll_interval_seconds: int = 60
+    database_retry_max_seconds: int = 60
+
+    def __post_init__(self) -> None:
+        if self.database_retry_max_seconds < 1:
+            raise SettingsError("[intake] database_retry_max_seconds must be at least 1")
 
 
 @dataclass(frozen=True)
