@@ -167,7 +167,11 @@ class LetterSettings:
     backoff_seconds: int = 60
     backoff_max_seconds: int = 21600
     batch_size: int = 100
-    claim_seconds: int = 600
+    claim_seconds: int = 60
+
+    def __post_init__(self) -> None:
+        if self.claim_seconds < 3:  # renewed every third of it: a shorter lease would be renewed all the time
+            raise SettingsError("[letters] claim_seconds must be at least 3")
 
 
 @dataclass(frozen=True)
