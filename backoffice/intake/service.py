@@ -57,7 +57,8 @@ class PollSummary:
             setattr(self, name, getattr(self, name) + 1)
 
     def disk_failed(self, problem: DiskError) -> None:
-        log.warning("documents disk: %s; the message waits for a later poll", problem)
+        level = logging.WARNING if self.disk_errors == 0 else logging.DEBUG  # a full disk stops them all: say it once
+        log.log(level, "documents disk: %s; messages wait for a later poll", problem)
         self.disk_errors += 1
         self.disk_problem = problem
 
