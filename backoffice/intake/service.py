@@ -174,7 +174,7 @@ def watch(
             if not is_database_outage(exc):
                 log.exception("intake poll failed on a database error; polling again in %s s", wait)
             else:
-                outages += 1
+                outages = min(outages + 1, 32)  # the wait stops growing long before a day-long outage overflows it
                 wait = min(2.0 ** (outages - 1), settings.intake.database_retry_max_seconds)
                 log.warning("intake: the database cannot be reached (%s); trying again in %s s", exc.orig, wait)
                 if database_lost:
