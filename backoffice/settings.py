@@ -96,6 +96,11 @@ class IntakeSettings:
     max_unpacked_mb: int = 100
     max_nesting: int = 3
     poll_interval_seconds: int = 60
+    database_retry_max_seconds: int = 60
+
+    def __post_init__(self) -> None:
+        if self.database_retry_max_seconds < 1:
+            raise SettingsError("[intake] database_retry_max_seconds must be at least 1")
 
 
 @dataclass(frozen=True)
@@ -162,7 +167,11 @@ class LetterSettings:
     backoff_seconds: int = 60
     backoff_max_seconds: int = 21600
     batch_size: int = 100
-    claim_seconds: int = 600
+    claim_seconds: int = 60
+
+    def __post_init__(self) -> None:
+        if self.claim_seconds < 3:  # renewed every third of it: a shorter lease would be renewed all the time
+            raise SettingsError("[letters] claim_seconds must be at least 3")
 
 
 @dataclass(frozen=True)

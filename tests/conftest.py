@@ -24,6 +24,7 @@ from backoffice.actors import Actor
 from backoffice.database import Base, Database
 from backoffice.settings import Settings
 from tests import factories
+from tests.pgcluster import ClusterUnavailable, PgCluster
 
 REPO = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -161,3 +162,23 @@ def system() -> Actor:
 @pytest.fixture
 def make(session: Session, settings: Settings) -> factories.Factory:
     return factories.Factory(session, settings)
+
+
+@pytest.fixture
+def pg_cluster() -> Iterator[PgCluster]:
+    """A PostgreSQL server of the test's own, started, that the test may stop and restart (tests/pgcluster.py);
+    removed afterwards. Without the server programs the test fails in CI and is skipped elsewhere."""
+    cluster: PgCluster | None = None
+    try:
+        cluster = PgCluster()
+        cluster.start()
+    except ClusterUnavailable as exc:
+        if cluster is not None:
+            cluster.destroy()
+        if IN_CI:
+            pytest.fail(f"a private PostgreSQL cluster is required in CI: {exc}")
+        pytest.skip(f"no private PostgreSQL cluster: {exc}")
+    try:
+        yield cluster
+    finally:
+        cluster.destroy()

@@ -24,6 +24,7 @@ from backoffice.documents.classify import Family, sniff
 from backoffice.documents.storage import Storage, TooLarge
 from backoffice.intake import quarantine
 from backoffice.intake.models import IncomingMessage, MessageStatus
+from backoffice.intake.outages import DiskError
 from backoffice.intake.processing import REASONS
 from backoffice.settings import Settings
 from backoffice.statechange import Conflict
@@ -123,6 +124,10 @@ class QuarantineView(StaffView):
         except (Invalid, WorkflowError) as exc:
             session.rollback()
             flash(_("Not converted: %(why)s", why=str(exc)), "error")
+            return redirect(url_for(".details", message_id=message_id))
+        except DiskError as exc:  # the disk, not the message: the operator can try again once space is freed
+            session.rollback()
+            flash(_("Not converted: %(why)s", why=exc.describe(_)), "error")
             return redirect(url_for(".details", message_id=message_id))
         session.commit()
         flash(_("Application %(number)s was made from the message.", number=number), "success")

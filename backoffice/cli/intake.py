@@ -1,4 +1,8 @@
-"""``backoffice intake``: poll the intake mailbox, watch it, import saved messages, write the PDF forms."""
+"""``backoffice intake``: poll the intake mailbox, watch it, import saved messages, write the PDF forms.
+
+What goes wrong outside the product (the mailbox, the database, the documents disk) is told in the site's
+language, naming which of them it is: the administrator reading it decides where to look.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +14,21 @@ from typing import Any
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import gettext
+from sqlalchemy.exc import DBAPIError
 
 from backoffice.database import Database
+from backoffice.intake.outages import (
+    DATABASE_POLL_AGAIN,
+    DATABASE_WAITS,
+    DISK_WAITS,
+    describe_database,
+    is_database_outage,
+)
 from backoffice.settings import Settings
+from workflows.i18n import N_
+
+MAILBOX_UNREADABLE = N_("The intake mailbox cannot be read: %(error)s")
 
 
 def _db() -> Database:
@@ -31,6 +47,19 @@ def _print(summary: Any, as_json: bool) -> None:
         click.echo(json.dumps(data, sort_keys=False))
     else:
         click.echo(", ".join(f"{key.replace('_', ' ')}: {value}" for key, value in data.items()))
+    if summary.disk_problem is not None:
+        click.echo(_disk_sentence(summary), err=True)
+
+
+def _disk_sentence(summary: Any) -> str:
+    return f"{summary.disk_problem.describe(gettext)}. {gettext(DISK_WAITS)}"
+
+
+def _finish(summary: Any, as_json: bool) -> None:
+    """Print the counts; a disk that stopped some messages makes the command fail (cron and monitoring see it)."""
+    _print(summary, as_json)
+    if summary.disk_problem is not None:
+        raise SystemExit(1)
 
 
 @click.group("intake")
@@ -48,8 +77,12 @@ def poll_command(as_json: bool) -> None:
     try:
         summary = poll(_db(), _settings())
     except OSError as exc:
-        raise click.ClickException(f"the intake mailbox cannot be read: {exc}") from None
-    _print(summary, as_json)
+        raise click.ClickException(gettext(MAILBOX_UNREADABLE) % {"error": exc}) from None
+    except DBAPIError as exc:
+        if not is_database_outage(exc):
+            raise
+        raise click.ClickException(f"{describe_database(exc, gettext)}. {gettext(DATABASE_POLL_AGAIN)}") from None
+    _finish(summary, as_json)
 
 
 @intake_cli.command("watch")
@@ -64,6 +97,9 @@ def watch_command(as_json: bool) -> None:
     def stop(signum: int, frame: object) -> None:
         stopping["now"] = True
 
+    def database_lost(exc: DBAPIError, wait: float) -> None:
+        click.echo(f"{describe_database(exc, gettext)}. {gettext(DATABASE_WAITS) % {'seconds': wait}}", err=True)
+
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     watch(
@@ -71,6 +107,7 @@ def watch_command(as_json: bool) -> None:
         _settings(),
         report=lambda summary: _print(summary, as_json),
         should_stop=lambda: stopping["now"],
+        database_lost=database_lost,
     )
 
 
@@ -82,7 +119,7 @@ def import_command(files: tuple[Path, ...], as_json: bool) -> None:
     """Take saved messages (.eml files) as if they had arrived by email; importing one twice changes nothing."""
     from backoffice.intake.service import import_files
 
-    _print(import_files(_db(), _settings(), files), as_json)
+    _finish(import_files(_db(), _settings(), files), as_json)
 
 
 @intake_cli.command("forms")

@@ -3,7 +3,8 @@
 A zip bomb lies in its headers about sizes; so sizes are counted on the bytes actually decompressed, against
 the budget of the whole message, and decompression stops the moment the budget is spent. Nesting is bounded,
 encrypted entries are refused, and names written by Windows in the OEM code page (cp866 on Ukrainian and
-Russian systems, without the UTF-8 flag) come out in Cyrillic.
+Russian systems, without the UTF-8 flag) come out in Cyrillic. A disk that fails while entries are written is
+not the archive's fault: that error is raised, never noted as an unreadable archive.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from backoffice.documents.storage import CHUNK, Storage, Stored, TooLarge
 from backoffice.intake.filenames import decode_bytes, safe_filename
 from backoffice.intake.limits import Budget
+from backoffice.intake.outages import is_disk_error
 
 _JUNK = ("__MACOSX/", ".DS_Store", "Thumbs.db", "desktop.ini")
 #: The first bytes of every TNEF stream (winmail.dat), little-endian 0x223E9F78.
@@ -31,10 +33,15 @@ class Entry:
 
 
 def unpack(path: Path, archive_name: str, storage: Storage, budget: Budget) -> Iterator[Entry]:
-    """Each file of the archive, stored; problems are noted in ``budget`` (nothing raises)."""
+    """Each file of the archive, stored; problems of the archive are noted in ``budget``.
+
+    Only an ``OSError`` of the disk itself (see :func:`is_disk_error`) is raised.
+    """
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        if is_disk_error(exc):
+            raise
         budget.note("unreadable_archive", f"{archive_name}: {exc}")
         return
     with zf:
@@ -59,6 +66,8 @@ def unpack(path: Path, archive_name: str, storage: Storage, budget: Budget) -> I
                 budget.note("archive_too_large", f"{archive_name}: unpacks to more than the limit")
                 return
             except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError) as exc:
+                if is_disk_error(exc):
+                    raise
                 budget.note("unreadable_archive", f"{archive_name}: {name}: {exc}")
                 continue
             budget.unpacked += out.stored.size

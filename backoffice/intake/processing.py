@@ -5,6 +5,10 @@ application, its documents, the acknowledgement in the outbox and the message's 
 together or not at all. A crash rolls everything back and the row still says ``received``; two pollers
 running at once serialise on the row and the second finds it already done. A message that keeps killing the
 process is quarantined after :data:`MAX_ATTEMPTS` starts instead of being retried forever.
+
+Two failures are nobody's fault and never quarantine a message: a documents disk that cannot be written
+(:class:`DiskError`: the try is given back and the message waits, ``received``, for a poll after space was
+freed) and a database that went away (raised to the poller, which waits for it to come back).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from backoffice.intake.envelope import read_headers
 from backoffice.intake.filenames import storable
 from backoffice.intake.limits import Limits
 from backoffice.intake.models import IncomingMessage, MessageStatus
+from backoffice.intake.outages import DiskError, is_database_outage, is_disk_error
 from backoffice.intake.parsing import Attachment, Parsed, parse
 from backoffice.intake.units import SessionSource, unit_of_work
 from backoffice.letters.outbox import enqueue
@@ -73,7 +78,11 @@ REASONS: dict[str, str] = {
 
 
 def process_one(sessions: SessionSource, settings: Settings, message_id: int) -> str:
-    """Process the stored message ``message_id`` once; returns what became of it (see :class:`PollSummary`)."""
+    """Process the stored message ``message_id`` once; returns what became of it (see :class:`PollSummary`).
+
+    Raises :class:`DiskError` (the message stays ``received``, its try given back) and a database outage
+    (see :func:`is_database_outage`; the message stays ``received`` and the next poll takes it).
+    """
     with unit_of_work(sessions) as session:
         started = session.execute(
             update(IncomingMessage)
@@ -97,12 +106,34 @@ def process_one(sessions: SessionSource, settings: Settings, message_id: int) ->
             message = session.get(IncomingMessage, message_id)
             assert message is not None
             return handle(session, message, settings)
-    except DBAPIError:
+    except DiskError:
+        _give_back(sessions, message_id)
+        raise
+    except DBAPIError as exc:
+        if is_database_outage(exc):
+            raise
         log.warning("database error on incoming message %s; retried on the next poll", message_id, exc_info=True)
         return "error"
     except Exception as exc:
         log.exception("incoming message %s could not be processed", message_id)
         return _give_up(sessions, message_id, f"{type(exc).__name__}: {exc}")
+
+
+def _give_back(sessions: SessionSource, message_id: int) -> None:
+    """Uncount the try a disk failure ended: a disk full for longer than five polls must not quarantine mail."""
+    try:
+        with unit_of_work(sessions) as session:
+            session.execute(
+                update(IncomingMessage)
+                .where(
+                    IncomingMessage.id == message_id,
+                    IncomingMessage.status == MessageStatus.RECEIVED,
+                    IncomingMessage.attempts > 0,
+                )
+                .values(attempts=IncomingMessage.attempts - 1)
+            )
+    except DBAPIError:  # the disk error is what the caller reports; the try stays counted
+        log.warning("the try of incoming message %s could not be given back", message_id, exc_info=True)
 
 
 def _give_up(sessions: SessionSource, message_id: int, detail: str) -> str:
@@ -126,7 +157,9 @@ def handle(
     """Decide and write what becomes of ``message`` in the caller's transaction.
 
     ``force`` (an operator converting a quarantined message) makes an application whatever the message lacks,
-    with the files that could be read safely; limits on what is unpacked still hold.
+    with the files that could be read safely; limits on what is unpacked still hold. A documents disk that
+    cannot be written raises :class:`DiskError` either way: the message is not to blame, and an application
+    without its files would be worse than none.
     """
     storage = Storage(settings.documents_dir)
     limits = Limits.from_settings(settings)
@@ -139,6 +172,9 @@ def handle(
     try:
         parsed = parse(storage.absolute(message.raw_path), storage, limits)
     except Exception as exc:
+        if is_disk_error(exc):
+            assert isinstance(exc, OSError)
+            raise DiskError(storage.root, exc) from exc
         if not force:
             return quarantine(session, message, "unreadable", f"{type(exc).__name__}: {exc}")
         parsed = None

@@ -3,6 +3,10 @@
 The three steps are separate on purpose. Taking a message (store, record, move) is short and safe to repeat;
 processing works only from what is stored; verification runs after the application is committed. Any of them
 can be interrupted and the next poll finishes the work without doing any of it twice.
+
+That is also what lets the intake heal by itself. A documents disk that cannot be written leaves each message
+it stops where it was (counted in ``disk_errors``, never quarantined); a database that goes away ends the poll
+(the exception is raised), and :func:`watch` waits for it with a bounded back-off and carries on.
 """
 
 from __future__ import annotations
@@ -10,15 +14,16 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from backoffice.documents.storage import CHUNK, Storage
 from backoffice.documents.verification import check_email_signatures, check_pending
 from backoffice.intake.models import IncomingMessage, MessageStatus
+from backoffice.intake.outages import DiskError, is_database_outage
 from backoffice.intake.processing import process_one
 from backoffice.intake.sources import ImapSource, MaildirSource, open_source
 from backoffice.intake.store import ingest
@@ -40,21 +45,34 @@ class PollSummary:
     quarantined: int = 0
     ignored: int = 0  # auto-replies and bounces
     held: int = 0  # fragments of a message sent in parts, waiting for the rest
-    errors: int = 0  # left for the next poll (database unavailable)
+    errors: int = 0  # left for the next poll (the database refused a statement, or a message could not be taken)
     signature_checks: int = 0
+    disk_errors: int = 0  # left waiting (in the mailbox or received): the documents disk could not be written
+    #: The last disk error, to tell the administrator what is wrong with which disk (not part of the counts).
+    disk_problem: DiskError | None = field(default=None, repr=False, compare=False)
 
     def count(self, outcome: str) -> None:
-        field = {"created": "created", "attached": "attached", "reply": "replies", "quarantined": "quarantined"}
-        name = field.get(outcome) or {"ignored": "ignored", "error": "errors", "held": "held"}.get(outcome)
+        names = {"created": "created", "attached": "attached", "reply": "replies", "quarantined": "quarantined"}
+        name = names.get(outcome) or {"ignored": "ignored", "error": "errors", "held": "held"}.get(outcome)
         if name:
             setattr(self, name, getattr(self, name) + 1)
 
+    def disk_failed(self, problem: DiskError) -> None:
+        level = logging.WARNING if self.disk_errors == 0 else logging.DEBUG  # a full disk stops them all: say it once
+        log.log(level, "documents disk: %s; messages wait for a later poll", problem)
+        self.disk_errors += 1
+        self.disk_problem = problem
+
     def as_dict(self) -> dict[str, int]:
-        return asdict(self)
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "disk_problem"}
 
 
 def poll(sessions: SessionSource, settings: Settings, *, verify: bool = True) -> PollSummary:
-    """Process everything waiting in the configured source once (the scheduler's job and ``intake poll``)."""
+    """Process everything waiting in the configured source once (the scheduler's job and ``intake poll``).
+
+    Raises ``OSError`` when the mailbox cannot be read and SQLAlchemy's error when the database cannot be
+    reached (:func:`is_database_outage`); either way nothing is lost and the next poll carries on.
+    """
     summary = PollSummary()
     storage = Storage(settings.documents_dir)
     with open_source(settings) as source:
@@ -71,9 +89,12 @@ def take(sessions: SessionSource, storage: Storage, source: MaildirSource | Imap
     for item in source.waiting():
         try:
             result = ingest(sessions, storage, source.chunks(item), source=source.name, source_ref=item.ref)
-        except (OperationalError, InterfaceError, OSError):
-            raise  # the database, the disk or the mailbox is away: nothing more can be taken now
-        except Exception:
+        except DiskError as exc:  # it stays in the mailbox; the ones after it would not fit either
+            summary.disk_failed(exc)
+            return
+        except Exception as exc:
+            if isinstance(exc, OSError) or is_database_outage(exc):
+                raise  # the database or the mailbox is away: nothing more can be taken now
             log.exception("message %s could not be taken from %s; left there for the next poll", item.ref, source.name)
             summary.errors += 1
             continue
@@ -89,7 +110,11 @@ def import_files(sessions: SessionSource, settings: Settings, files: Iterable[Pa
     for path in files:
         with Path(path).open("rb") as fh:
             chunks = iter(lambda: fh.read(CHUNK), b"")
-            result = ingest(sessions, storage, chunks, source="import", source_ref=str(path)[-300:])
+            try:
+                result = ingest(sessions, storage, chunks, source="import", source_ref=str(path)[-300:])
+            except DiskError as exc:  # this file and the ones after it are not imported; run the import again
+                summary.disk_failed(exc)
+                break
         summary.fetched += 1
         summary.duplicates += 0 if result.new else 1
     process_pending(sessions, settings, summary)
@@ -111,7 +136,10 @@ def process_pending(sessions: SessionSource, settings: Settings, summary: PollSu
         if not ids:
             return
         for message_id in ids:
-            summary.count(process_one(sessions, settings, message_id))
+            try:
+                summary.count(process_one(sessions, settings, message_id))
+            except DiskError as exc:  # a smaller message after it may still fit
+                summary.disk_failed(exc)
         last = ids[-1]
 
 
@@ -131,23 +159,46 @@ def watch(
     *,
     report: Callable[[PollSummary], None] | None = None,
     should_stop: Callable[[], bool] = lambda: False,
+    database_lost: Callable[[DBAPIError, float], None] | None = None,
 ) -> None:
-    """Poll for ever: IMAP IDLE wakes it when mail arrives, otherwise every ``poll_interval_seconds``."""
+    """Poll for ever: IMAP IDLE wakes it when mail arrives, otherwise every ``poll_interval_seconds``.
+
+    It outlives what it depends on. A mailbox that cannot be read is tried again after the interval. A database
+    that cannot be reached is tried again after 1 s, 2 s, 4 s, … up to ``[intake] database_retry_max_seconds``
+    (``database_lost`` is told the error and the wait), and the first poll that reaches it carries on where the
+    rows say: a message taken but not processed is processed, one processed is not touched again. Anything else
+    that ends a poll is logged with its traceback and the next poll comes after the interval: one bad poll must
+    not leave mail piling up until somebody restarts the watcher.
+    """
+    outages = 0
     while not should_stop():
+        wait: float = settings.intake.poll_interval_seconds
+        took_all = False
         try:
             summary = poll(sessions, settings)
+            outages = 0
             if report:
                 report(summary)
-            took_all = True
+            took_all = summary.disk_errors == 0
+        except DBAPIError as exc:
+            if not is_database_outage(exc):
+                log.exception("intake poll failed on a database error; polling again in %s s", wait)
+            else:
+                outages = min(outages + 1, 32)  # the wait stops growing long before a day-long outage overflows it
+                wait = min(2.0 ** (outages - 1), settings.intake.database_retry_max_seconds)
+                log.warning("intake: the database cannot be reached (%s); trying again in %s s", exc.orig, wait)
+                if database_lost:
+                    database_lost(exc, wait)
         except OSError:
             log.warning("intake source unavailable; trying again later", exc_info=True)
-            took_all = False
+        except Exception:
+            log.exception("intake poll failed; polling again in %s s", wait)
         if should_stop():
             return
         # After a failed poll the letters still in the mailbox are the ones that failed: waiting for new mail
         # (rather than going again at once because the folder is not empty) keeps a bad letter from spinning.
         if not (took_all and _idle(settings)):
-            _sleep(settings.intake.poll_interval_seconds, should_stop)
+            _sleep(wait, should_stop)
 
 
 def _idle(settings: Settings) -> bool:

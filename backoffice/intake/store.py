@@ -3,21 +3,24 @@
 Once :func:`ingest` has returned, the message can be removed from the mailbox: whatever happens next (a
 parser crash, a kill -9, a power cut), the bytes are on disk and the row says they wait to be processed.
 The row's unique key makes a second delivery, a re-read after a crash or a re-import find the first one.
+A documents disk that is full (or failing) while the bytes are written raises :class:`DiskError`: the message
+has no row yet and is still in the mailbox, so the next poll simply takes it again.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import IntegrityError
 
 from backoffice.documents.storage import Storage, Stored
 from backoffice.intake.envelope import envelope, message_key, read_headers
 from backoffice.intake.filenames import storable
 from backoffice.intake.models import IncomingMessage, MessageStatus
+from backoffice.intake.outages import DiskError, is_database_outage, is_disk_error
 from backoffice.intake.units import SessionSource, unit_of_work
 from backoffice.types import utcnow
 
@@ -33,22 +36,36 @@ class Ingested:
 def ingest(
     sessions: SessionSource, storage: Storage, chunks: Iterable[bytes], *, source: str, source_ref: str = ""
 ) -> Ingested:
-    """Store the message whose bytes ``chunks`` yields and record it once; returns its row."""
-    stored = storage.put_chunks(chunks)
+    """Store the message whose bytes ``chunks`` yields and record it once; returns its row.
+
+    Raises :class:`DiskError` when storage cannot be written for a reason of the disk; an error reading
+    ``chunks`` (the mailbox) comes out as it was raised.
+    """
+    reading = _Reading(chunks)
+    try:
+        stored = storage.put_chunks(reading)
+    except OSError as exc:
+        if reading.failed or not is_disk_error(exc):
+            raise
+        raise DiskError(storage.root, exc) from exc
     sender = subject = ""
     mid: str | None = None
     try:
         with storage.open(stored.path) as fh:
             env = envelope(read_headers(fh))
         mid, sender, subject = env.message_id, env.sender, env.subject
+    except OSError as exc:
+        if is_disk_error(exc):  # keyed by its bytes now, it could be recorded twice once the disk reads again
+            raise DiskError(storage.root, exc) from exc
+        log.warning("stored message %s %s cannot be read back; keyed by its bytes", source, source_ref, exc_info=True)
     except Exception:  # a header block not even the tolerant parser reads: the raw bytes identify it
         log.warning("unreadable headers in %s %s; keyed by its bytes", source, source_ref, exc_info=True)
     mid = storable(mid, 998) or None if mid else None
     try:
         return _record(sessions, stored, mid, sender, subject, source, source_ref)
-    except (OperationalError, InterfaceError):
-        raise  # the database is away: the message stays in the mailbox and is taken on a later poll
-    except Exception:
+    except Exception as exc:
+        if is_database_outage(exc):
+            raise  # the database is away: the message stays in the mailbox and is taken on a later poll
         # Something in this message's headers that no column takes: record it by its bytes alone, and let
         # processing look at it (and quarantine it with its reason if it cannot be read). Never lose it.
         log.exception("message from %s %s could not be recorded as read; recorded by its bytes", source, source_ref)
@@ -95,3 +112,23 @@ def _record(
             assert other is not None
             return Ingested(other, False)
         return Ingested(row.id, True)
+
+
+class _Reading:
+    """The source's chunks, noting whether a failure came from reading them (the mailbox) or from storing them."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self.chunks = chunks
+        self.failed = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        source = iter(self.chunks)
+        while True:
+            try:
+                chunk = next(source)
+            except StopIteration:
+                return
+            except BaseException:
+                self.failed = True
+                raise
+            yield chunk

@@ -19,7 +19,7 @@ from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import String, cast, exists, func, literal, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from backoffice.actors import Actor
@@ -75,7 +75,8 @@ def poll_intake(db: Database, settings: Settings, now: datetime) -> Any:
     """Read the intake mailbox once, if the intake is installed and switched on.
 
     The contract with the intake: ``backoffice.intake.poll(db, settings)``. Two scheduler processes never poll
-    at the same moment (an advisory lock on PostgreSQL).
+    at the same moment (an advisory lock on PostgreSQL). A database that cannot be reached is one line in the
+    log, not a traceback every minute: the next tick finds it back and carries on where the rows say.
     """
     if not settings.scheduler.intake_enabled:
         return None
@@ -89,10 +90,22 @@ def poll_intake(db: Database, settings: Settings, now: datetime) -> Any:
     if poll is None:
         log.debug("intake: backoffice.intake has no poll(db, settings) yet")
         return None
-    with job_lock(db, "poll_intake") as mine:
-        if not mine:
-            return None
-        return poll(db, settings)
+    from backoffice.intake.outages import is_database_outage
+
+    try:
+        with job_lock(db, "poll_intake") as mine:
+            if not mine:
+                return None
+            summary = poll(db, settings)
+    except DBAPIError as exc:
+        if not is_database_outage(exc):
+            raise
+        log.warning("intake: the database cannot be reached (%s); the next tick tries again", exc.orig)
+        return None
+    problem = getattr(summary, "disk_problem", None)
+    if problem is not None:
+        log.warning("intake: %s; %s message(s) wait for a later tick", problem.describe(), summary.disk_errors)
+    return summary
 
 
 # -- registration codes ------------------------------------------------------------------------------------------

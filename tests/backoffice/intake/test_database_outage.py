@@ -1,0 +1,213 @@
+"""The database restarts under a running ``backoffice intake watch``: the watcher waits and carries on by itself.
+
+The outage is real: the test starts a PostgreSQL cluster of its own, runs the watcher as a subprocess against
+it, and stops and starts that cluster (an administrator's restart, then a crash) while mail arrives.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.pool import NullPool
+
+from backoffice import migrate
+from backoffice.database import Database
+from backoffice.scheduler.runner import run_once
+from backoffice.settings import Settings
+from tests.backoffice.intake import corpus
+from tests.backoffice.intake.conftest import Maildir
+from tests.conftest import REPO, TEST_CODE_KEY, TEST_SECRET
+from tests.pgcluster import PgCluster
+
+pytestmark = pytest.mark.postgres
+
+BACKOFFICE = Path(sys.executable).parent / "backoffice"
+#: What the watcher says (in the site's language, Ukrainian) each time it finds the database gone.
+DATABASE_GONE = "Немає зв’язку з базою даних"
+DEADLINE = 240.0  # seconds; generous: the machine may be busy, and every wait below ends as soon as it can
+
+
+def _environment(settings: Settings, cluster: PgCluster) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BACKOFFICE_")}
+    env.update(
+        BACKOFFICE_CONFIG=str(REPO / "config.toml"),
+        BACKOFFICE_SECRET_KEY=TEST_SECRET,
+        BACKOFFICE_CODE_KEY=TEST_CODE_KEY,
+        BACKOFFICE_DATABASE_URL=cluster.url,
+        BACKOFFICE_SITE_INSTANCE_DIR=str(settings.site.instance_dir),
+        BACKOFFICE_INTAKE_MAILDIR=str(settings.maildir),
+        BACKOFFICE_MAIL_SENDER=settings.mail.sender,
+        BACKOFFICE_INTAKE_POLL_INTERVAL_SECONDS="1",
+        BACKOFFICE_INTAKE_DATABASE_RETRY_MAX_SECONDS="2",
+    )
+    return env
+
+
+def _wait_for(
+    condition: Callable[[], bool], what: str, *, alive: subprocess.Popen[bytes] | None = None, log: Path | None = None
+) -> None:
+    """Poll ``condition`` until it holds; fail at once if the process that should make it hold has exited."""
+    end = time.monotonic() + DEADLINE
+    while time.monotonic() < end:
+        if condition():
+            return
+        if alive is not None and alive.poll() is not None:
+            said = log.read_text(errors="replace")[-3000:] if log else ""
+            raise AssertionError(f"the watcher exited with code {alive.returncode} waiting for {what}:\n{said}")
+        time.sleep(0.2)
+    raise AssertionError(f"gave up waiting for {what}")
+
+
+def _done(engine: Engine) -> int:
+    """Messages processed so far (stored and no longer waiting)."""
+    with engine.connect() as conn:
+        return int(conn.execute(text("SELECT count(*) FROM incoming_message WHERE status <> 'received'")).scalar_one())
+
+
+@pytest.fixture
+def cluster_engine(pg_cluster: PgCluster) -> Iterator[Engine]:
+    """The private cluster, migrated; every check opens a fresh connection (none survives a restart)."""
+    engine = create_engine(pg_cluster.url, poolclass=NullPool)
+    migrate.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def test_watch_outlives_a_restart_and_a_crash_of_the_database_and_takes_every_message_once(
+    pg_cluster: PgCluster, cluster_engine: Engine, intake_settings: Settings, maildir: Maildir, tmp_path: Path
+) -> None:
+    sent = 0
+
+    def arrive(n: int) -> None:
+        nonlocal sent
+        for _ in range(n):
+            sent += 1
+            maildir.drop(corpus.outlook(f"Заява {sent}.pdf", corpus.tiny_pdf(f"scan {sent}") + os.urandom(64)))
+
+    out, err = (tmp_path / "watch.out").open("wb"), (tmp_path / "watch.err").open("wb")
+    watcher = subprocess.Popen(
+        [str(BACKOFFICE), "intake", "watch", "--json"],
+        env=_environment(intake_settings, pg_cluster),
+        cwd=REPO,
+        stdout=out,
+        stderr=err,
+    )
+
+    log = tmp_path / "watch.err"
+
+    def said_gone() -> int:
+        return log.read_text(errors="replace").count(DATABASE_GONE)
+
+    try:
+        arrive(5)
+        _wait_for(lambda: _done(cluster_engine) == sent, "the first messages", alive=watcher, log=log)
+
+        for mode in ("fast", "immediate"):  # restarted by the administrator, then crashed
+            gone_before = said_gone()
+            arrive(5)  # the server goes away while the watcher may be in the middle of these
+            pg_cluster.stop(mode)
+            arrive(5)  # and mail keeps arriving while it is away
+            noticed = f"the watcher to notice the {mode} stop"
+            _wait_for(lambda before=gone_before: said_gone() > before, noticed, alive=watcher, log=log)
+            pg_cluster.start()
+            arrive(3)
+            _wait_for(
+                lambda: _done(cluster_engine) == sent, f"every message after the {mode} stop", alive=watcher, log=log
+            )
+
+        assert watcher.poll() is None, "the watcher exited on its own"
+    finally:
+        watcher.send_signal(signal.SIGTERM)
+        try:
+            code = watcher.wait(timeout=60)
+        finally:
+            if watcher.poll() is None:
+                watcher.kill()
+                watcher.wait()
+            out.close()
+            err.close()
+    assert code == 0, log.read_text(errors="replace")
+
+    with cluster_engine.connect() as conn:
+        statuses = conn.execute(text("SELECT status, count(*) FROM incoming_message GROUP BY status")).all()
+        applications = conn.execute(text("SELECT count(*) FROM application")).scalar_one()
+        per_app = conn.execute(
+            text("SELECT application_id, count(*) FROM outbox_message GROUP BY application_id")
+        ).all()
+    # Each message once: one row each, every one an application with one acknowledgement, none in quarantine.
+    assert dict(statuses) == {"processed": sent}
+    assert applications == sent
+    assert len(per_app) == sent and all(n == 1 for _, n in per_app)
+    assert maildir.waiting() == []
+    assert len(maildir.processed()) == sent
+
+
+def test_poll_with_the_database_down_says_so_and_loses_nothing(
+    pg_cluster: PgCluster, cluster_engine: Engine, intake_settings: Settings, maildir: Maildir
+) -> None:
+    maildir.drop(corpus.outlook("Заява.pdf", corpus.tiny_pdf()))
+    pg_cluster.stop()
+    down = subprocess.run(
+        [str(BACKOFFICE), "intake", "poll"],
+        env=_environment(intake_settings, pg_cluster),
+        cwd=REPO,
+        capture_output=True,
+        timeout=120,
+    )
+    stderr = down.stderr.decode(errors="replace")
+    assert down.returncode == 1
+    assert DATABASE_GONE in stderr and "Traceback" not in stderr
+    assert "Нічого не втрачено" in stderr
+    assert len(maildir.waiting()) == 1  # not taken: it waits in the mailbox
+
+    pg_cluster.start()
+    again = subprocess.run(
+        [str(BACKOFFICE), "intake", "poll", "--json"],
+        env=_environment(intake_settings, pg_cluster),
+        cwd=REPO,
+        capture_output=True,
+        timeout=120,
+    )
+    assert again.returncode == 0, again.stderr.decode(errors="replace")
+    assert '"created": 1' in again.stdout.decode()
+    assert maildir.waiting() == []
+
+
+def test_the_schedulers_intake_job_logs_one_line_while_the_database_is_down_and_resumes(
+    pg_cluster: PgCluster,
+    cluster_engine: Engine,
+    intake_settings: Settings,
+    maildir: Maildir,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    settings = intake_settings.replace(database={"url": pg_cluster.url})
+    db = Database(settings.database_url)
+    try:
+        maildir.drop(corpus.outlook("Заява.pdf", corpus.tiny_pdf()))
+        assert run_once("poll_intake", db, settings).created == 1  # the job's engine now holds a connection
+        maildir.drop(corpus.outlook("Друга заява.pdf", corpus.tiny_pdf("second")))
+        pg_cluster.stop()
+        with caplog.at_level(logging.WARNING):
+            assert run_once("poll_intake", db, settings) is None  # no exception: the scheduler's log stays calm
+        assert any("database cannot be reached" in r.getMessage() for r in caplog.records)
+        assert not any(r.exc_info for r in caplog.records)
+        pg_cluster.start()
+        summary = None
+        for _ in range(3):  # a pooled connection that died with the server may fail one more tick, quietly
+            summary = run_once("poll_intake", db, settings)
+            if summary is not None:
+                break
+        assert summary is not None and summary.created == 1
+    finally:
+        db.dispose()
+    assert _done(cluster_engine) == 2
