@@ -58,18 +58,24 @@ def poll_command(as_json: bool) -> None:
 def watch_command(as_json: bool) -> None:
     """Keep polling: woken by IMAP IDLE where the server supports it, else every poll_interval_seconds."""
     from backoffice.intake.service import watch
+    from backoffice.monitoring import heartbeat, logs
 
+    logs.configure(_settings())
     stopping = {"now": False}
 
     def stop(signum: int, frame: object) -> None:
         stopping["now"] = True
+
+    def reported(summary: Any) -> None:
+        _print(summary, as_json)
+        heartbeat.beat(_db(), heartbeat.INTAKE, ok=True)  # for /readyz: the mailbox was read just now
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     watch(
         _db(),
         _settings(),
-        report=lambda summary: _print(summary, as_json),
+        report=reported,
         should_stop=lambda: stopping["now"],
     )
 
