@@ -101,7 +101,7 @@ class DatabaseCollector(Collector):
 
     def _gauges(self, now: datetime) -> Iterator[Metric]:
         with self.db.read_sessions() as session:
-            centers = dict(session.execute(select(ServiceCenter.id, ServiceCenter.code)).tuples().all())
+            centers = dict(session.execute(select(ServiceCenter.id, ServiceCenter.code)).all())
 
             applications = GaugeMetricFamily(
                 "backoffice_applications", "Applications by state and service center.", labels=["state", "center"]
@@ -134,7 +134,7 @@ class DatabaseCollector(Collector):
                     select(OutboxMessage.status, func.count())
                     .where(OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.FAILED]))
                     .group_by(OutboxMessage.status)
-                ).tuples().all()
+                ).all()
             )
             for status in (OutboxStatus.PENDING, OutboxStatus.FAILED):
                 letters.add_metric([status.value], counts.get(status, 0))
@@ -154,7 +154,7 @@ class DatabaseCollector(Collector):
                     select(IncomingMessage.status, func.count())
                     .where(IncomingMessage.status.in_([MessageStatus.RECEIVED, MessageStatus.QUARANTINED]))
                     .group_by(IncomingMessage.status)
-                ).tuples().all()
+                ).all()
             )
             backlog = GaugeMetricFamily(
                 "backoffice_intake_backlog", "Received messages stored but not yet processed."
