@@ -101,7 +101,7 @@ class DatabaseCollector(Collector):
 
     def _gauges(self, now: datetime) -> Iterator[Metric]:
         with self.db.read_sessions() as session:
-            centers = dict(session.execute(select(ServiceCenter.id, ServiceCenter.code)).all())
+            centers: dict[int | None, str] = dict(session.execute(select(ServiceCenter.id, ServiceCenter.code)).all())
 
             applications = GaugeMetricFamily(
                 "backoffice_applications", "Applications by state and service center.", labels=["state", "center"]

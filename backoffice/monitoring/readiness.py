@@ -73,11 +73,9 @@ def check(db: Database, settings: Settings, now: datetime | None = None) -> Read
 
     limit = settings.server.intake_stale_seconds
     if limit and settings.flows.accession:
-        polls = [
-            b.succeeded_at
-            for name in (heartbeat.INTAKE, heartbeat.job("poll_intake"))
-            if (b := beats.get(name)) is not None and b.succeeded_at is not None
-        ]
+        # The watcher's polls, and the scheduler's where it polls (its job "succeeds" doing nothing otherwise).
+        pollers = [heartbeat.INTAKE] + ([heartbeat.job("poll_intake")] if settings.scheduler.intake_enabled else [])
+        polls = [b.succeeded_at for name in pollers if (b := beats.get(name)) is not None and b.succeeded_at]
         poll_age = _age(max(polls) if polls else None, now)
         waiting_age = _age(oldest_message, now) or 0.0
         result.add(
