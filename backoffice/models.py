@@ -16,6 +16,7 @@ from backoffice.database import Base
 from backoffice.documents.models import SignatureCheck
 from backoffice.intake.models import IncomingMessage, MessageStatus
 from backoffice.letters.models import OutboxMessage, OutboxStatus
+from backoffice.monitoring.models import Heartbeat
 from backoffice.selfreg.models import ConsentRecord, PersonKind, SelfRegistration
 from backoffice.staff.models import Operator, ServiceCenter
 
@@ -33,6 +34,7 @@ __all__ = [
     "CustomerToken",
     "Document",
     "DocumentKind",
+    "Heartbeat",
     "IdentifierKind",
     "IncomingMessage",
     "MessageStatus",

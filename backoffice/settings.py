@@ -207,6 +207,10 @@ class ServerSettings:
     access_log: str = "-"
     trusted_proxies: int = 0
     monitoring_networks: str = "127.0.0.0/8, ::1/128"
+    #: /readyz says "not ready" when the scheduler's last heartbeat is older than this (0: not checked).
+    scheduler_stale_seconds: int = 300
+    #: ... or when the intake's last successful poll, or the oldest message waiting to be processed, is older.
+    intake_stale_seconds: int = 900
     metrics_token: str = field(default="", repr=False)
 
     def __post_init__(self) -> None:
@@ -220,6 +224,12 @@ class ServerSettings:
     def networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
         """The monitoring allow-list, parsed (a bare address is a network of one)."""
         return tuple(ipaddress.ip_network(n.strip()) for n in self.monitoring_networks.split(",") if n.strip())
+
+
+@dataclass(frozen=True)
+class LoggingSettings:
+    level: str = "INFO"
+    format: str = "json"
 
 
 @dataclass(frozen=True)
@@ -241,6 +251,7 @@ class Settings:
     letters: LetterSettings = field(default_factory=LetterSettings)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     server: ServerSettings = field(default_factory=ServerSettings)
+    logging: LoggingSettings = field(default_factory=LoggingSettings)
     secret_key: str = field(default="", repr=False)
     #: Earlier session keys still accepted while a rotation's window lasts (BACKOFFICE_SECRET_KEY_PREVIOUS).
     secret_key_fallbacks: tuple[str, ...] = field(default=(), repr=False)
@@ -291,6 +302,8 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "imap.security": ("tls", "starttls", "none"),
     "signatures.revocation_mode": ("hard-fail", "soft-fail"),
     "storage.backend": ("folder", "database"),
+    "logging.level": ("DEBUG", "INFO", "WARNING", "ERROR"),
+    "logging.format": ("json", "text"),
 }
 
 

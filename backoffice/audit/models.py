@@ -36,3 +36,6 @@ class AuditEvent(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     # Field-level before/after: {"email": ["old", "new"]}.
     changes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The request (its X-Request-ID, echoed in the response and in the request's log line) or scheduler job run
+    # that wrote the row; None for work outside both (the CLI, the intake watcher).
+    request_id: Mapped[str | None] = mapped_column(String(64), default=None)

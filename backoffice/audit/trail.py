@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.actors import Actor
 from backoffice.audit.models import AuditEvent
+from backoffice.monitoring import context
 from backoffice.types import utcnow
 
 
@@ -37,6 +38,7 @@ def record(
         to_state=to_state,
         reason=reason,
         changes=dict(changes or {}),
+        request_id=context.current(),
     )
     session.add(event)
     return event

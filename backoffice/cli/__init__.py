@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -88,6 +89,44 @@ def run_command(host: str, port: int, demo: bool) -> None:
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
+
+
+# -- serve -------------------------------------------------------------------------------------------------------
+
+GUNICORN_CONFIG = Path(__file__).resolve().parents[2] / "deploy" / "gunicorn.conf.py"
+
+
+@main.command("serve")
+@click.option(
+    "--migrate",
+    "migrate_first",
+    is_flag=True,
+    help="Apply migrations before starting (by default nothing is migrated: run `backoffice db upgrade` first).",
+)
+def serve_command(migrate_first: bool) -> None:
+    """Run the production web server: gunicorn with deploy/gunicorn.conf.py, set up by config.toml's [server].
+
+    No scheduler runs inside it, whatever [scheduler] run_with_web says: start `backoffice scheduler run` and
+    `backoffice intake watch` as processes of their own.
+    """
+    if migrate_first:
+        from backoffice import migrate
+        from backoffice import settings as settings_module
+
+        try:
+            settings = settings_module.load()
+        except SettingsError as exc:
+            click.echo(f"Settings error: {exc}", err=True)
+            sys.exit(3)
+        database = Database(settings.database_url)
+        try:
+            migrate.upgrade(database.engine)
+            click.echo(f"Database at revision {migrate.current(database.engine)}")
+        finally:
+            database.dispose()
+    # gunicorn replaces this process, so that a service manager's signals (SIGTERM, SIGHUP) reach its master.
+    argv = [sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONFIG), "backoffice.wsgi:app"]
+    os.execv(sys.executable, argv)  # noqa: S606 - our own interpreter, fixed arguments
 
 
 # -- db ----------------------------------------------------------------------------------------------------------

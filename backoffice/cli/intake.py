@@ -91,7 +91,9 @@ def poll_command(as_json: bool) -> None:
 def watch_command(as_json: bool) -> None:
     """Keep polling: woken by IMAP IDLE where the server supports it, else every poll_interval_seconds."""
     from backoffice.intake.service import watch
+    from backoffice.monitoring import heartbeat, logs
 
+    logs.configure(_settings())
     stopping = {"now": False}
 
     def stop(signum: int, frame: object) -> None:
@@ -100,12 +102,16 @@ def watch_command(as_json: bool) -> None:
     def database_lost(exc: DBAPIError, wait: float) -> None:
         click.echo(f"{describe_database(exc, gettext)}. {gettext(DATABASE_WAITS) % {'seconds': wait}}", err=True)
 
+    def reported(summary: Any) -> None:
+        _print(summary, as_json)
+        heartbeat.beat(_db(), heartbeat.INTAKE, ok=True)  # for /readyz: the mailbox was read just now
+
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     watch(
         _db(),
         _settings(),
-        report=lambda summary: _print(summary, as_json),
+        report=reported,
         should_stop=lambda: stopping["now"],
         database_lost=database_lost,
     )

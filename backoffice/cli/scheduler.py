@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import signal
 from types import FrameType
 
@@ -29,10 +28,11 @@ def run() -> None:
     """Run every job on its schedule until stopped (Ctrl-C or SIGTERM). Start one per deployment."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
+    from backoffice.monitoring import logs
     from backoffice.scheduler.runner import build
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     db, settings = _context()
+    logs.configure(settings)
     scheduler = build(BlockingScheduler, db, settings)
 
     def stop(signum: int, frame: FrameType | None) -> None:

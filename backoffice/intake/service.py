@@ -137,10 +137,30 @@ def process_pending(sessions: SessionSource, settings: Settings, summary: PollSu
             return
         for message_id in ids:
             try:
-                summary.count(process_one(sessions, settings, message_id))
+                summary.count(_logged(sessions, message_id, process_one(sessions, settings, message_id)))
             except DiskError as exc:  # a smaller message after it may still fit
                 summary.disk_failed(exc)
         last = ids[-1]
+
+
+def _logged(sessions: SessionSource, message_id: int, outcome: str) -> str:
+    """One log line per message: its row, what became of it and why (the quarantine or ignore reason code)."""
+    reason, application_id = "", None
+    if outcome not in {"error", "skipped"}:
+        with unit_of_work(sessions) as session:
+            row = session.execute(
+                select(IncomingMessage.reason, IncomingMessage.application_id).where(IncomingMessage.id == message_id)
+            ).first()
+        if row is not None:
+            reason, application_id = row
+    log.info(
+        "message %s: %s %s",
+        message_id,
+        outcome,
+        reason,
+        extra={"message_row": message_id, "outcome": outcome, "reason": reason, "application_id": application_id},
+    )
+    return outcome
 
 
 def verify_pending(sessions: SessionSource, settings: Settings, summary: PollSummary) -> None:

@@ -20,6 +20,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from backoffice.database import Database
+from backoffice.monitoring.jobs import observed
 from backoffice.scheduler import jobs
 from backoffice.scheduler.config import parse_time
 from backoffice.settings import Settings
@@ -98,7 +99,7 @@ def build(scheduler_class: type[SchedulerT], db: Database, settings: Settings) -
     )
     for spec in specs(settings):
         scheduler.add_job(
-            guarded(spec.id, spec.fn, db, settings),
+            guarded(spec.id, observed(spec.id, spec.fn), db, settings),
             trigger=spec.trigger,
             id=spec.id,
             name=spec.description,

@@ -48,9 +48,11 @@ def reads_only(view: V) -> V:
 def init_web(app: Flask) -> None:
     from backoffice.admin import init_admin
     from backoffice.customers.web import bp as customers_bp
+    from backoffice.monitoring import web as monitoring_web
     from backoffice.selfreg import web as selfreg_web
     from backoffice.web import auth, home, security
 
+    monitoring_web.init_app(app)  # request ids, request log lines and latencies; /healthz, /readyz, /metrics
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

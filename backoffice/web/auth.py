@@ -37,6 +37,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
 from backoffice.actors import Actor
+from backoffice.monitoring.counters import count_staff_lockout
 from backoffice.passwords import verify_secret
 from backoffice.settings import StaffSettings
 from backoffice.staff import services as staff_services
@@ -111,6 +112,7 @@ _address_limit = limiter.shared_limit(
 @bp.errorhandler(TooManyRequests)
 def _too_many(_exc: TooManyRequests) -> ResponseReturnValue:
     minutes = _staff_settings().failed_login_window_minutes
+    count_staff_lockout()
     flash(_("Too many failed attempts. Try again in %(minutes)d minutes.", minutes=minutes), "error")
     return render_template("auth/login.html", form=LoginForm()), 429
 

@@ -22,6 +22,7 @@ from backoffice.customers.web import bp, limits
 from backoffice.customers.web.common import no_store, page, settings, show_problems
 from backoffice.customers.web.forms import RegistrationForm
 from backoffice.customers.web.users import CustomerUser
+from backoffice.monitoring.counters import count_refusal
 from backoffice.passwords import hash_secret
 from backoffice.validation import identifiers
 from backoffice.validation.problems import Invalid
@@ -52,6 +53,7 @@ def register() -> ResponseReturnValue:
         locked = refused.locked or refused.reason == service.Refusal.LOCKED
         if not refused.counted:
             locked = limits.wrong_try(identifier)
+        count_refusal(refused.reason.value, locked=locked)
         return _refused(form, locked=locked)
     session.commit()  # ends the read; the spending below starts a short write transaction of its own
     problems = service.prepare(session, checked, login=form.login.data, password=form.password.data)
@@ -63,8 +65,9 @@ def register() -> ResponseReturnValue:
         account = service.finish(
             session, settings(), checked, login=form.login.data, password_hash=password_hash, ip=ip
         )
-    except service.Refused:
+    except service.Refused as refused:
         session.commit()
+        count_refusal(refused.reason.value, locked=False)
         return _refused(form, locked=False)
     except Invalid as exc:
         session.rollback()

@@ -3,14 +3,14 @@ a message sent in parts are held until all have come (partial_id, partial_number
 S/MIME signature and its verdict (email_signature)
 
 Revision ID: 0013
-Revises: 0009
+Revises: 0012
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0009"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

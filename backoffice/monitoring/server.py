@@ -1,0 +1,95 @@
+"""What deploy/gunicorn.conf.py needs: the settings, the metrics folder, the access log, the worker hooks.
+
+Kept here rather than in the config file so that it is imported, typed and tested like the rest of the product;
+the config file only hands gunicorn the values.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from gunicorn import glogging
+
+from backoffice import settings as settings_module
+from backoffice.monitoring import logs
+from backoffice.settings import Settings
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+#: No query string, no raw path (reset and confirmation links carry tokens in the path): the matched route, as
+#: ``/account/reset/<token>``, and the request id that finds the request's own log line and audit rows.
+ACCESS_FORMAT = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms %({x-request-id}o)s'
+_loaded: Settings | None = None
+
+
+def load_settings() -> Settings:
+    """The settings, read once per gunicorn master; a mistake stops start-up with the message the CLI gives."""
+    global _loaded
+    if _loaded is None:
+        try:
+            _loaded = settings_module.load()
+        except settings_module.SettingsError as exc:
+            print(f"Settings error: {exc}", file=sys.stderr)
+            raise SystemExit(3) from None
+    return _loaded
+
+
+def metrics_dir(settings: Settings) -> Path:
+    """Where the workers' metric files go: ``PROMETHEUS_MULTIPROC_DIR`` if set, else ``<instance_dir>/prometheus``."""
+    given = os.environ.get(MULTIPROC_ENV)
+    return Path(given) if given else settings.site.instance_dir / "prometheus"
+
+
+def use_metrics_dir(path: Path) -> None:
+    """Point this server's processes at the folder before any worker imports prometheus_client (which reads the
+    variable at its import)."""
+    path.mkdir(parents=True, exist_ok=True)
+    os.environ[MULTIPROC_ENV] = str(path)
+
+
+def on_starting(settings: Settings) -> None:
+    """The master's start (not a reload): logging set up, and the metrics folder emptied, since the files of an
+    earlier run would add its counts to this one's."""
+    logs.configure(settings)
+    for stale in metrics_dir(settings).glob("*.db"):
+        stale.unlink()
+    logging.getLogger("backoffice.server").info(
+        "serving on %s with %d workers x %d threads; the scheduler and the intake watcher are not run here "
+        "(backoffice scheduler run, backoffice intake watch)",
+        settings.server.bind,
+        settings.server.workers,
+        settings.server.threads,
+    )
+
+
+def child_exit(worker_pid: int) -> None:
+    """A worker ended: its live gauges go (counters and histograms stay in the totals)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker_pid)
+
+
+class Logger(glogging.Logger):  # type: ignore[misc]
+    """gunicorn's own log lines in the product's format (JSON or text), with the secrets filter, and an access
+    log that shows the route a request matched instead of its raw path and query string."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        settings = load_settings()
+        for log in (self.error_log, self.access_log):
+            for handler in log.handlers:
+                handler.setFormatter(logs.formatter(settings.logging))
+                handler.addFilter(logs.Redact(logs.secrets_of(settings)))
+
+    def atoms(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> dict[str, Any]:
+        from backoffice.monitoring.web import ROUTE_KEY
+
+        atoms: dict[str, Any] = super().atoms(resp, req, environ, request_time)
+        route = environ.get(ROUTE_KEY) or environ.get("PATH_INFO", "-")
+        atoms["r"] = f"{environ.get('REQUEST_METHOD', '-')} {route} {environ.get('SERVER_PROTOCOL', '-')}"
+        atoms["U"], atoms["q"] = route, ""
+        # Request headers (cookies, Authorization) and the environ are never offered to the format.
+        return {k: v for k, v in atoms.items() if not k.startswith("{") or k == "{x-request-id}o"}

@@ -1,0 +1,178 @@
+"""``backoffice serve`` as an administrator runs it: real gunicorn with two workers, real HTTP on loopback."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session
+
+from backoffice.database import Database
+from backoffice.intake.models import IncomingMessage
+from backoffice.monitoring import heartbeat
+from backoffice.types import utcnow
+from tests.backoffice.monitoring.gunicorn import METRICS_TOKEN, Served, serve, value
+from tests.factories import Factory, valid_edrpou
+from workflows.accession import AccessionState
+
+OUTSIDE = "10.99.0.0/16"  # an allow-list the test's own loopback address is not in
+BEARER = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+COUNTED = "/company/common-passwords.json"  # a public page nothing else asks for
+
+
+@pytest.fixture(scope="module")
+def running(migrated: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """One server for the module's tests (starting gunicorn and its workers takes seconds)."""
+    served = serve(migrated, tmp_path_factory.mktemp("serve"), workers=2, threads=2, monitoring_networks=OUTSIDE)
+    try:
+        yield served
+    finally:
+        served.stop()
+
+
+@pytest.fixture
+def server(running: Served, db: Database) -> Served:
+    """The running server, with the tables emptied after the test (``db``)."""
+    return running
+
+
+def _fresh(db: Database, *, scheduler_age: timedelta, intake_age: timedelta = timedelta(0)) -> None:
+    now = utcnow()
+    heartbeat.beat(db, heartbeat.SCHEDULER, ok=True, now=now - scheduler_age)
+    heartbeat.beat(db, heartbeat.INTAKE, ok=True, now=now - intake_age)
+
+
+def test_serve_answers_health_and_readiness_and_says_why_only_to_monitoring(server: Served, db: Database) -> None:
+    health = server.request("/healthz")
+    assert health.status == 200 and health.text == "ok\n"
+    assert len(health.headers["X-Request-ID"]) == 32
+
+    # Nothing has ever reported: no scheduler heartbeat, no intake poll.
+    assert server.request("/readyz").status == 503
+    assert server.request("/readyz").json() == {"status": "not ready"}  # the public learns no more
+    details = server.request("/readyz", headers=BEARER)
+    assert details.status == 503
+    checks = details.json()["checks"]
+    assert checks["database"]["ok"] and checks["migrations"]["ok"]
+    assert not checks["scheduler"]["ok"] and checks["scheduler"]["heartbeat_age_seconds"] is None
+
+    _fresh(db, scheduler_age=timedelta(seconds=5))
+    ready = server.request("/readyz", headers=BEARER)
+    assert ready.status == 200, ready.json()
+    assert ready.json()["status"] == "ready"
+    assert server.request("/readyz").json() == {"status": "ready"}
+
+    # The scheduler stopped ten minutes ago (the limit is five): not ready, and the details say which.
+    _fresh(db, scheduler_age=timedelta(minutes=10))
+    stale = server.request("/readyz", headers=BEARER)
+    assert stale.status == 503
+    assert stale.json()["checks"]["scheduler"] == {
+        "ok": False, "heartbeat_age_seconds": pytest.approx(600, abs=30), "limit_seconds": 300
+    }
+    assert stale.json()["checks"]["intake"]["ok"] is True
+
+    # A message that has waited an hour to be processed: the intake is stuck even though it polls.
+    _fresh(db, scheduler_age=timedelta(0))
+    with db.session() as s:
+        s.add(_message(received_at=utcnow() - timedelta(hours=1)))
+    stuck = server.request("/readyz", headers=BEARER)
+    assert stuck.status == 503 and stuck.json()["checks"]["intake"]["ok"] is False
+
+
+def test_metrics_add_up_both_workers_and_follow_the_database(
+    server: Served, db: Database, make: Factory, session: Session
+) -> None:
+    # Refused without the token from outside the allow-list, as if there were no such page.
+    assert server.request("/metrics").status == 404
+    assert server.request("/metrics", headers={"Authorization": "Bearer wrong"}).status == 404
+
+    sent = 0
+    while True:  # until both workers have answered some (the kernel shares the connections out)
+        with ThreadPoolExecutor(8) as pool:
+            statuses = list(pool.map(lambda _: server.request(COUNTED).status, range(40)))
+        assert set(statuses) == {200}
+        sent += len(statuses)
+        workers = Counter(
+            line["pid"] for line in server.log_lines() if line.get("endpoint") == "customers.common_passwords"
+        )
+        if len(workers) >= 2 or sent >= 400:
+            break
+    assert len(workers) == 2, workers
+    samples = server.metrics(headers=BEARER)
+    labels = {"endpoint": "customers.common_passwords", "method": "GET"}
+    assert value(samples, "backoffice_http_request_duration_seconds_count", **labels) == sent
+    assert value(samples, "backoffice_http_request_duration_seconds_bucket", le="+Inf", **labels) == sent
+    responses = value(samples, "backoffice_http_responses_total", endpoint="customers.common_passwords", status="200")
+    assert responses == sent
+    assert value(samples, "backoffice_database_up") == 1
+
+    # Gauges read from the database at the moment of the scrape.
+    assert value(samples, "backoffice_applications", state="code_issued", center="KR") == 0
+    center = make.center(code="KR")
+    make.application(AccessionState.CODE_ISSUED, center=center)
+    make.application(AccessionState.RECEIVED, center=center)
+    session.add(_message(received_at=utcnow() - timedelta(minutes=3)))
+    session.commit()
+    samples = server.metrics(headers=BEARER)
+    assert value(samples, "backoffice_applications", state="code_issued", center="KR") == 1
+    assert value(samples, "backoffice_applications", state="received", center="KR") == 1
+    assert value(samples, "backoffice_outbox_letters", status="pending") == 2  # the invitation and the code
+    assert value(samples, "backoffice_outbox_oldest_pending_age_seconds") >= 0
+    assert value(samples, "backoffice_intake_backlog") == 1
+    assert value(samples, "backoffice_intake_oldest_pending_age_seconds") == pytest.approx(180, abs=60)
+
+    heartbeat.beat(db, heartbeat.SCHEDULER, heartbeat.job("deliver_letters"), ok=True)
+    samples = server.metrics(headers=BEARER)
+    assert value(samples, "backoffice_scheduler_job_last_success_timestamp_seconds", job="deliver_letters") == (
+        pytest.approx(utcnow().timestamp(), abs=60)
+    )
+
+
+def _message(**values: object) -> IncomingMessage:
+    return IncomingMessage(
+        message_key=utcnow().isoformat().ljust(64, "0")[:64], raw_path="x.eml", raw_sha256="0" * 64, source="import",
+        **values,
+    )
+
+
+@pytest.mark.parametrize("trusted_proxies", [1, 0])
+def test_the_client_address_behind_a_trusted_proxy(
+    migrated: str, db: Database, tmp_path: Path, trusted_proxies: int
+) -> None:
+    # One worker: the rate limits count in the worker's memory ([site] rate_limit_storage_uri).
+    served = serve(migrated, tmp_path, workers=1, trusted_proxies=trusted_proxies, monitoring_networks=OUTSIDE)
+    try:
+        monitor = {"X-Forwarded-For": "10.99.1.1"}  # a client inside the allow-list, as the proxy reports it
+        assert served.request("/metrics", headers=monitor).status == (200 if trusted_proxies else 404)
+
+        # Ten tries a minute per address on the registration page: one client uses them up ...
+        token = _csrf(served)
+        answers = [_try(served, token, "203.0.113.7", n) for n in range(11)]
+        assert answers[:10] == [200] * 10 and answers[10] == 429
+        # ... and another customer behind the same proxy is not held back, unless the proxy is not trusted.
+        assert _try(served, token, "203.0.113.8", 99) == (200 if trusted_proxies else 429)
+        posts = [line for line in served.log_lines() if line.get("endpoint") == "customers.register"]
+        seen = {line["remote_addr"] for line in posts if line["method"] == "POST"}
+        assert seen == ({"203.0.113.7", "203.0.113.8"} if trusted_proxies else {"127.0.0.1"})
+    finally:
+        served.stop()
+
+
+def _csrf(served: Served) -> str:
+    page = served.request("/company", headers={"Accept-Language": "en"}).text
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"', page)
+    assert match
+    return match.group(1) or match.group(2)
+
+
+def _try(served: Served, token: str, client: str, n: int) -> int:
+    data = {
+        "csrf_token": token, "code": "ABCD-EFGH-JKMN", "identifier": valid_edrpou(n), "login": "someone",
+        "password": "Blue-Rivers-Sing-2026", "password_again": "Blue-Rivers-Sing-2026",
+    }
+    return served.request("/company", data=data, headers={"X-Forwarded-For": client, "Accept-Language": "en"}).status
