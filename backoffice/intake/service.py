@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from backoffice.documents.storage import CHUNK, Storage
+from backoffice.documents.storage import CHUNK, Storage, open_storage
 from backoffice.documents.verification import check_pending
 from backoffice.intake.models import IncomingMessage, MessageStatus
 from backoffice.intake.processing import process_one
@@ -54,7 +54,7 @@ class PollSummary:
 def poll(sessions: SessionSource, settings: Settings, *, verify: bool = True) -> PollSummary:
     """Process everything waiting in the configured source once (the scheduler's job and ``intake poll``)."""
     summary = PollSummary()
-    storage = Storage(settings.documents_dir)
+    storage = open_storage(settings, sessions)
     with open_source(settings) as source:
         take(sessions, storage, source, summary)
     process_pending(sessions, settings, summary)
@@ -74,7 +74,7 @@ def take(sessions: SessionSource, storage: Storage, source: MaildirSource | Imap
 def import_files(sessions: SessionSource, settings: Settings, files: Iterable[Path]) -> PollSummary:
     """``intake import``: saved .eml files, each stored and processed like a received one."""
     summary = PollSummary()
-    storage = Storage(settings.documents_dir)
+    storage = open_storage(settings, sessions)
     for path in files:
         with Path(path).open("rb") as fh:
             chunks = iter(lambda: fh.read(CHUNK), b"")
