@@ -212,9 +212,10 @@ class FolderStorage(Storage):
 
     def remove(self, path: str) -> None:
         try:
-            self.absolute(path).unlink(missing_ok=True)
-        except ValueError:
-            return  # never stored by us: nothing of ours to remove
+            file = self._file(path)
+        except FileNotFoundError:
+            return  # gone already, or never a file of ours (the root, a folder, a path outside it)
+        file.unlink(missing_ok=True)
 
     def _file(self, path: str) -> Path:
         try:
