@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import io
 
-from flask import Response, abort, request, send_file
+from flask import abort, request, send_file
+from werkzeug.wrappers import Response
 
 from backoffice.documents.storage import Storage
 

@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Union
+from typing import IO, TYPE_CHECKING, BinaryIO, Union
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection
@@ -125,7 +125,7 @@ class Storage(ABC):
                 w.write(chunk)
         return w.stored
 
-    def put_file(self, fh: BinaryIO, *, limit: int | None = None) -> Stored:
+    def put_file(self, fh: IO[bytes], *, limit: int | None = None) -> Stored:
         return self.put_chunks(iter(lambda: fh.read(CHUNK), b""), limit=limit)
 
     def put_bytes(self, data: bytes) -> Stored:
@@ -275,14 +275,10 @@ def _fsync_dir(path: Path) -> None:
 
 # -- database --------------------------------------------------------------------------------------------------
 
-_FILE = StoredFile.__table__
-_CHUNK = StoredChunk.__table__
-
-
 class DatabaseStorage(Storage):
     """Files in the ``stored_file`` and ``stored_chunk`` tables, a piece of ``chunk_size`` bytes per row.
 
-    Rows are written and read with Core statements on the connection, never as ORM objects, so a session's
+    Rows are written and read with statements run on the connection, never loaded as ORM objects, so a session's
     identity map never collects the pieces of a file.
     """
 
@@ -302,7 +298,7 @@ class DatabaseStorage(Storage):
             raise FileNotFoundError(path)
         with self._connection() as conn:
             row = conn.execute(
-                select(_FILE.c.id, _FILE.c.size, _FILE.c.chunk_size).where(_FILE.c.sha256 == digest)
+                select(StoredFile.id, StoredFile.size, StoredFile.chunk_size).where(StoredFile.sha256 == digest)
             ).first()
         if row is None:
             raise FileNotFoundError(path)
@@ -310,7 +306,9 @@ class DatabaseStorage(Storage):
 
         def piece(seq: int) -> bytes:
             with self._connection() as conn:
-                data = conn.scalar(select(_CHUNK.c.data).where(_CHUNK.c.file_id == file_id, _CHUNK.c.seq == seq))
+                data = conn.scalar(
+                    select(StoredChunk.data).where(StoredChunk.file_id == file_id, StoredChunk.seq == seq)
+                )
             if data is None:
                 raise OSError(f"{path}: piece {seq} is missing from the database")
             return bytes(data)
@@ -330,15 +328,16 @@ class DatabaseStorage(Storage):
         if digest is None:
             return False
         with self._connection() as conn:
-            return conn.scalar(select(_FILE.c.id).where(_FILE.c.sha256 == digest)) is not None
+            return conn.scalar(select(StoredFile.id).where(StoredFile.sha256 == digest)) is not None
 
     def remove(self, path: str) -> None:
         digest = _digest(path)
         if digest is None:
             return
         with self._transaction() as conn:
-            conn.execute(delete(_CHUNK).where(_CHUNK.c.file_id.in_(select(_FILE.c.id).where(_FILE.c.sha256 == digest))))
-            conn.execute(delete(_FILE).where(_FILE.c.sha256 == digest))
+            named = select(StoredFile.id).where(StoredFile.sha256 == digest)
+            conn.execute(delete(StoredChunk).where(StoredChunk.file_id.in_(named)))
+            conn.execute(delete(StoredFile).where(StoredFile.sha256 == digest))
 
     @contextmanager
     def _connection(self) -> Iterator[Connection]:
@@ -412,24 +411,27 @@ class _DatabaseWriter(Writer):
 
     def _put(self, piece: bytes) -> None:
         if self._file_id is None:
-            self._file_id = self._conn.execute(
-                insert(_FILE).values(sha256=None, size=0, chunk_size=self.storage.chunk_size, created_at=utcnow())
-            ).inserted_primary_key[0]
+            pending = insert(StoredFile).values(
+                sha256=None, size=0, chunk_size=self.storage.chunk_size, created_at=utcnow()
+            )
+            key = self._conn.execute(pending).inserted_primary_key
+            assert key is not None
+            self._file_id = int(key[0])
         if piece:
-            self._conn.execute(insert(_CHUNK).values(file_id=self._file_id, seq=self._seq, data=piece))
+            self._conn.execute(insert(StoredChunk).values(file_id=self._file_id, seq=self._seq, data=piece))
             self._seq += 1
 
     def _finish(self, digest: str, size: int) -> Stored:
         self._put(bytes(self._buffer))
         self._buffer.clear()
-        known = self._conn.scalar(select(_FILE.c.id).where(_FILE.c.sha256 == digest))
+        known = self._conn.scalar(select(StoredFile.id).where(StoredFile.sha256 == digest))
         if known is None:
             try:
                 with self._conn.begin_nested():
-                    named = update(_FILE).where(_FILE.c.id == self._file_id).values(sha256=digest, size=size)
+                    named = update(StoredFile).where(StoredFile.id == self._file_id).values(sha256=digest, size=size)
                     self._conn.execute(named)
             except IntegrityError:  # another process stored the same bytes a moment ago
-                known = self._conn.scalar(select(_FILE.c.id).where(_FILE.c.sha256 == digest))
+                known = self._conn.scalar(select(StoredFile.id).where(StoredFile.sha256 == digest))
         if known is not None:  # stored once: the copy just written goes
             self._delete_pending()
         if self._own is not None:
@@ -446,8 +448,8 @@ class _DatabaseWriter(Writer):
 
     def _delete_pending(self) -> None:
         if self._file_id is not None:
-            self._conn.execute(delete(_CHUNK).where(_CHUNK.c.file_id == self._file_id))
-            self._conn.execute(delete(_FILE).where(_FILE.c.id == self._file_id))
+            self._conn.execute(delete(StoredChunk).where(StoredChunk.file_id == self._file_id))
+            self._conn.execute(delete(StoredFile).where(StoredFile.id == self._file_id))
 
 
 class _PieceReader(io.RawIOBase):
