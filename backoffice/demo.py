@@ -17,7 +17,7 @@ from backoffice.applications import services
 from backoffice.applications.models import Application, CallOutcome, Channel, Document, DocumentKind
 from backoffice.contracts.models import CommercialOffer, Contract, IdentifierKind
 from backoffice.documents import forms
-from backoffice.documents.storage import Storage, Stored
+from backoffice.documents.storage import Stored, open_storage
 from backoffice.settings import Settings
 from backoffice.staff import services as staff
 from backoffice.types import utcnow
@@ -167,7 +167,7 @@ def load(session: Session, settings: Settings, *, seed: int = 2026) -> bool:
     session.flush()
 
     # Every demo application carries a real (blank) accession form, so previews and the verifier have a file.
-    storage = Storage(settings.documents_dir)
+    storage = open_storage(settings, session)
     supplier = settings.site.supplier_name
     forms_by_offer: dict[CommercialOffer, Stored] = {}
     now = utcnow()

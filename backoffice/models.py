@@ -13,7 +13,7 @@ from backoffice.audit.models import AuditEvent
 from backoffice.contracts.models import CommercialOffer, Contract, IdentifierKind
 from backoffice.customers.models import CustomerAccount, CustomerToken
 from backoffice.database import Base
-from backoffice.documents.models import SignatureCheck
+from backoffice.documents.models import SignatureCheck, StoredChunk, StoredFile
 from backoffice.intake.models import IncomingMessage, MessageStatus
 from backoffice.letters.models import OutboxMessage, OutboxStatus
 from backoffice.monitoring.models import Heartbeat
@@ -46,4 +46,6 @@ __all__ = [
     "SelfRegistration",
     "ServiceCenter",
     "SignatureCheck",
+    "StoredChunk",
+    "StoredFile",
 ]

@@ -30,6 +30,7 @@ REPO = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() == "true"
 TEST_SECRET = "test-secret-key-" + "x" * 32
 TEST_CODE_KEY = "test-code-key-" + "y" * 32
+STORAGE_BACKENDS = ("folder", "database")
 
 
 def unavailable(reason: str) -> None:
@@ -82,13 +83,22 @@ def migrated(database_url: str) -> str:
 
 
 @pytest.fixture
-def settings(migrated: str, tmp_path: Path) -> Settings:
+def storage_backend() -> str:
+    """Where documents are kept (``[storage] backend``). Folder by default, ``BACKOFFICE_TEST_STORAGE_BACKEND``
+    switches a whole run; tests where it matters run on both (``parametrize("storage_backend", STORAGE_BACKENDS)``,
+    or the fixture overridden with params, as the intake's conftest does)."""
+    return os.environ.get("BACKOFFICE_TEST_STORAGE_BACKEND", "folder")
+
+
+@pytest.fixture
+def settings(migrated: str, tmp_path: Path, storage_backend: str) -> Settings:
     return settings_module.load(
         REPO / "config.toml",
         environ={"BACKOFFICE_SECRET_KEY": TEST_SECRET, "BACKOFFICE_CODE_KEY": TEST_CODE_KEY},
         overrides={
             "database": {"url": migrated},
             "site": {"instance_dir": str(tmp_path / "instance"), "base_url": "http://127.0.0.1:5000"},
+            "storage": {"backend": storage_backend},
         },
     )
 

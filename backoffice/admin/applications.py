@@ -11,10 +11,9 @@ import csv
 import io
 from collections.abc import Callable, Iterator
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-from flask import Response, abort, current_app, flash, redirect, request, send_file, stream_with_context, url_for
+from flask import Response, abort, current_app, flash, redirect, request, stream_with_context, url_for
 from flask_admin import expose
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
@@ -24,11 +23,12 @@ from sqlalchemy.orm import Session
 
 from backoffice.admin import checks, display, queue, signature_report
 from backoffice.admin.base import StaffView, current_actor, workflow_refusal
+from backoffice.admin.downloads import send_stored
 from backoffice.applications import services
 from backoffice.applications.models import Application, CallOutcome, Channel, Document, DocumentKind
 from backoffice.audit.trail import history
 from backoffice.contracts.models import CommercialOffer
-from backoffice.documents.storage import Storage
+from backoffice.documents.storage import open_storage
 from backoffice.settings import Settings
 from backoffice.staff.models import Operator
 from backoffice.statechange import Conflict
@@ -185,19 +185,13 @@ class ApplicationView(StaffView):
         if doc is None or doc.application_id != app.id:
             abort(404)
         settings: Settings = current_app.config["SETTINGS"]
-        try:
-            path = Storage(settings.documents_dir).absolute(doc.storage_path) if doc.storage_path else None
-        except ValueError:
-            path = None
-        if path is None or not path.is_file():
-            abort(404)
         inline = doc.content_type in INLINE_TYPES and doc.kind != DocumentKind.EMAIL_ORIGINAL
-        response = send_file(
-            Path(path),
+        response = send_stored(
+            open_storage(settings, database()),
+            doc.storage_path,
             mimetype=doc.content_type if inline else "application/octet-stream",
             as_attachment=not inline,
             download_name=doc.filename,
-            max_age=0,
         )
         # The file is the customer's, not ours: it may not run script or load anything in our origin.
         response.headers["Content-Security-Policy"] = (

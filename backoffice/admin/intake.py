@@ -9,19 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, jsonify, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from backoffice.admin import signature_report
 from backoffice.admin.base import StaffView, current_actor
+from backoffice.admin.downloads import send_stored
 from backoffice.applications import services
 from backoffice.applications.data import FIELDS, clean
 from backoffice.applications.models import Channel, Document, DocumentKind
 from backoffice.contracts.models import CommercialOffer
 from backoffice.documents.classify import Family, sniff
-from backoffice.documents.storage import Storage, TooLarge
+from backoffice.documents.storage import TooLarge, open_storage
 from backoffice.intake import quarantine
 from backoffice.intake.models import IncomingMessage, MessageStatus
 from backoffice.intake.outages import DiskError
@@ -29,7 +30,7 @@ from backoffice.intake.processing import REASONS
 from backoffice.settings import Settings
 from backoffice.statechange import Conflict
 from backoffice.validation.problems import Invalid, Problem
-from backoffice.web import db_session
+from backoffice.web import database, db_session
 from workflows.engine import WorkflowError
 from workflows.i18n import N_
 
@@ -112,8 +113,9 @@ class QuarantineView(StaffView):
     def original(self, message_id: int) -> Any:
         """The message exactly as it arrived, for the operator's mail program."""
         message = self._message(message_id)
-        path = Storage(_settings().documents_dir).absolute(message.raw_path)
-        return send_file(path, mimetype="message/rfc822", as_attachment=True, download_name=f"message-{message.id}.eml")
+        storage = open_storage(_settings(), database())
+        name = f"message-{message.id}.eml"
+        return send_stored(storage, message.raw_path, mimetype="message/rfc822", as_attachment=True, download_name=name)
 
     @expose("/<int:message_id>/convert", methods=["POST"])
     def convert(self, message_id: int) -> Any:
@@ -203,13 +205,14 @@ class ServiceCenterView(StaffView):
         stored = None
         kind = None
         if upload is not None and upload.filename:
-            storage = Storage(settings.documents_dir)
+            storage = open_storage(settings, session)
             try:
                 stored = storage.put_file(upload.stream, limit=settings.signatures.max_file_mb * 1024 * 1024)
             except TooLarge:
                 errors["scan"] = [_("The file is larger than %(mb)d MB", mb=settings.signatures.max_file_mb)]
             else:
-                kind = sniff(storage.absolute(stored.path), upload.filename)
+                with storage.local_file(stored.path) as path:
+                    kind = sniff(path, upload.filename)
                 if kind.family not in SCAN_FAMILIES:
                     errors["scan"] = [_("Upload a PDF or an image (JPEG, PNG, TIFF) of the signed form")]
         try:

@@ -23,7 +23,7 @@ from backoffice.audit.trail import record
 from backoffice.contracts.models import IdentifierKind
 from backoffice.documents.classify import SIGNED_KINDS
 from backoffice.documents.models import SignatureCheck
-from backoffice.documents.storage import Storage
+from backoffice.documents.storage import Storage, open_storage
 from backoffice.settings import Settings
 from backoffice.types import utcnow
 
@@ -78,7 +78,7 @@ def check_pending(session: Session, settings: Settings, *, limit: int = 20) -> i
     One :class:`signatures.Verifier` serves the whole batch: trust roots are read once and one isolated
     worker process checks every file, under the time and memory bounds of the settings.
     """
-    storage = Storage(settings.documents_dir)
+    storage = open_storage(settings, session)
     checked = select(SignatureCheck.document_id)
     documents = session.scalars(
         select(Document)
@@ -165,7 +165,6 @@ def _check(verifier: signatures.Verifier, storage: Storage, document: Document, 
 def _verify_document(
     verifier: signatures.Verifier, storage: Storage, document: Document, app: Application
 ) -> CheckResult:
-    path = storage.absolute(document.storage_path)
     expected = expected_signer(app)
     if document.kind == DocumentKind.DETACHED_SIGNATURE:
         content = _signed_content(document, app)
@@ -178,15 +177,11 @@ def _verify_document(
                 "filename": document.filename,
             }
             return CheckResult("INDETERMINATE", "SIGNED_DATA_NOT_FOUND", None, report)
-        result = verify_file(
-            verifier,
-            path,
-            filename=document.filename,
-            detached_content=storage.absolute(content.storage_path),
-            expected=expected,
-        )
+        with storage.local_file(document.storage_path) as path, storage.local_file(content.storage_path) as signed:
+            result = verify_file(verifier, path, filename=document.filename, detached_content=signed, expected=expected)
     else:
-        result = verify_file(verifier, path, filename=document.filename, expected=expected)
+        with storage.local_file(document.storage_path) as path:
+            result = verify_file(verifier, path, filename=document.filename, expected=expected)
     data = result.to_json()
     return CheckResult(
         indication=str(data.get("indication")),
@@ -240,7 +235,7 @@ def check_email_signatures(session: Session, settings: Settings, *, limit: int =
     except signatures.PolicyError as exc:
         log.error("signature verification is not configured correctly: %s", exc)
         return 0
-    storage = Storage(settings.documents_dir)
+    storage = open_storage(settings, session)
     with signatures.Verifier(policy) as verifier:
         for message in pending:
             state = dict(message.email_signature or {})

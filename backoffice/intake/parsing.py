@@ -229,16 +229,17 @@ def _add(
     depth: int,
     origin: str,
 ) -> None:
-    path = storage.absolute(stored.path)
-    with path.open("rb") as fh:
+    with storage.open(stored.path) as fh:
         head = fh.read(8)
     if is_tnef(head):
         # Outlook's winmail.dat: the container is not a document, the files inside it are.
         budget.files -= 1
-        for entry in unpack_tnef(path, filename, storage, budget):
-            _add(parsed, storage, budget, entry.filename, "", entry.stored, depth=depth + 1, origin=filename)
+        with storage.local_file(stored.path) as path:
+            for entry in unpack_tnef(path, filename, storage, budget):
+                _add(parsed, storage, budget, entry.filename, "", entry.stored, depth=depth + 1, origin=filename)
         return
-    kind = sniff(path, filename)
+    with storage.local_file(stored.path) as path:
+        kind = sniff(path, filename)
     if kind.family == Family.EXECUTABLE:
         budget.note("executable", filename)
         return
@@ -247,8 +248,9 @@ def _add(
             budget.note("too_deep", f"{filename}: archives nested more than {budget.limits.max_nesting} deep")
             return
         budget.files -= 1  # the archive itself is not a document; its files count instead
-        for entry in unpack(storage.absolute(stored.path), filename, storage, budget):
-            _add(parsed, storage, budget, entry.filename, "", entry.stored, depth=depth + 1, origin=filename)
+        with storage.local_file(stored.path) as path:
+            for entry in unpack(path, filename, storage, budget):
+                _add(parsed, storage, budget, entry.filename, "", entry.stored, depth=depth + 1, origin=filename)
         return
     parsed.attachments.append(Attachment(filename, declared, stored, kind, origin))
 

@@ -29,7 +29,7 @@ from backoffice.applications.models import Application, Channel, Document, Docum
 from backoffice.audit.trail import record
 from backoffice.documents import forms
 from backoffice.documents.classify import APPLICATION_KINDS, SIGNED_KINDS, Family
-from backoffice.documents.storage import Storage
+from backoffice.documents.storage import Storage, open_storage
 from backoffice.intake import matching, partial
 from backoffice.intake.envelope import read_headers
 from backoffice.intake.filenames import storable
@@ -161,7 +161,7 @@ def handle(
     cannot be written raises :class:`DiskError` either way: the message is not to blame, and an application
     without its files would be worse than none.
     """
-    storage = Storage(settings.documents_dir)
+    storage = open_storage(settings, session)
     limits = Limits.from_settings(settings)
     if message.size > limits.max_message_bytes and not force:
         return quarantine(session, message, "too_large", f"{message.size} bytes")
@@ -170,7 +170,8 @@ def handle(
         return partial.hold(session, storage, message, fragment, actor, limits.max_message_bytes)
     parsed: Parsed | None
     try:
-        parsed = parse(storage.absolute(message.raw_path), storage, limits)
+        with storage.local_file(message.raw_path) as raw:
+            parsed = parse(raw, storage, limits)
     except Exception as exc:
         if is_disk_error(exc):
             assert isinstance(exc, OSError)
@@ -278,7 +279,7 @@ def _new_application(
     actor: Actor,
     center_id: int | None,
 ) -> Application:
-    storage = Storage(settings.documents_dir)
+    storage = open_storage(settings, session)
     fields = _form_fields(storage, attachments)
     raw = {name: fields[name] for name in FIELDS if fields.get(name)}
     signed = any(a.type.kind in SIGNED_KINDS for a in attachments)
@@ -362,7 +363,8 @@ def _attach(
 def _form_fields(storage: Storage, attachments: list[Attachment]) -> dict[str, str]:
     for a in attachments:
         if a.type.family == Family.PDF and a.type.has_form:
-            values = forms.read_fields(storage.absolute(a.stored.path))
+            with storage.local_file(a.stored.path) as path:
+                values = forms.read_fields(path)
             if values:
                 return values
     return {}

@@ -20,7 +20,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
-from backoffice.documents.storage import CHUNK, Storage
+from backoffice.documents.storage import CHUNK, Storage, open_storage
 from backoffice.documents.verification import check_email_signatures, check_pending
 from backoffice.intake.models import IncomingMessage, MessageStatus
 from backoffice.intake.outages import DiskError, is_database_outage
@@ -74,7 +74,7 @@ def poll(sessions: SessionSource, settings: Settings, *, verify: bool = True) ->
     reached (:func:`is_database_outage`); either way nothing is lost and the next poll carries on.
     """
     summary = PollSummary()
-    storage = Storage(settings.documents_dir)
+    storage = open_storage(settings, sessions)
     with open_source(settings) as source:
         take(sessions, storage, source, summary)
     process_pending(sessions, settings, summary)
@@ -106,7 +106,7 @@ def take(sessions: SessionSource, storage: Storage, source: MaildirSource | Imap
 def import_files(sessions: SessionSource, settings: Settings, files: Iterable[Path]) -> PollSummary:
     """``intake import``: saved .eml files, each stored and processed like a received one."""
     summary = PollSummary()
-    storage = Storage(settings.documents_dir)
+    storage = open_storage(settings, sessions)
     for path in files:
         with Path(path).open("rb") as fh:
             chunks = iter(lambda: fh.read(CHUNK), b"")

@@ -13,7 +13,6 @@ import importlib
 import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
@@ -28,6 +27,7 @@ from backoffice.applications.models import Application, Document, RegistrationCo
 from backoffice.audit.models import AuditEvent
 from backoffice.audit.trail import record
 from backoffice.database import Database
+from backoffice.documents.storage import open_storage
 from backoffice.letters import sender
 from backoffice.letters.models import OutboxMessage, OutboxStatus
 from backoffice.letters.outbox import write
@@ -308,7 +308,7 @@ def retention(db: Database, settings: Settings, now: datetime) -> int:
             .order_by(Application.id)
             .limit(BATCH)
         ).all()
-    files: list[Path] = []
+    files: list[str] = []
 
     def work(session: Session, app: Application) -> bool:
         if app.personal_data_removed_at is not None or app.updated_at > cutoff:
@@ -317,12 +317,14 @@ def retention(db: Database, settings: Settings, now: datetime) -> int:
         return True
 
     done = sum(_one(db, app_id, closed, work) for app_id in ids)
+    storage = open_storage(settings, db)
     for path in files:  # after the commit: a rolled-back removal never loses a file that is still referenced
-        path.unlink(missing_ok=True)
+        storage.remove(path)
     return done
 
 
-def _remove_personal_data(session: Session, app: Application, settings: Settings, now: datetime) -> list[Path]:
+def _remove_personal_data(session: Session, app: Application, settings: Settings, now: datetime) -> list[str]:
+    """Blank the application's personal data; returns the stored files no other application uses."""
     removed = [name for name, empty in PERSONAL_FIELDS.items() if getattr(app, name) not in (empty, None)]
     for name, empty in PERSONAL_FIELDS.items():
         setattr(app, name, empty)
@@ -330,7 +332,6 @@ def _remove_personal_data(session: Session, app: Application, settings: Settings
     for call in app.calls:
         call.phone, call.note = "", ""
     files = []
-    root = settings.documents_dir.resolve()
     for doc in app.documents:
         if doc.storage_path:
             # Stored by content: the same file may belong to another application that keeps it.
@@ -339,9 +340,8 @@ def _remove_personal_data(session: Session, app: Application, settings: Settings
                 .select_from(Document)
                 .where(Document.storage_path == doc.storage_path, Document.application_id != app.id)
             )
-            path = (root / doc.storage_path).resolve()
-            if not shared and path.is_relative_to(root):
-                files.append(path)
+            if not shared:
+                files.append(doc.storage_path)
         doc.filename, doc.storage_path = "", ""
     for letter in session.scalars(select(OutboxMessage).where(OutboxMessage.application_id == app.id)):
         letter.recipient, letter.context, letter.last_error = "", {}, ""

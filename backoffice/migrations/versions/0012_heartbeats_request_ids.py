@@ -1,7 +1,7 @@
 """heartbeat: the last sign of life of the scheduler, its jobs and the intake watcher; audit_event.request_id
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0011
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 import backoffice.types
 
 revision = "0012"
-down_revision = "0009"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

@@ -11,6 +11,7 @@ from backoffice.audit.models import AuditEvent
 from backoffice.letters.models import OutboxMessage
 from tests import factories
 from tests.backoffice.admin.conftest import Staff, post
+from tests.conftest import STORAGE_BACKENDS
 from workflows.accession import AccessionState as S
 
 #: every POST endpoint of the application page, with a form that would succeed for the right person
@@ -245,12 +246,13 @@ def test_the_page_shows_warnings_diagram_and_history(make, session, staff: Staff
     assert "Accept signature" in page  # the history names the step that led here
 
 
+@pytest.mark.parametrize("storage_backend", STORAGE_BACKENDS)
 def test_documents_preview_inline_and_the_original_email_downloads(make, session, staff: Staff, login, settings):
     from backoffice.applications.models import Document, DocumentKind
-    from backoffice.documents.storage import Storage
+    from backoffice.documents.storage import open_storage
 
     app = make.application(S.AWAITING_SIGNATURE_CHECK, center=staff.center_a)
-    storage = Storage(settings.documents_dir)
+    storage = open_storage(settings, session)  # stored in the test's transaction, committed with the rows
     pdf = storage.put_bytes(b"%PDF-1.4\n% scan\n")
     eml = storage.put_bytes(b"From: a@example.com\r\n\r\nhello")
     scan = Document(application=app, kind=DocumentKind.SCAN, filename="scan.pdf", content_type="application/pdf",

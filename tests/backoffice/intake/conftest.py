@@ -25,7 +25,7 @@ from flask import Flask
 
 from backoffice.database import Database
 from backoffice.settings import Settings
-from tests.conftest import IN_CI
+from tests.conftest import IN_CI, STORAGE_BACKENDS
 from tests.services import free_port
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
@@ -51,6 +51,12 @@ class Maildir:
 
     def processed(self) -> list[Path]:
         return sorted((self.root / ".Processed" / "cur").glob("*"))
+
+
+@pytest.fixture(params=STORAGE_BACKENDS)
+def storage_backend(request: pytest.FixtureRequest) -> str:
+    """Every intake test runs with documents in a folder and in the database."""
+    return str(request.param)
 
 
 @pytest.fixture

@@ -65,6 +65,12 @@ class SmallDisk:
 
 
 @pytest.fixture
+def storage_backend() -> str:
+    """The documents disk is what these tests fill: documents kept in the database never touch it."""
+    return "folder"
+
+
+@pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[SmallDisk]:
     root = tmp_path / "documents"
     root.mkdir()

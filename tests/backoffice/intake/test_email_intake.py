@@ -9,7 +9,7 @@ from backoffice.applications.models import Application, Channel, DocumentKind
 from backoffice.audit.models import AuditEvent
 from backoffice.database import Database
 from backoffice.documents.models import SignatureCheck
-from backoffice.documents.storage import Storage
+from backoffice.documents.storage import open_storage
 from backoffice.intake.models import IncomingMessage, MessageStatus
 from backoffice.intake.service import import_files, poll
 from backoffice.letters.models import OutboxMessage
@@ -47,7 +47,7 @@ def test_a_scan_becomes_an_application_acknowledged_without_personal_data(
     kinds = {d.kind: d for d in app.documents}
     assert kinds[DocumentKind.SCAN].filename == NAME
     original = kinds[DocumentKind.EMAIL_ORIGINAL]
-    storage = Storage(intake_settings.documents_dir)
+    storage = open_storage(intake_settings, intake_db)
     assert storage.read(kinds[DocumentKind.SCAN].storage_path) == pdf
     assert storage.read(original.storage_path).startswith(b"From: ")
     [letter] = session.scalars(select(OutboxMessage)).all()

@@ -11,7 +11,9 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, func, select, text
 
-from backoffice.applications.models import Application
+from backoffice.applications.models import Application, Document
+from backoffice.documents.models import StoredFile
+from backoffice.documents.storage import open_storage
 from backoffice.intake.models import IncomingMessage, MessageStatus
 from backoffice.letters.models import OutboxMessage
 from backoffice.settings import Settings
@@ -33,6 +35,7 @@ def _environment(settings: Settings) -> dict[str, str]:
         BACKOFFICE_SITE_INSTANCE_DIR=str(settings.site.instance_dir),
         BACKOFFICE_INTAKE_MAILDIR=str(settings.maildir),
         BACKOFFICE_MAIL_SENDER=settings.mail.sender,
+        BACKOFFICE_STORAGE_BACKEND=settings.storage.backend,
     )
     return env
 
@@ -101,3 +104,8 @@ def test_kill_9_mid_batch_then_restart_gives_each_message_exactly_once(
     assert len(per_app) == expected_apps and all(n == 1 for _, n in per_app)
     assert maildir.waiting() == []
     assert len(maildir.processed()) == MESSAGES
+    # Every document is readable, and no half-written file survived a kill (in the database a write in
+    # progress is a row without a hash, which only its own transaction ever sees).
+    storage = open_storage(intake_settings, intake_db)
+    assert all(storage.exists(path) for path in session.scalars(select(Document.storage_path)))
+    assert session.scalar(select(func.count()).select_from(StoredFile).where(StoredFile.sha256.is_(None))) == 0

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.applications.models import Application, DocumentKind
 from backoffice.database import Database
-from backoffice.documents.storage import Storage
+from backoffice.documents.storage import open_storage
 from backoffice.intake.models import IncomingMessage, MessageStatus
 from backoffice.intake.service import poll
 from backoffice.settings import Settings
@@ -23,7 +23,7 @@ def _only(session: Session) -> IncomingMessage:
 def _documents(session: Session, settings: Settings) -> dict[str, bytes]:
     session.expire_all()
     app = session.scalars(select(Application)).one()
-    storage = Storage(settings.documents_dir)
+    storage = open_storage(settings, session)
     return {
         d.filename: storage.read(d.storage_path) for d in app.documents if d.kind != DocumentKind.EMAIL_ORIGINAL
     }

@@ -15,12 +15,14 @@ from backoffice.applications.models import Application, Document, DocumentKind, 
 from backoffice.audit.models import AuditEvent
 from backoffice.audit.trail import history
 from backoffice.database import Database
+from backoffice.documents.storage import open_storage
 from backoffice.letters import mime
 from backoffice.letters.models import OutboxMessage, OutboxStatus
 from backoffice.letters.sender import deliver_due
 from backoffice.scheduler import jobs
 from backoffice.scheduler.runner import build, guarded, specs
 from backoffice.settings import Settings
+from tests.conftest import STORAGE_BACKENDS
 from tests.factories import Factory
 from workflows.accession import AccessionState
 from workflows.roles import Role
@@ -161,6 +163,7 @@ def test_the_morning_digest_counts_overdue_applications_per_center(
     assert {m.status for m in _letters(db, "supervisor_digest")} == {OutboxStatus.SENT}
 
 
+@pytest.mark.parametrize("storage_backend", STORAGE_BACKENDS)
 def test_retention_removes_personal_data_and_keeps_the_audit_skeleton(
     make: Factory, session: Session, db: Database, settings: Settings
 ) -> None:
@@ -168,19 +171,17 @@ def test_retention_removes_personal_data_and_keeps_the_audit_skeleton(
     withdrawn = make.application(AccessionState.WITHDRAWN)
     completed = make.application(AccessionState.COMPLETED)
     sharing = make.application(AccessionState.AWAITING_SIGNATURE_CHECK)
-    root = settings.documents_dir
-    (root / "sha256" / "aa").mkdir(parents=True)
-    own, shared = root / "sha256" / "aa" / "own", root / "sha256" / "aa" / "shared"
-    own.write_bytes(b"scan"), shared.write_bytes(b"scan2")
-    for app, path in ((rejected, own), (rejected, shared), (sharing, shared)):
+    storage = open_storage(settings, session)  # stored in the test's transaction, committed with the rows
+    own, shared = storage.put_bytes(b"scan"), storage.put_bytes(b"scan2")
+    for app, stored in ((rejected, own), (rejected, shared), (sharing, shared)):
         session.add(
             Document(
                 application=app,
                 kind=DocumentKind.SCAN,
                 filename="ТОВ Тест.pdf",
-                sha256="a" * 64,
-                storage_path=str(path.relative_to(root)),
-                size=4,
+                sha256=stored.sha256,
+                storage_path=stored.path,
+                size=stored.size,
             )
         )
     session.commit()
@@ -212,8 +213,9 @@ def test_retention_removes_personal_data_and_keeps_the_audit_skeleton(
         assert kept is not None and kept.email == completed.email and kept.personal_data_removed_at is None
         other = s.get(Application, withdrawn.id)
         assert other is not None and other.email == ""
-    assert not own.exists()
-    assert shared.exists()  # another application still has this file
+    storage = open_storage(settings, db)
+    assert not storage.exists(own.path)
+    assert storage.exists(shared.path)  # another application still has this file
 
 
 def test_a_failing_job_is_logged_and_the_others_keep_running(
