@@ -52,7 +52,7 @@ def test_gost28147_ecb_test_sbox() -> None:
 
 def test_default_sbox_is_dke_no1() -> None:
     # K1 of ДКЕ No. 1 as listed unpacked in [gost89] lib/dstu.js (its last row).
-    assert DEFAULT_SBOX == sbox_from_dke(DKE_1)
+    assert sbox_from_dke(DKE_1) == DEFAULT_SBOX
     assert DEFAULT_SBOX[0] == (10, 9, 13, 6, 14, 11, 4, 5, 15, 1, 3, 12, 7, 0, 8, 2)
 
 
