@@ -14,10 +14,11 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
+
+from tests.ports import free_port
 
 #: Where Debian and Ubuntu install the server programs (one folder per major version); PATH and pg_config first.
 _DEBIAN_BINARIES = Path("/usr/lib/postgresql")
@@ -44,12 +45,6 @@ def server_binaries() -> Path:
     if versions:
         return versions[-1]
     raise ClusterUnavailable("initdb and pg_ctl were not found (Debian: the postgresql package)")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class PgCluster:

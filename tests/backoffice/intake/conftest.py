@@ -26,7 +26,7 @@ from flask import Flask
 from backoffice.database import Database
 from backoffice.settings import Settings
 from tests.conftest import IN_CI, STORAGE_BACKENDS
-from tests.services import free_port
+from tests.ports import free_port
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 

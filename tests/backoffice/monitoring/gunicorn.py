@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import TEST_CODE_KEY, TEST_SECRET
+from tests.ports import free_port
 
 METRICS_TOKEN = "metrics-token-" + "z" * 32
 SAMPLE = re.compile(r"^(?P<name>[a-z_]+)(?:\{(?P<labels>[^}]*)\})? (?P<value>\S+)$")
@@ -104,14 +105,9 @@ def value(samples: dict[tuple[str, frozenset[tuple[str, str]]], float], name: st
     return samples.get((name, frozenset(labels.items())), 0.0)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def serve(database_url: str, folder: Path, **server: Any) -> Served:
-    """``backoffice serve`` with [server] keys given as environment variables, as an administrator would."""
+def serve(database_url: str, folder: Path, *, environment: dict[str, str] | None = None, **server: Any) -> Served:
+    """``backoffice serve`` with [server] keys given as environment variables, as an administrator would;
+    ``environment`` sets any other ``BACKOFFICE_*`` key."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("BACKOFFICE_") and k != "PROMETHEUS_MULTIPROC_DIR"}
     env.update(
@@ -124,6 +120,7 @@ def serve(database_url: str, folder: Path, **server: Any) -> Served:
     )
     for key, setting in server.items():
         env[f"BACKOFFICE_SERVER_{key.upper()}"] = str(setting)
+    env.update(environment or {})
     log_file = folder / "serve.log"
     command = [str(Path(sys.executable).with_name("backoffice")), "serve"]
     with log_file.open("wb") as log:

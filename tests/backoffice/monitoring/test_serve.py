@@ -18,6 +18,7 @@ from backoffice.monitoring import heartbeat
 from backoffice.types import utcnow
 from tests.backoffice.monitoring.gunicorn import METRICS_TOKEN, Served, serve, value
 from tests.factories import Factory, valid_edrpou
+from tests.services import redis_server  # noqa: F401 - fixture by name
 from workflows.accession import AccessionState
 
 OUTSIDE = "10.99.0.0/16"  # an allow-list the test's own loopback address is not in
@@ -176,3 +177,30 @@ def _try(served: Served, token: str, client: str, n: int) -> int:
         "password": "Blue-Rivers-Sing-2026", "password_again": "Blue-Rivers-Sing-2026",
     }
     return served.request("/company", data=data, headers={"X-Forwarded-For": client, "Accept-Language": "en"}).status
+
+
+def test_with_redis_two_workers_count_one_limit(
+    migrated: str, db: Database, tmp_path: Path, redis_server: str
+) -> None:
+    """The rate limits hold across gunicorn's workers when they count in Redis: ten tries a minute per address,
+    wherever each try lands. Without a shared store each worker would give its own ten."""
+    served = serve(
+        migrated, tmp_path, workers=2, threads=1, trusted_proxies=1, monitoring_networks=OUTSIDE,
+        environment={"BACKOFFICE_SITE_RATE_LIMIT_STORAGE_URI": redis_server},
+    )
+    try:
+        token = _csrf(served)
+        for round_ in range(6):  # until both workers have served tries of one client (the kernel decides)
+            client = f"198.51.{100 + round_}.7"
+            answers = [_try(served, token, client, n) for n in range(11)]
+            assert answers[:10] == [200] * 10 and answers[10] == 429, answers
+            workers = {
+                line["pid"] for line in served.log_lines()
+                if line.get("endpoint") == "customers.register" and line.get("remote_addr") == client
+                and line.get("method") == "POST" and line.get("status") == 200
+            }
+            if len(workers) == 2:
+                break
+        assert len(workers) == 2, "both workers served the same client's tries"
+    finally:
+        served.stop()
