@@ -36,7 +36,10 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
 
 
 def current(engine: Engine) -> str | None:
+    """The revision the database is at; several, comma-separated, while branches of the history (features
+    migrated in parallel from one base) have not been merged."""
     from alembic.runtime.migration import MigrationContext
 
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        heads = MigrationContext.configure(connection).get_current_heads()
+    return ",".join(sorted(heads)) or None

@@ -26,6 +26,20 @@ def verify_secret(stored_hash: str, candidate: str) -> bool:
         return False
 
 
+#: Verified against when there is no account to check, so an unknown login costs the same time as a wrong
+#: password and the answer's timing does not tell which logins exist.
+_DUMMY_HASH = hash_secret("no such login: this hash only makes the answer take as long")
+
+
+def verify_or_dummy(stored_hash: str | None, candidate: str) -> bool:
+    """Check a password against an account's hash, or against a dummy hash of the same cost when there is no
+    account (``None``): either way one argon2id verification, and False for no account."""
+    if stored_hash is None:
+        verify_secret(_DUMMY_HASH, candidate)
+        return False
+    return verify_secret(stored_hash, candidate)
+
+
 def normalise_code_word(code_word: str) -> str:
     """What the caller says is typed by an operator: case, accents written differently and spacing don't count."""
     text = unicodedata.normalize("NFKC", code_word).casefold()

@@ -22,10 +22,13 @@ from backoffice.audit.models import AuditEvent
 from backoffice.staff.models import ServiceCenter
 from backoffice.types import utcnow
 from backoffice.web import db_session
+from backoffice.web.throttle import ALERT_ACTION
 from workflows.accession import STATE_LABELS, WAITING_FOR_STAFF, AccessionState
 from workflows.i18n import N_
 
 DAYS = 30
+#: How far back the dashboard lists alerts about guessing (a ceiling of wrong tries reached).
+ALERT_DAYS = 7
 AGE_BUCKETS = ((1, N_("under 1 day")), (2, N_("1–2 days")), (7, N_("2–7 days")), (None, N_("over 7 days")))
 
 
@@ -37,6 +40,8 @@ class Dashboard:
     per_day: list[tuple[date, int]]
     median_to_login: timedelta | None
     completed_sample: int
+    #: Identifiers, customer logins and staff logins whose wrong tries reached the ceiling (web.throttle).
+    alerts: list[AuditEvent]
 
 
 def gather(session: Session, now: datetime | None = None) -> Dashboard:
@@ -86,6 +91,12 @@ def gather(session: Session, now: datetime | None = None) -> Dashboard:
     ).all()
     durations = [(done - received).total_seconds() for received, done in rows if done and received]
     median = timedelta(seconds=statistics.median(durations)) if durations else None
+    alerts = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.action == ALERT_ACTION, AuditEvent.occurred_at >= now - timedelta(days=ALERT_DAYS))
+        .order_by(AuditEvent.id.desc())
+        .limit(50)
+    ).all()
     return Dashboard(
         counts=[(s, int(counts.get(s, 0))) for s in STATE_LABELS],
         ageing=[(label, int(ages.get(i, 0))) for i, (_limit, label) in enumerate(AGE_BUCKETS)],
@@ -93,6 +104,7 @@ def gather(session: Session, now: datetime | None = None) -> Dashboard:
         per_day=per_day,
         median_to_login=median,
         completed_sample=len(durations),
+        alerts=list(alerts),
     )
 
 
@@ -138,4 +150,9 @@ class DashboardView(SupervisorView):
             labels=STATE_LABELS,
             chart=bar_chart(data.per_day, title=_("Applications per day, last %(days)d days", days=DAYS)),
             days=DAYS,
+            alert_kinds={
+                "company": _("Registration codes of EDRPOU/RNOKPP"),
+                "customer-login": _("Customer login"),
+                "staff-login": _("Staff login"),
+            },
         )

@@ -100,6 +100,8 @@ class QuarantineView(StaffView):
         return self.render(
             "admin/intake/message.html",
             message=message,
+            # Each with its parameters ("%(value)s is not a valid email address" needs the value).
+            problems=[Problem.from_stored(p).text() for p in message.problems or []],
             same_id=same_id,
             email_signature=signature_report.present(signed) if signed.get("state") == "checked" else None,
             email_signature_pending=signed.get("state") == "pending",

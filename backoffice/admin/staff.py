@@ -11,6 +11,7 @@ from typing import Any
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
+from flask_login import login_user
 from sqlalchemy import select
 
 from backoffice.admin.base import AdministratorView, SupervisorView, current_actor
@@ -19,6 +20,7 @@ from backoffice.staff import services
 from backoffice.staff.models import Operator, ServiceCenter
 from backoffice.validation.problems import Invalid
 from backoffice.web import db_session
+from backoffice.web.users import StaffUser
 from workflows.i18n import N_
 from workflows.roles import Role
 
@@ -95,6 +97,9 @@ class StaffAccountsView(AdministratorView):
                         reason=form.get("reason", ""),
                     )
                 session.commit()
+                if operator.id == current_actor().operator_id and operator.is_active:
+                    # A new stamp ended every session of theirs; this browser, where they act, stays logged in.
+                    login_user(StaffUser.of(operator))
                 flash(_("Saved; the change is in the audit trail."), "success")
                 return redirect(url_for(".edit", operator_id=operator.id))
             except Invalid as exc:

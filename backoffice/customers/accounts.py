@@ -16,7 +16,8 @@ from backoffice.audit.trail import record
 from backoffice.customers import rules, tokens
 from backoffice.customers.models import CustomerAccount, CustomerToken
 from backoffice.letters.outbox import enqueue
-from backoffice.passwords import hash_secret, verify_secret
+from backoffice.passwords import hash_secret, verify_or_dummy
+from backoffice.sessions import end_sessions
 from backoffice.settings import Settings
 from backoffice.types import utcnow
 from backoffice.validation import contact
@@ -24,8 +25,6 @@ from backoffice.validation.problems import Invalid, Problem
 from workflows.i18n import N_
 
 SUBJECT = "customer_account"
-#: Verified against when the login does not exist, so a wrong login costs the same time as a wrong password.
-_DUMMY_HASH = hash_secret("no such login: this hash only makes the answer take as long")
 
 
 def by_login(session: Session, login: str) -> CustomerAccount | None:
@@ -35,11 +34,9 @@ def by_login(session: Session, login: str) -> CustomerAccount | None:
 def authenticate(session: Session, login: str, password: str) -> CustomerAccount | None:
     """The account when the login and password match; the same answer (and time) for every other case."""
     account = by_login(session, login)
-    if account is None or not account.is_active:
-        verify_secret(_DUMMY_HASH, password)
+    if not verify_or_dummy(account.password_hash if account is not None and account.is_active else None, password):
         return None
-    if not verify_secret(account.password_hash, password):
-        return None
+    assert account is not None
     account.last_login_at = utcnow()
     return account
 
@@ -56,14 +53,22 @@ def _set_password(session: Session, account: CustomerAccount, password: str, act
         raise Invalid(problems)
     account.password_hash = hash_secret(password)
     account.password_changed_at = utcnow()
+    # Every session opened with the old password ends; the page that changed it logs its own browser in again.
+    end_sessions(account)
     # A changed password ends every reset link still in someone's mailbox.
     tokens.revoke(session, account, tokens.PASSWORD_RESET)
     record(session, _actor(account), SUBJECT, account.id, action, changes={"password": ["***", "***"]})
     session.flush()
 
 
+def log_out(session: Session, account: CustomerAccount) -> None:
+    """Logging out ends every session of this account, including copies of this browser's cookie."""
+    end_sessions(account)
+    session.flush()
+
+
 def change_password(session: Session, account: CustomerAccount, current: str, new: str) -> None:
-    if not verify_secret(account.password_hash, current):
+    if not verify_or_dummy(account.password_hash, current):
         raise Invalid([Problem("current_password", "wrong", N_("The current password is not correct"))])
     _set_password(session, account, new, "change_password")
 

@@ -7,6 +7,7 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.database import Base
+from backoffice.sessions import new_stamp
 from backoffice.types import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
@@ -32,8 +33,9 @@ class CustomerAccount(Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
-    # Bumped when the password changes: sessions opened before that stop working (see customers.web.users).
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # In every session's id; a new one (logout, new password, deactivation) ends all sessions (backoffice.sessions).
+    session_stamp: Mapped[str] = mapped_column(String(32), nullable=True, default=new_stamp)
 
     application: Mapped[Application | None] = relationship()
 

@@ -3,8 +3,9 @@
 Three steps, so the slow part holds no lock:
 
 1. :func:`check` finds the code and the application by what was typed. Every refusal is recorded for staff
-   (which of wrong code, unknown identifier, used, expired, revoked, locked) and counts as one wrong try
-   against the identifier's live code; the customer is told only :class:`Refused`, one generic answer.
+   (which of wrong code, unknown identifier, used, expired, revoked) and counted on the identifier's live code
+   (``failed_attempts``, shown to staff, never a lock); the customer is told only :class:`Refused`, one
+   generic answer.
 2. :func:`prepare` checks the chosen login and password (the code word rule costs one argon2 check) and the
    caller hashes the password.
 3. :func:`finish` spends the code with a conditional UPDATE (of fifty simultaneous submissions exactly one
@@ -12,7 +13,9 @@ Three steps, so the slow part holds no lock:
    audit event and the confirmation letter, all in the caller's transaction.
 
 The typed code is checked with a keyed hash (``codes.code_hash``), not a slow one: guessing is bounded by the
-five-tries lock and the rate limits, not by hashing cost (docs/security.md).
+throttles of the page (``backoffice.web.throttle``), not by hashing cost. There is no lock after so many wrong
+tries: an EDRPOU is public, and such a lock would let anyone refuse the right code to its owner; against a
+code of ~2^59.5 a throttle does as much (docs/security.md).
 """
 
 from __future__ import annotations
@@ -36,9 +39,6 @@ from backoffice.validation.problems import Invalid, Problem
 from workflows.accession import AccessionState
 from workflows.i18n import N_
 
-#: Wrong tries on one application after which its code is locked until staff issue a new one.
-MAX_FAILED_ATTEMPTS = 5
-
 
 class Refusal(StrEnum):
     """Why a submission was refused: for the audit trail only, never shown to the customer."""
@@ -50,6 +50,7 @@ class Refusal(StrEnum):
     USED = "used"
     EXPIRED = "expired"
     REVOKED = "revoked"
+    #: Kept so that audit rows written before the lock was removed still read.
     LOCKED = "locked"
     NOT_OPEN = "application_not_open"
 
@@ -57,14 +58,12 @@ class Refusal(StrEnum):
 class Refused(Exception):
     """The code cannot be redeemed. Raised after the refusal is recorded: the caller commits.
 
-    ``counted`` says whether a live code in the database counted this try; when it did not (no live code for
-    this identifier), the web layer counts it per identifier so that the lock reads the same for every
-    identifier, customer or not. ``locked`` says the lock is reached: the page tells the customer to contact
-    the supplier.
+    ``application_id`` is the application the try was aimed at, when there is one, so that an alert about
+    guessing lands beside it in the audit trail.
     """
 
-    def __init__(self, reason: Refusal, *, counted: bool, locked: bool) -> None:
-        self.reason, self.counted, self.locked = reason, counted, locked
+    def __init__(self, reason: Refusal, application_id: int | None = None) -> None:
+        self.reason, self.application_id = reason, application_id
         super().__init__(reason.value)
 
 
@@ -89,8 +88,6 @@ def check(session: Session, settings: Settings, *, code: str, identifier: str, i
         select(RegistrationCode).where(RegistrationCode.code_hash == codes.code_hash(settings.code_key, code))
     ).first()
     live = _live_codes(session, identifier)
-    if any(c.failed_attempts >= MAX_FAILED_ATTEMPTS for c in live):
-        raise _refuse(session, Refusal.LOCKED, identifier, live, row, ip)
     if row is not None and row.application.identifier == identifier:
         app = row.application
         if row.revoked_at is not None:
@@ -144,7 +141,6 @@ def finish(
             RegistrationCode.used_at.is_(None),
             RegistrationCode.revoked_at.is_(None),
             RegistrationCode.expires_at > now,
-            RegistrationCode.failed_attempts < MAX_FAILED_ATTEMPTS,
         )
         .values(used_at=now)
         .execution_options(synchronize_session=False)
@@ -155,7 +151,7 @@ def finish(
     if spent.rowcount != 1 or app.state != AccessionState.CODE_ISSUED:  # type: ignore[attr-defined]
         record(session, anonymous(ip), services.SUBJECT, app.id, "registration_refused", reason=Refusal.USED.value)
         session.flush()
-        raise Refused(Refusal.USED, counted=True, locked=False)
+        raise Refused(Refusal.USED, app.id)
     account = CustomerAccount(
         application_id=app.id,
         login=login,
@@ -204,11 +200,12 @@ def _refuse(
     row: RegistrationCode | None,
     ip: str,
 ) -> Refused:
-    """Count the wrong try against every live code it could have been aimed at, and record it for staff."""
+    """Count the wrong try on every live code it could have been aimed at (for staff to see, not a lock), and
+    record it."""
     targets = {c.id for c in live}
     if reason == Refusal.IDENTIFIER_MISMATCH and row is not None and row.used_at is None and row.revoked_at is None:
         targets.add(row.id)  # someone holds this code and is guessing whose it is
-    if reason != Refusal.LOCKED and targets:
+    if targets:
         session.execute(
             update(RegistrationCode)
             .where(RegistrationCode.id.in_(targets))
@@ -232,5 +229,4 @@ def _refuse(
         changes={"identifier": identifier, "failed_attempts": {str(k): v for k, v in counts.items()}},
     )
     session.flush()
-    locked = any(counts.get(c.id, 0) >= MAX_FAILED_ATTEMPTS for c in live)
-    return Refused(reason, counted=bool(live), locked=locked)
+    return Refused(reason, live[0].application_id if live else None)

@@ -381,5 +381,5 @@ def _may_acknowledge(sender: str, settings: Settings) -> bool:
 
 def _plain_problem(problem: Problem) -> dict[str, Any]:
     data = asdict(problem)
-    data["params"] = {k: str(v) for k, v in problem.params.items()}
+    data["params"] = {k: v if isinstance(v, int | float) else str(v) for k, v in problem.params.items()}
     return data

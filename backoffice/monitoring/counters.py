@@ -7,16 +7,15 @@ own import whether it runs in multi-process mode, which gunicorn's config sets u
 from __future__ import annotations
 
 
-def count_refusal(reason: str, *, locked: bool) -> None:
-    """A registration code submission was refused (``reason`` as in the audit trail); ``locked``: the lock holds."""
+def count_refusal(reason: str) -> None:
+    """A registration code submission was refused (``reason`` as in the audit trail)."""
     from backoffice.monitoring import metrics
 
     metrics.CODES_REFUSED.labels(reason).inc()
-    if locked:
-        metrics.CODE_LOCKOUTS.inc()
 
 
-def count_staff_lockout() -> None:
+def count_throttled(what: str) -> None:
+    """A guess was held back by its throttle (``what``: the throttle's scope, e.g. codes or staff logins)."""
     from backoffice.monitoring import metrics
 
-    metrics.STAFF_LOCKOUTS.inc()
+    metrics.THROTTLED.labels(what).inc()

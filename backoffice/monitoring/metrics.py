@@ -20,8 +20,7 @@ from prometheus_client.registry import REGISTRY, Collector
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from backoffice.applications.models import Application, RegistrationCode
-from backoffice.customers.registration import MAX_FAILED_ATTEMPTS
+from backoffice.applications.models import Application
 from backoffice.database import Database
 from backoffice.intake.models import IncomingMessage, MessageStatus
 from backoffice.letters.models import OutboxMessage, OutboxStatus
@@ -50,13 +49,11 @@ CODES_REFUSED = Counter(
     "Registration code submissions refused, by the reason staff see in the audit trail.",
     ["reason"],
 )
-CODE_LOCKOUTS = Counter(
-    "backoffice_code_lockouts",
-    "Refused registration code submissions that found the code (or the identifier) locked.",
-)
-STAFF_LOCKOUTS = Counter(
-    "backoffice_staff_login_lockouts",
-    "Staff login attempts refused because too many failed for the login or the address.",
+THROTTLED = Counter(
+    "backoffice_guesses_throttled",
+    "Tries held back by a throttle (a back-off or an address's limit) before any secret was checked, by what was "
+    "being guessed: registration codes, customer logins, staff logins.",
+    ["what"],
 )
 
 
@@ -178,23 +175,6 @@ class DatabaseCollector(Collector):
                 now,
             )
 
-            locked = GaugeMetricFamily(
-                "backoffice_registration_codes_locked",
-                "Registration codes still open that are locked by too many wrong tries (staff must issue anew).",
-            )
-            locked.add_metric(
-                [],
-                session.scalar(
-                    select(func.count()).where(
-                        RegistrationCode.used_at.is_(None),
-                        RegistrationCode.revoked_at.is_(None),
-                        RegistrationCode.expires_at > now,
-                        RegistrationCode.failed_attempts >= MAX_FAILED_ATTEMPTS,
-                    )
-                )
-                or 0,
-            )
-            yield locked
 
             beats = GaugeMetricFamily(
                 "backoffice_heartbeat_timestamp_seconds",

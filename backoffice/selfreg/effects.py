@@ -20,6 +20,7 @@ from backoffice.letters.models import OutboxMessage, OutboxStatus
 from backoffice.letters.outbox import enqueue
 from backoffice.selfreg import links
 from backoffice.selfreg.models import ConsentRecord, SelfRegistration
+from backoffice.sessions import end_sessions
 from backoffice.settings import Settings
 from backoffice.statechange import on
 from backoffice.types import utcnow
@@ -71,9 +72,10 @@ def activate(session: Session, reg: SelfRegistration, actor: Actor, event: Audit
 
 @on(SELF_REGISTRATION, "block")
 def block(session: Session, reg: SelfRegistration, actor: Actor, event: AuditEvent, ctx: Mapping[str, Any]) -> None:
-    # Inactive accounts are refused at login and their open sessions stop loading (customers.web.users).
+    # Inactive accounts are refused at login, and a new session stamp ends their open sessions at once.
     if reg.account is not None:
         reg.account.is_active = False
+        end_sessions(reg.account)
 
 
 @on(SELF_REGISTRATION, "unblock")
@@ -101,6 +103,7 @@ def close(session: Session, reg: SelfRegistration, actor: Actor, event: AuditEve
     account = reg.account
     if account is not None:
         account.is_active = False
+        end_sessions(account)
         account.login = f"closed.{reg.id}.{account.id}"
         account.email, account.phone = "", ""
         links.end_all(session, account)

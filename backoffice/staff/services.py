@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from backoffice.actors import Actor
 from backoffice.audit.trail import record
 from backoffice.passwords import MIN_PASSWORD, hash_secret
+from backoffice.sessions import end_sessions
 from backoffice.staff.models import Operator, ServiceCenter
 from backoffice.validation.problems import Invalid, Problem
 from workflows.i18n import N_
@@ -166,6 +167,8 @@ def update_operator(
             old = getattr(operator, name)
             setattr(operator, name, value)
             changes[name] = [getattr(old, "value", old), getattr(value, "value", value)]
+    if "is_active" in changes and not operator.is_active:
+        end_sessions(operator)  # a blocked account's open sessions end now, not at their next idle timeout
     new_center_id = center.id if center is not None else None
     if operator.center_id != new_center_id:
         changes["center"] = [operator.center.code if operator.center else None, center.code if center else None]
@@ -177,7 +180,10 @@ def update_operator(
 
 
 def set_password(session: Session, actor: Actor, operator: Operator, password: str) -> None:
-    """A new password chosen by an administrator (or the person themselves); the audit row never holds it."""
+    """A new password chosen by an administrator (or the person themselves); the audit row never holds it.
+
+    Every session of that person ends: a password is reset because it may be known to someone else, and that
+    someone may already be logged in."""
     if actor.operator_id != operator.id:
         _require_admin(actor)
     if len(password) < MIN_PASSWORD:
@@ -185,6 +191,7 @@ def set_password(session: Session, actor: Actor, operator: Operator, password: s
             [Problem("password", "short", N_("Password must have at least %(min)d characters"), {"min": MIN_PASSWORD})]
         )
     operator.password_hash = hash_secret(password)
+    end_sessions(operator)
     record(session, actor, "operator", operator.id, "set_password", changes={"password": ["***", "***"]})
     session.flush()
 
@@ -269,3 +276,9 @@ def update_center(
         record(session, actor, "service_center", center.id, "edit", changes=changes)
         session.flush()
     return changes
+
+
+def log_out(session: Session, operator: Operator) -> None:
+    """Logging out ends every session of this person, including copies of this browser's cookie."""
+    end_sessions(operator)
+    session.flush()

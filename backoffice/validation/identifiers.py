@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
@@ -26,8 +27,15 @@ _NAMES = {
 _LENGTHS = {"edrpou": 8, "rnokpp": 10, "snils": 11, "ogrn": 13, "ogrnip": 15}
 
 
+def compact(value: str) -> str:
+    """A number as typed, the way every check here reads it: NFKC (fullwidth and other Unicode digits become
+    ASCII, as python-stdnum folds them) without spaces and dashes. Rate-limit keys use it too, so a number
+    typed in fullwidth digits counts against the same identifier as the ASCII one."""
+    return _SEPARATORS.sub("", unicodedata.normalize("NFKC", value or ""))
+
+
 def _check(kind: str, field: str, value: str, validate: Callable[[str], str]) -> str:
-    number = _SEPARATORS.sub("", value or "")
+    number = compact(value)
     params = {"name": _NAMES[kind], "length": _LENGTHS[kind], "given": len(number)}
     if not number:
         raise Invalid([Problem(field, "required", N_("%(name)s is required"), params)])
@@ -60,7 +68,7 @@ def rnokpp(value: str, field: str = "identifier") -> str:
 
 def ukrainian_identifier(value: str, field: str = "identifier") -> tuple[str, IdentifierKind]:
     """EDRPOU for a company or RNOKPP for a natural person, told apart by length."""
-    number = _SEPARATORS.sub("", value or "")
+    number = compact(value)
     if len(number) == 10:
         return rnokpp(number, field), IdentifierKind.RNOKPP
     if len(number) == 8 or not number.isdigit() or not number:

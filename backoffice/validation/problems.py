@@ -6,6 +6,7 @@ problem reads in Ukrainian to an operator and in Russian to a Flow B customer.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,19 @@ class Problem:
     params: dict[str, Any] = field(default_factory=dict)
     #: A warning lets the work go on (shown to the operator); an error stops the input.
     warning: bool = False
+
+    @classmethod
+    def from_stored(cls, data: Mapping[str, Any]) -> Problem:
+        """A problem kept as JSON (an email's form, ``intake.processing``). Older rows hold every parameter as a
+        string, while messages format numbers with ``%(length)d``: digits come back as numbers."""
+        params = {k: int(v) if isinstance(v, str) and v.isdecimal() else v for k, v in data.get("params", {}).items()}
+        return cls(
+            str(data.get("field", "")),
+            str(data.get("code", "")),
+            str(data.get("message", "")),
+            params,
+            bool(data.get("warning", False)),
+        )
 
     def text(self, gettext: Any = None) -> str:
         """The message in the current language when a Flask app is active, else as written."""

@@ -1,8 +1,10 @@
 """Staff log in (password, then a TOTP code when enrolled or required) and out; idle sessions end.
 
-Failed attempts are limited per login and per IP address with Flask-Limiter, counting only failures: an attacker
-gets a few guesses per window, while the real operator who mistyped waits at most one window (settings
-``[staff]``), never for an administrator to unlock them.
+Failures are limited per IP address and per network with Flask-Limiter (counting only failures), and throttled
+per (login, address) with a ceiling per login that alerts the supervisors (``backoffice.web.throttle``). Nothing
+is counted per login alone: a stranger who types an operator's login cannot keep that operator out, even for a
+window. An administrator still blocks an account on purpose ("Block the account"). An unknown login costs one
+argon2 verification like a known one, so timing does not tell which logins exist.
 """
 
 from __future__ import annotations
@@ -29,21 +31,22 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.exceptions import TooManyRequests
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired
+from wtforms.validators import DataRequired, Length
 
 from backoffice.actors import Actor
-from backoffice.monitoring.counters import count_staff_lockout
-from backoffice.passwords import verify_secret
+from backoffice.monitoring.counters import count_throttled
+from backoffice.passwords import verify_or_dummy
 from backoffice.settings import StaffSettings
 from backoffice.staff import services as staff_services
 from backoffice.staff.models import Operator
 from backoffice.types import utcnow
-from backoffice.web import db_session, limiter
+from backoffice.web import db_session, limiter, throttle
+from backoffice.web.forms import BoundedForm
+from backoffice.web.redirects import safe_next
 from backoffice.web.users import StaffUser
 
 bp = Blueprint("auth", __name__, url_prefix="/staff")
@@ -66,22 +69,17 @@ def _enrolment(secret: str, login: str) -> dict[str, Any]:
     return {"secret": secret, "uri": uri, "qr": _qr(uri)}
 
 
-class LoginForm(FlaskForm):  # type: ignore[misc]
-    login = StringField(_l("Login"), validators=[DataRequired()])
-    password = PasswordField(_l("Password"), validators=[DataRequired()])
+class LoginForm(BoundedForm):
+    login = StringField(_l("Login"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
 
 
-class CodeForm(FlaskForm):  # type: ignore[misc]
-    code = StringField(_l("Code from the authenticator app"), validators=[DataRequired()])
+class CodeForm(BoundedForm):
+    code = StringField(_l("Code from the authenticator app"), validators=[DataRequired(), Length(max=16)])
 
 
 def _staff_settings() -> StaffSettings:
     return current_app.config["SETTINGS"].staff  # type: ignore[no-any-return]
-
-
-def _per_account() -> str:
-    s = _staff_settings()
-    return f"{s.failed_logins_per_account} per {s.failed_login_window_minutes} minutes"
 
 
 def _per_address() -> str:
@@ -89,11 +87,18 @@ def _per_address() -> str:
     return f"{s.failed_logins_per_address} per {s.failed_login_window_minutes} minutes"
 
 
-def _account_key() -> str:
-    """The login being tried: typed on the password step, remembered on the code step."""
-    pending = session.get("staff_pending") or {}
-    login = request.form.get("login") or pending.get("login") or ""
-    return "staff-login:" + str(login).strip().lower()
+def _per_network() -> str:
+    s = _staff_settings()
+    return f"{s.failed_logins_per_address * NETWORK_FACTOR} per {s.failed_login_window_minutes} minutes"
+
+
+def _policy() -> throttle.Policy:
+    """``failed_logins_per_account`` wrong tries for a login from one address go unslowed; then each waits twice
+    as long, up to one window."""
+    s = _staff_settings()
+    return throttle.Policy(
+        "staff-login", free_tries=s.failed_logins_per_account, max_wait_seconds=s.failed_login_window_minutes * 60
+    )
 
 
 def _failed(response: Response) -> bool:
@@ -101,42 +106,60 @@ def _failed(response: Response) -> bool:
     return response.status_code != 302
 
 
-_account_limit = limiter.shared_limit(
-    _per_account, scope="staff-login-account", key_func=_account_key, methods=["POST"], deduct_when=_failed
-)
+#: A /24 or /64 gets this many times one address's failures: a few offices behind one provider's range.
+NETWORK_FACTOR = 3
+
 _address_limit = limiter.shared_limit(
     _per_address, scope="staff-login-address", key_func=get_remote_address, methods=["POST"], deduct_when=_failed
+)
+_network_limit = limiter.shared_limit(
+    _per_network, scope="staff-login-network", key_func=throttle.network, methods=["POST"], deduct_when=_failed
 )
 
 
 @bp.errorhandler(TooManyRequests)
 def _too_many(_exc: TooManyRequests) -> ResponseReturnValue:
     minutes = _staff_settings().failed_login_window_minutes
-    count_staff_lockout()
+    count_throttled("staff-login")
     flash(_("Too many failed attempts. Try again in %(minutes)d minutes.", minutes=minutes), "error")
     return render_template("auth/login.html", form=LoginForm()), 429
 
 
+def _backed_off(seconds: int) -> ResponseReturnValue:
+    message = _("Too many wrong tries for this login from here. Try again in %(seconds)d seconds.", seconds=seconds)
+    flash(message, "error")
+    return render_template("auth/login.html", form=LoginForm()), 429, {"Retry-After": str(seconds)}
+
+
+def _wrong(operator: Operator | None, login: str) -> None:
+    """Count a wrong password or code for this login from this address (the alert, if any, is committed)."""
+    subject = throttle.Subject("operator", operator.id if operator is not None else None)
+    throttle.failed(db_session(), _policy(), throttle.login_key(login), subject)
+    db_session().commit()
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("20 per minute", methods=["POST"])
-@_account_limit
 @_address_limit
+@_network_limit
 def login() -> ResponseReturnValue:
     form = LoginForm()
     if form.validate_on_submit():
-        operator = db_session().scalars(
-            select(Operator).where(Operator.login == form.login.data.strip().lower())
-        ).first()
-        # The same answer whether the login exists or the password is wrong.
-        if (
-            operator is not None
-            and operator.is_active
-            and verify_secret(operator.password_hash, form.password.data)
-        ):
-            if operator.totp_secret or operator.totp_required:
-                session["staff_pending"] = {"id": operator.id, "login": operator.login, "at": time.time()}
-                return redirect(url_for(".second_factor", next=request.args.get("next", "")))
-            return _complete_login(operator)
+        key = throttle.login_key(form.login.data)
+        wait = throttle.wait_seconds(_policy(), key)
+        if wait:
+            return _backed_off(wait)
+        operator = db_session().scalars(select(Operator).where(Operator.login == key)).first()
+        usable = operator if operator is not None and operator.is_active else None
+        # The same answer, and the same argon2 work, whether the login exists or the password is wrong.
+        if verify_or_dummy(usable.password_hash if usable is not None else None, form.password.data):
+            assert usable is not None
+            throttle.succeeded(_policy(), key)
+            if usable.totp_secret or usable.totp_required:
+                session["staff_pending"] = {"id": usable.id, "login": usable.login, "at": time.time()}
+                return redirect(url_for(".second_factor", next=safe_next("")))
+            return _complete_login(usable)
+        _wrong(operator, key)
         flash(_("Wrong login or password."), "error")
     return render_template("auth/login.html", form=form)
 
@@ -150,8 +173,8 @@ def _pending_operator() -> Operator | None:
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
-@_account_limit
 @_address_limit
+@_network_limit
 def second_factor() -> ResponseReturnValue:
     """The second step: a code from the app, or, when required and not yet enrolled, enrolment."""
     operator = _pending_operator()
@@ -163,6 +186,9 @@ def second_factor() -> ResponseReturnValue:
     enrolling = operator.totp_secret is None
     secret = operator.totp_secret or session.setdefault("staff_totp_new", pyotp.random_base32())
     if form.validate_on_submit():
+        wait = throttle.wait_seconds(_policy(), operator.login)
+        if wait:
+            return _backed_off(wait)
         step = staff_services.totp_step(secret, form.code.data)
         if step is not None and enrolling:
             staff_services.enrol_totp(db_session(), Actor.of(operator), operator, secret, step)
@@ -170,6 +196,7 @@ def second_factor() -> ResponseReturnValue:
             return _complete_login(operator)
         if step is not None and staff_services.use_totp_step(db_session(), operator, step):
             return _complete_login(operator)
+        _wrong(operator, operator.login)
         if step is not None:  # a right code, but this one or a newer one has logged in already
             flash(
                 _("This code can no longer be used: a code is good for one login. Wait for the next one in the app."),
@@ -223,15 +250,17 @@ def _complete_login(operator: Operator) -> ResponseReturnValue:
         session.pop(key, None)
     login_user(StaffUser.of(operator))
     session["staff_seen"] = time.time()
-    target = request.args.get("next", "")
-    if not target.startswith("/") or target.startswith("//") or target.startswith("/\\"):
-        target = url_for("admin.index")
-    return redirect(target)
+    return redirect(safe_next(url_for("admin.index")))
 
 
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> ResponseReturnValue:
+    is_staff = getattr(current_user, "is_staff", False)
+    operator = db_session().get(Operator, current_user.operator_id) if is_staff else None
+    if operator is not None:
+        staff_services.log_out(db_session(), operator)
+        db_session().commit()
     logout_user()
     session.pop("staff_seen", None)
     flash(_("You have logged out."), "info")

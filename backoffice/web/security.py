@@ -1,10 +1,12 @@
-"""Security headers for every response: scripts only from us or with this response's nonce, no framing."""
+"""Security headers for every response: scripts only from us or with this response's nonce, no framing, and no
+copy in any cache of what a logged-in person or a download shows."""
 
 from __future__ import annotations
 
 import secrets
 
-from flask import Flask, Response, g
+from flask import Flask, Response, g, request
+from flask_login import current_user
 
 
 def csp_nonce() -> str:
@@ -13,6 +15,17 @@ def csp_nonce() -> str:
         g.csp_nonce = secrets.token_urlsafe(16)
     nonce: str = g.csp_nonce
     return nonce
+
+
+def _private(response: Response) -> bool:
+    """A page of a logged-in person (staff or customer) or a file download: customer data a shared computer's
+    browser cache or a proxy must not keep. Static files are the same for everybody and stay cacheable."""
+    endpoint = request.endpoint or ""
+    if endpoint == "static" or endpoint.endswith(".static"):
+        return False
+    if "attachment" in response.headers.get("Content-Disposition", ""):
+        return True
+    return bool(current_user and current_user.is_authenticated)
 
 
 def init_app(app: Flask) -> None:
@@ -30,4 +43,7 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        if _private(response):
+            response.headers["Cache-Control"] = "no-store"
+            response.headers["Pragma"] = "no-cache"  # HTTP/1.0 proxies
         return response

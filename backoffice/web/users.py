@@ -1,4 +1,5 @@
-"""Who is logged in. Staff and customers share Flask-Login; their ids carry a prefix so they never mix."""
+"""Who is logged in. Staff and customers share Flask-Login; their ids carry a prefix so they never mix, and the
+row's session stamp, so that logging out or a new password ends every session (``backoffice.sessions``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy import bindparam, select
 
 from backoffice.actors import Actor
 from backoffice.database import DirectStatement
+from backoffice.sessions import stamp_matches
 from backoffice.staff.models import Operator
 from backoffice.web import db_session, login_manager
 from workflows.roles import Role
@@ -23,9 +25,10 @@ class StaffUser(UserMixin):  # type: ignore[misc]
     full_name: str
     role: Role
     center_id: int | None
+    session_stamp: str
 
     def get_id(self) -> str:
-        return f"staff:{self.operator_id}"
+        return f"staff:{self.operator_id}:{self.session_stamp}"
 
     @property
     def actor(self) -> Actor:
@@ -37,13 +40,15 @@ class StaffUser(UserMixin):  # type: ignore[misc]
 
     @classmethod
     def of(cls, operator: Operator) -> StaffUser:
-        return cls(operator.id, operator.login, operator.full_name, operator.role, operator.center_id)
+        return cls(
+            operator.id, operator.login, operator.full_name, operator.role, operator.center_id, operator.session_stamp
+        )
 
 
-#: Every staff request loads its user: five columns in one statement, compiled once and run on the cursor.
-_ACTIVE_STAFF = select(Operator.id, Operator.login, Operator.full_name, Operator.role, Operator.center_id).where(
-    Operator.id == bindparam("id"), Operator.is_active.is_(True)
-)
+#: Every staff request loads its user: six columns in one statement, compiled once and run on the cursor.
+_ACTIVE_STAFF = select(
+    Operator.id, Operator.login, Operator.full_name, Operator.role, Operator.center_id, Operator.session_stamp
+).where(Operator.id == bindparam("id"), Operator.is_active.is_(True))
 
 
 @lru_cache(maxsize=8)
@@ -58,10 +63,12 @@ def _load_user(user_id: str) -> UserMixin | None:
         from backoffice.customers.web.users import load_customer
 
         return load_customer(raw_id)
-    if kind == "staff" and raw_id.isdigit():
-        # Read afresh on every request: a deactivated account or a changed role counts at once.
+    operator_id, _, stamp = raw_id.partition(":")
+    if kind == "staff" and operator_id.isdigit():
+        # Read afresh on every request: a deactivated account, a changed role or a new stamp counts at once.
         connection = db_session().connection()
-        rows = _active_staff(connection.dialect).rows(connection, {"id": int(raw_id)})
+        rows = _active_staff(connection.dialect).rows(connection, {"id": int(operator_id)})
         if rows:
-            return StaffUser(*rows[0])
+            user = StaffUser(*rows[0])
+            return user if stamp_matches(user, stamp) else None
     return None

@@ -12,7 +12,7 @@ from backoffice.admin.applications import OFFER_LABELS
 from backoffice.customers import accounts, tokens
 from backoffice.customers.models import CustomerAccount, CustomerToken
 from backoffice.customers.web import bp, limits
-from backoffice.customers.web.common import customer_required, page, safe_next, settings, show_problems
+from backoffice.customers.web.common import backed_off, customer_required, page, settings, show_problems
 from backoffice.customers.web.forms import (
     ChangePasswordForm,
     ConfirmForm,
@@ -25,26 +25,38 @@ from backoffice.customers.web.forms import (
 from backoffice.customers.web.users import CustomerUser
 from backoffice.types import utcnow
 from backoffice.validation.problems import Invalid
-from backoffice.web import db_session, limiter
+from backoffice.web import db_session, limiter, throttle
+from backoffice.web.redirects import safe_next
 
 
 @bp.route("/account/login", methods=["GET", "POST"])
 @limiter.limit(limits.PER_ADDRESS, key_func=limits.address, methods=["POST"], scope="customer-login")
-@limiter.limit(limits.PER_LOGIN, key_func=limits.login_key, methods=["POST"], scope="customer-login-name")
+@limits.per_network("customer-login")
 def login() -> ResponseReturnValue:
+    """Wrong passwords are throttled per (login, address) with a ceiling per login (``limits.PASSWORDS``), never
+    counted per login alone: ten wrong tries by a stranger do not keep the customer with the right password out."""
     form = LoginForm()
     if form.validate_on_submit():
+        key = throttle.login_key(form.login.data)
+        wait = throttle.wait_seconds(limits.PASSWORDS, key)
+        if wait:
+            return backed_off(wait)
         session = db_session()
         account = accounts.authenticate(session, form.login.data, form.password.data)
         if account is not None:
             session.commit()
+            throttle.succeeded(limits.PASSWORDS, key)
             login_user(CustomerUser.of(account))
             return redirect(safe_next(url_for(".cabinet")))
         from backoffice.selfreg.web.login import after_failed_login  # Flow B; None where it is switched off
 
         held = after_failed_login(session, form)
         if held is not None:
+            throttle.succeeded(limits.PASSWORDS, key)  # the password was right; the page says what to do next
             return held
+        known = accounts.by_login(session, form.login.data)
+        throttle.failed(session, limits.PASSWORDS, key, throttle.Subject(accounts.SUBJECT, known.id if known else None))
+        session.commit()
         # One answer whether the login exists or the password is wrong.
         form.form_errors.append(_("Wrong login or password."))
     return page("customer/login.html", form=form)
@@ -52,6 +64,9 @@ def login() -> ResponseReturnValue:
 
 @bp.route("/account/logout", methods=["POST"])
 def logout() -> ResponseReturnValue:
+    if getattr(current_user, "role", None) == "customer":
+        accounts.log_out(db_session(), _account())
+        db_session().commit()
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for(".login"))

@@ -54,8 +54,8 @@ def no_store(html: str, status: int = 200) -> Response:
     return response
 
 
-def safe_next(default: str) -> str:
-    target = request.args.get("next", "")
-    if target.startswith("/") and not target.startswith("//") and not target.startswith("/\\"):
-        return target
-    return default
+def backed_off(seconds: int) -> Response:
+    """The answer while this address waits before its next try on an identifier (``backoffice.web.throttle``)."""
+    response = page("customer/too_many.html", status=429, wait=seconds)
+    response.headers["Retry-After"] = str(seconds)
+    return response

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField, TelField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from backoffice.web.forms import BoundedForm
 
-class RegistrationForm(FlaskForm):  # type: ignore[misc]
+
+class RegistrationForm(BoundedForm):
     code = StringField(_l("Registration code"), validators=[DataRequired(), Length(max=40)])
     identifier = StringField(_l("EDRPOU or RNOKPP"), validators=[DataRequired(), Length(max=20)])
     login = StringField(_l("Login"), validators=[DataRequired(), Length(max=64)])
@@ -19,16 +20,16 @@ class RegistrationForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-class LoginForm(FlaskForm):  # type: ignore[misc]
+class LoginForm(BoundedForm):
     login = StringField(_l("Login"), validators=[DataRequired(), Length(max=64)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
 
 
-class ForgotForm(FlaskForm):  # type: ignore[misc]
+class ForgotForm(BoundedForm):
     login = StringField(_l("Login"), validators=[DataRequired(), Length(max=64)])
 
 
-class NewPasswordForm(FlaskForm):  # type: ignore[misc]
+class NewPasswordForm(BoundedForm):
     password = PasswordField(_l("New password"), validators=[DataRequired()])
     password_again = PasswordField(
         _l("New password again"),
@@ -40,18 +41,18 @@ class ChangePasswordForm(NewPasswordForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=1024)])
 
 
-class PhoneForm(FlaskForm):  # type: ignore[misc]
+class PhoneForm(BoundedForm):
     phone = TelField(_l("Phone"), validators=[DataRequired(), Length(max=32)])
 
 
-class EmailForm(FlaskForm):  # type: ignore[misc]
+class EmailForm(BoundedForm):
     email = EmailField(_l("New email"), validators=[DataRequired(), Length(max=254)])
 
 
-class ConfirmForm(FlaskForm):  # type: ignore[misc]
+class ConfirmForm(BoundedForm):
     """Only the CSRF token: a link opened by a mail scanner must change nothing, a button press does."""
 
 
-class StatusForm(FlaskForm):  # type: ignore[misc]
+class StatusForm(BoundedForm):
     number = StringField(_l("Application number"), validators=[DataRequired(), Length(max=20)])
     identifier = StringField(_l("EDRPOU or RNOKPP"), validators=[DataRequired(), Length(max=20)])

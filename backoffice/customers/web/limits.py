@@ -1,57 +1,43 @@
 """Rate limits of the customer pages (Flask-Limiter, storage from [site] rate_limit_storage_uri).
 
-Two keys for every form that takes a secret: the client's address, and what the request is about (the
-EDRPOU/RNOKPP, the login, the account), so neither many addresses against one company nor one address
-against many companies gets far. The registration page and the status page share the per-company limit.
+Every form that takes a secret is limited per address and per network (what one guesser's machines can send,
+whatever the target) and throttled per identifier (``backoffice.web.throttle``: back-off per identifier and
+address, a ceiling per identifier that alerts staff). Nothing here is counted per identifier alone in a way a
+stranger could use to refuse the owner: the owner's right code or right password from the owner's address is
+always checked. Every key is normalised the way the validators read the value (NFKC, separators dropped), so
+fullwidth digits or a different case do not buy a fresh bucket.
 """
 
 from __future__ import annotations
 
-import re
-
 from flask import request
-from flask_limiter.util import get_remote_address
 from flask_login import current_user
-from limits import parse
 
-from backoffice.web import limiter
+from backoffice.web import limiter, throttle
 
 PER_ADDRESS = "10 per minute;100 per day"
-PER_COMPANY = "20 per hour;50 per day"
-PER_LOGIN = "10 per hour"
+#: One /24 (IPv4) or /64 (IPv6): a few households or one hosting customer behind it.
+PER_NETWORK = "30 per minute;300 per day"
 PER_ACCOUNT = "20 per hour"
-#: Wrong tries on an identifier that has no live code: counted here, so the lock reads the same for anyone.
-WRONG_TRIES = parse("5 per 14 days")
 
-company = limiter.shared_limit(
-    PER_COMPANY,
-    scope="customer-company",
-    key_func=lambda: "company:" + digits(request.form.get("identifier", "")),
-    methods=["POST"],
-)
+#: Registration codes (and the status page, which asks for the same identifier).
+CODES = throttle.Policy("company")
+#: Customer passwords, keyed by the login as typed and normalised.
+PASSWORDS = throttle.Policy("customer-login")
 
-
-def digits(text: str) -> str:
-    return re.sub(r"\D", "", text or "")[:16]
-
-
-def address() -> str:
-    return get_remote_address() or "-"
+address = throttle.address
+network = throttle.network
+digits = throttle.identifier_key
 
 
 def login_key() -> str:
-    return "login:" + (request.form.get("login", "") or "").strip().lower()[:64]
+    return "login:" + throttle.login_key(request.form.get("login", ""))
 
 
 def account_key() -> str:
     return "account:" + str(getattr(current_user, "account_id", "-"))
 
 
-def wrong_try(identifier: str) -> bool:
-    """Count a wrong try on an identifier without a live code; True when that reaches the lock."""
-    limiter.limiter.hit(WRONG_TRIES, "customer-wrong-tries", identifier)
-    return is_locked(identifier)
-
-
-def is_locked(identifier: str) -> bool:
-    return not limiter.limiter.test(WRONG_TRIES, "customer-wrong-tries", identifier)
+def per_network(scope: str) -> object:
+    """The per-network limit of one page, counted on every POST like the per-address one."""
+    return limiter.limit(PER_NETWORK, key_func=network, methods=["POST"], scope=scope + "-network")

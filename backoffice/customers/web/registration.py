@@ -2,7 +2,8 @@
 
 Opening the page changes nothing (mail scanners follow the invitation's link). Every way the code can fail
 (wrong, unknown company, used, expired, revoked) gets the same page and status; staff see which in the audit
-trail. Five wrong tries lock the code, and the page then says to contact the supplier.
+trail. Wrong tries are throttled, never locked (``limits.CODES``): a stranger who knows the EDRPOU cannot stop
+the owner's right code.
 """
 
 from __future__ import annotations
@@ -19,14 +20,14 @@ from backoffice.applications import codes
 from backoffice.customers import registration as service
 from backoffice.customers import rules
 from backoffice.customers.web import bp, limits
-from backoffice.customers.web.common import no_store, page, settings, show_problems
+from backoffice.customers.web.common import backed_off, no_store, page, settings, show_problems
 from backoffice.customers.web.forms import RegistrationForm
 from backoffice.customers.web.users import CustomerUser
 from backoffice.monitoring.counters import count_refusal
 from backoffice.passwords import hash_secret
 from backoffice.validation import identifiers
 from backoffice.validation.problems import Invalid
-from backoffice.web import db_session, limiter
+from backoffice.web import db_session, limiter, throttle
 
 TEMPLATE = "customer/register.html"
 CSRF_PLACEHOLDER = "\x00csrf\x00"
@@ -34,7 +35,7 @@ CSRF_PLACEHOLDER = "\x00csrf\x00"
 
 @bp.route("/company", methods=["GET", "POST"])
 @limiter.limit(limits.PER_ADDRESS, key_func=limits.address, methods=["POST"], scope="customer-register")
-@limits.company
+@limits.per_network("customer-register")
 def register() -> ResponseReturnValue:
     if request.method == "GET":
         return _blank_form()
@@ -44,17 +45,20 @@ def register() -> ResponseReturnValue:
     identifier = _format_problems(form)
     if identifier is None:
         return _form(form)
+    wait = throttle.wait_seconds(limits.CODES, identifier)
+    if wait:
+        return backed_off(wait)
     session = db_session()
     ip = limits.address()
     try:
         checked = service.check(session, settings(), code=form.code.data, identifier=identifier, ip=ip)
     except service.Refused as refused:
+        subject = throttle.Subject(service.services.SUBJECT, refused.application_id)
+        throttle.failed(session, limits.CODES, identifier, subject)
         session.commit()
-        locked = refused.locked or refused.reason == service.Refusal.LOCKED
-        if not refused.counted:
-            locked = limits.wrong_try(identifier)
-        count_refusal(refused.reason.value, locked=locked)
-        return _refused(form, locked=locked)
+        count_refusal(refused.reason.value)
+        return _refused(form)
+    throttle.succeeded(limits.CODES, identifier)
     session.commit()  # ends the read; the spending below starts a short write transaction of its own
     problems = service.prepare(session, checked, login=form.login.data, password=form.password.data)
     if problems:
@@ -67,8 +71,8 @@ def register() -> ResponseReturnValue:
         )
     except service.Refused as refused:
         session.commit()
-        count_refusal(refused.reason.value, locked=False)
-        return _refused(form, locked=False)
+        count_refusal(refused.reason.value)
+        return _refused(form)
     except Invalid as exc:
         session.rollback()
         show_problems(form, exc.problems)
@@ -116,24 +120,16 @@ def _blank_form() -> ResponseReturnValue:
     language = str(get_locale())
     html = cache.get(language)
     if html is None:
-        rendered = page(
-            TEMPLATE, form=RegistrationForm(), refused=False, locked=False, common_url=url_for(".common_passwords")
-        )
+        rendered = page(TEMPLATE, form=RegistrationForm(), refused=False, common_url=url_for(".common_passwords"))
         html = cache[language] = rendered.get_data(as_text=True).replace(token, CSRF_PLACEHOLDER)
     return no_store(html.replace(CSRF_PLACEHOLDER, token))
 
 
 def _form(form: RegistrationForm) -> ResponseReturnValue:
-    return page(TEMPLATE, form=form, refused=False, locked=False, common_url=url_for(".common_passwords"))
+    return page(TEMPLATE, form=form, refused=False, common_url=url_for(".common_passwords"))
 
 
-def _refused(form: RegistrationForm, *, locked: bool) -> ResponseReturnValue:
+def _refused(form: RegistrationForm) -> ResponseReturnValue:
     form.code.data = ""
     form.password.data = form.password_again.data = ""
-    return page(
-        TEMPLATE,
-        form=form,
-        refused=not locked,
-        locked=locked,
-        common_url=url_for(".common_passwords"),
-    )
+    return page(TEMPLATE, form=form, refused=True, common_url=url_for(".common_passwords"))

@@ -1,27 +1,20 @@
 """The logged-in customer, kept apart from staff by the "customer:" prefix of the Flask-Login id.
 
-The id also carries a stamp keyed on the password hash: changing or resetting the password changes the hash,
-so every session opened with the old password stops loading and is logged out.
+The id also carries the account's session stamp (``backoffice.sessions``): logging out, a new password and
+deactivation draw a new one, so every session opened before stops loading and is logged out.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 
-from flask import current_app
 from flask_login import UserMixin
 
 from backoffice.actors import Actor
 from backoffice.customers.models import CustomerAccount
+from backoffice.sessions import stamp_matches
 from backoffice.web import db_session
 from workflows.roles import Role
-
-
-def _stamp(account: CustomerAccount) -> str:
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, b"customer-session/" + account.password_hash.encode(), hashlib.sha256).hexdigest()[:24]
 
 
 @dataclass
@@ -44,7 +37,7 @@ class CustomerUser(UserMixin):  # type: ignore[misc]
 
     @classmethod
     def of(cls, account: CustomerAccount) -> CustomerUser:
-        return cls(account.id, account.login, _stamp(account))
+        return cls(account.id, account.login, account.session_stamp)
 
 
 def load_customer(raw: str) -> CustomerUser | None:
@@ -52,6 +45,6 @@ def load_customer(raw: str) -> CustomerUser | None:
     if not account_id.isdigit():
         return None
     account = db_session().get(CustomerAccount, int(account_id))
-    if account is None or not account.is_active or not hmac.compare_digest(stamp, _stamp(account)):
+    if account is None or not account.is_active or not stamp_matches(account, stamp):
         return None
     return CustomerUser.of(account)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import EqualTo, Length
 
+from backoffice.web.forms import BoundedForm
 
-class RegistrationForm(FlaskForm):  # type: ignore[misc]
+
+class RegistrationForm(BoundedForm):
     # Chosen on the first step (one link per kind of person), carried here so the labels fit the person.
     kind = HiddenField()
     identifier = StringField(_l("Login"), validators=[Length(max=40)])
@@ -21,15 +22,15 @@ class RegistrationForm(FlaskForm):  # type: ignore[misc]
     consent = BooleanField(_l("I consent to the processing and storage of my personal data"))
 
 
-class ResendForm(FlaskForm):  # type: ignore[misc]
+class ResendForm(BoundedForm):
     identifier = StringField(_l("SNILS, OGRNIP or OGRN"), validators=[Length(max=40)])
 
 
-class ButtonForm(FlaskForm):  # type: ignore[misc]
+class ButtonForm(BoundedForm):
     """Only the CSRF token: a link opened by a mail scanner changes nothing, a button press does."""
 
 
-class WithdrawForm(FlaskForm):  # type: ignore[misc]
+class WithdrawForm(BoundedForm):
     acknowledge = BooleanField(
         _l("I understand that my account will be closed and I will not be able to log in with it any more")
     )

@@ -20,12 +20,13 @@ from flask_login import login_user
 from sqlalchemy.orm import Session
 
 from backoffice.customers import accounts
-from backoffice.customers.web.common import page, safe_next
+from backoffice.customers.web.common import page
 from backoffice.customers.web.forms import LoginForm
 from backoffice.customers.web.users import CustomerUser
 from backoffice.passwords import verify_secret
 from backoffice.selfreg import enabled, services
 from backoffice.selfreg.web.forms import ResendForm
+from backoffice.web.redirects import safe_next
 from workflows.self_registration import SelfRegistrationState
 
 

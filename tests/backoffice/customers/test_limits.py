@@ -29,15 +29,6 @@ def test_one_address_gets_ten_tries_a_minute(browser: Browser, db) -> None:
     assert "Too many attempts" in _try(browser, valid_edrpou(99)).get_data(as_text=True)
 
 
-def test_one_company_gets_twenty_tries_an_hour_from_any_number_of_addresses(browser: Browser, db) -> None:
-    target = valid_edrpou(1)
-    answers = [_try(browser, target, ip=f"10.0.{n // 200}.{n % 200 + 1}").status_code for n in range(21)]
-    assert answers[20] == 429 and 429 not in answers[:20]
-    # The status page shares the company's limit.
-    browser.client.environ_base["REMOTE_ADDR"] = "10.9.9.9"
-    assert browser.post("/status", {"number": "2026-000001", "identifier": target}).status_code == 429
-
-
 def test_with_redis_two_app_processes_share_the_limits(settings, db, redis_server: str) -> None:
     configured = settings.replace(site={"rate_limit_storage_uri": redis_server})
     first: Flask = create_app(configured)

@@ -110,42 +110,6 @@ def test_wrong_unknown_used_and_expired_codes_get_the_same_answer(
     assert session.get(Application, issued.app.id).state == AccessionState.CODE_ISSUED
 
 
-def test_five_wrong_tries_lock_the_code_until_staff_issue_a_new_one(
-    browser: Browser, issued: Issued, make: Factory, session: Session, settings
-) -> None:
-    wrong = registration(issued, code="ABCD-EFGH-JKMN")
-    for _ in range(4):
-        page = browser.post("/company", wrong).get_data(as_text=True)
-        assert "We could not accept this code" in page and "locked" not in page
-    fifth = browser.post("/company", wrong).get_data(as_text=True)
-    assert "locked after too many wrong tries" in fifth and settings.site.support_email in fifth
-    # Now even the right code is refused, and the application is untouched.
-    right = browser.post("/company", registration(issued)).get_data(as_text=True)
-    assert "locked after too many wrong tries" in right
-    session.expire_all()
-    assert session.get(Application, issued.app.id).state == AccessionState.CODE_ISSUED
-    assert _count(session, CustomerAccount) == 0
-    assert _refusals(session)[-1] == "locked"
-
-    make.advance(session.get(Application, issued.app.id), ["reissue_code"])
-    session.commit()
-    fresh = clear_code(session, settings, issued.app)
-    assert browser.post("/company", registration(issued, code=fresh)).status_code == 302
-
-
-def test_the_lock_reads_the_same_for_a_company_that_is_not_a_customer(browser: Browser, db) -> None:
-    stranger = {
-        "code": "ABCD-EFGH-JKMN",
-        "identifier": valid_edrpou(777),
-        "login": "someone",
-        "password": PASSWORD,
-        "password_again": PASSWORD,
-    }
-    pages = [browser.post("/company", stranger).get_data(as_text=True) for _ in range(5)]
-    assert all("We could not accept this code" in p for p in pages[:4])
-    assert "locked after too many wrong tries" in pages[4]
-
-
 def test_login_and_password_rules(browser: Browser, make: Factory, session: Session, settings) -> None:
     app = make.application(AccessionState.CODE_ISSUED, code_word="Сонячний ранок над Дніпром")
     make.application(AccessionState.COMPLETED)  # no account; the taken login comes from the next lines
