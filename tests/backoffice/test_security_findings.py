@@ -10,12 +10,10 @@ import logging
 import statistics
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from freezegun import freeze_time
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
@@ -34,6 +32,7 @@ from tests.backoffice.customers.conftest import PASSWORD, Browser, Issued, issue
 from tests.backoffice.intake import corpus
 from tests.backoffice.intake.conftest import Maildir, app, intake_db, intake_settings, maildir  # noqa: F401
 from tests.factories import valid_edrpou
+from tests.services import throttle_clock
 
 OWNER = "192.0.2.10"
 ATTACKER = "203.0.113.7"
@@ -102,7 +101,7 @@ def test_2_one_address_waits_longer_after_each_wrong_code_but_the_owner_does_not
     issued: Issued,
 ) -> None:
     attacker = _customer(app, ATTACKER)
-    with freeze_time(datetime.now(UTC)) as clock:
+    with throttle_clock() as clock:
         for _ in range(limits.CODES.free_tries + 1):
             assert attacker.post("/company", _wrong_code(issued)).status_code == 200
         waiting = attacker.post("/company", _wrong_code(issued))
@@ -174,7 +173,7 @@ def test_3_right_logins_do_not_count_and_wrong_ones_slow_only_their_address(
             == 302
         )
     attacker = _customer(app, ATTACKER)
-    with freeze_time(datetime.now(UTC)):
+    with throttle_clock():
         for _ in range(limits.PASSWORDS.free_tries + 1):
             assert (
                 attacker.post("/account/login", {"login": "FIRMA.ONE", "password": "wrong-guess-1"}).status_code == 200
@@ -193,7 +192,7 @@ def test_3_right_logins_do_not_count_and_wrong_ones_slow_only_their_address(
 def test_4_failed_staff_logins_slow_the_guessers_address_not_the_operator(app: Flask, staff: Staff) -> None:
     free = app.config["SETTINGS"].staff.failed_logins_per_account
     attacker = app.test_client()
-    with freeze_time(datetime.now(UTC)) as clock:
+    with throttle_clock() as clock:
         for n in range(free + 1):
             assert _staff_try(attacker, "op.a", f"guess {n}", ATTACKER).status_code == 200
         refused = _staff_try(attacker, "op.a", factories.PASSWORD, ATTACKER)
@@ -416,7 +415,7 @@ def test_11_fullwidth_digits_count_against_the_same_identifier(app: Flask, issue
     fullwidth = "".join(chr(ord("０") + int(d)) for d in ascii_digits[:4]) + ascii_digits[4:]
     assert limits.digits(fullwidth) == limits.digits(ascii_digits) == ascii_digits
     attacker = _customer(app, ATTACKER)
-    with freeze_time(datetime.now(UTC)):
+    with throttle_clock():
         for _ in range(limits.CODES.free_tries + 1):
             assert attacker.post("/status", {"number": "2026-999999", "identifier": fullwidth}).status_code == 200
         assert attacker.post("/status", {"number": "2026-999999", "identifier": ascii_digits}).status_code == 429

@@ -6,17 +6,12 @@ systemd and nginx each check their own files here, with the paths of this checko
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 import subprocess
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
-
 from tests.conftest import REPO, unavailable
+from tests.services import self_signed
 
 KIT = REPO / "deploy"
 UNITS = ("backoffice-web.service", "backoffice-scheduler.service", "backoffice-intake.service")
@@ -65,28 +60,6 @@ def test_the_units_run_the_documented_commands_with_the_shared_settings(tmp_path
     assert _verify(units, *UNITS).count("NoSuchSetting") == len(UNITS)
 
 
-def _self_signed(directory: Path) -> tuple[Path, Path]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "portal.example.org")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(1)
-        .not_valid_before(now)
-        .not_valid_after(now + dt.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    cert_file, key_file = directory / "cert.pem", directory / "key.pem"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    return cert_file, key_file
-
-
 def _nginx_test(tmp_path: Path, site: str) -> subprocess.CompletedProcess[str]:
     nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
     if nginx is None:
@@ -105,7 +78,7 @@ def _nginx_test(tmp_path: Path, site: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_the_nginx_site_is_accepted_by_nginx(tmp_path: Path) -> None:
-    cert, key = _self_signed(tmp_path)
+    cert, key = self_signed(tmp_path, "portal.example.org")
     site = (KIT / "nginx" / "backoffice.conf").read_text()
     site = site.replace("/etc/ssl/certs/portal.example.org.pem", str(cert))
     site = site.replace("/etc/ssl/private/portal.example.org.key", str(key))

@@ -1,9 +1,7 @@
 """Staff, applications and logged-in clients for the back-office tests."""
-
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -13,21 +11,16 @@ from sqlalchemy.orm import Session
 
 from backoffice.passwords import hash_secret
 from backoffice.staff.models import Operator, ServiceCenter
-from backoffice.web import limiter
 from tests import factories
+from tests.services import fresh_limits  # noqa: F401 - fixture by name
 from workflows.roles import Role
 
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 @pytest.fixture(autouse=True)
-def _fresh_limits(app: Flask) -> Iterator[None]:
-    """Failed-login counters live in the process; each test starts with none."""
-    with app.app_context():
-        limiter.reset()
-    yield
-    with app.app_context():
-        limiter.reset()
+def _fresh_limits(fresh_limits: None) -> None:
+    """Every test here starts with no rate-limit or throttle counts (tests/services.py)."""
 
 
 @dataclass

@@ -14,6 +14,7 @@ from backoffice.audit.models import AuditEvent
 from backoffice.staff.models import Operator
 from tests import factories
 from tests.backoffice.admin.conftest import Staff, csrf_token, post
+from tests.services import throttle_clock
 
 
 def _try(client, login: str, password: str, path: str = "/staff/login"):
@@ -32,8 +33,7 @@ def test_failed_attempts_slow_one_address_for_at_most_one_window(app, client, st
     # Only the address that failed waits, doubling up to one window; other addresses: test_security_findings (#4).
     free = app.config["SETTINGS"].staff.failed_logins_per_account
     window = app.config["SETTINGS"].staff.failed_login_window_minutes
-    # Frozen at the real "now": the limiter's own clean-up thread keeps reading the real clock.
-    with freeze_time(datetime.now(UTC)) as clock:
+    with throttle_clock() as clock:
         for _ in range(free + 12):  # waits grow past one window: 2**11 seconds, cut to the window
             clock.tick(window * 60 + 1)
             assert _try(client, "op.a", "guess").status_code == 200

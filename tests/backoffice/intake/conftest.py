@@ -6,7 +6,6 @@ run (TLS as in production). With CI=true it must start, else the test fails; loc
 
 from __future__ import annotations
 
-import datetime as dt
 import getpass
 import os
 import pwd
@@ -27,6 +26,7 @@ from backoffice.database import Database
 from backoffice.settings import Settings
 from tests.conftest import IN_CI, STORAGE_BACKENDS
 from tests.ports import free_port
+from tests.services import self_signed
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 
@@ -117,39 +117,6 @@ class DovecotServer:
         )
 
 
-def _certificate(folder: Path) -> tuple[Path, Path]:
-    """A certificate for 127.0.0.1 made for this run; the test trusts exactly it (as a CA file)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    import ipaddress
-
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    key_file.chmod(0o600)
-    return cert_file, key_file
-
-
 def _unavailable(reason: str) -> None:
     if IN_CI:
         pytest.fail(f"Dovecot is required in CI: {reason}")
@@ -168,7 +135,7 @@ def dovecot() -> Iterator[DovecotServer]:
     home.mkdir()
     run_dir = base / "run"
     run_dir.mkdir()
-    cert, key = _certificate(base)
+    cert, key = self_signed(base)
     user = getpass.getuser()
     uid, gid = os.getuid(), os.getgid()
     if uid == 0:  # Dovecot refuses to let root own a mailbox: the throwaway one belongs to "nobody"

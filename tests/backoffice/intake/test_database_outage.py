@@ -26,8 +26,9 @@ from backoffice.scheduler.runner import run_once
 from backoffice.settings import Settings
 from tests.backoffice.intake import corpus
 from tests.backoffice.intake.conftest import Maildir
-from tests.conftest import REPO, TEST_CODE_KEY, TEST_SECRET
+from tests.conftest import REPO
 from tests.pgcluster import PgCluster
+from tests.services import cli_environment
 
 pytestmark = pytest.mark.postgres
 
@@ -38,19 +39,14 @@ DEADLINE = 240.0  # seconds; generous: the machine may be busy, and every wait b
 
 
 def _environment(settings: Settings, cluster: PgCluster) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BACKOFFICE_")}
-    env.update(
-        BACKOFFICE_CONFIG=str(REPO / "config.toml"),
-        BACKOFFICE_SECRET_KEY=TEST_SECRET,
-        BACKOFFICE_CODE_KEY=TEST_CODE_KEY,
-        BACKOFFICE_DATABASE_URL=cluster.url,
-        BACKOFFICE_SITE_INSTANCE_DIR=str(settings.site.instance_dir),
-        BACKOFFICE_INTAKE_MAILDIR=str(settings.maildir),
-        BACKOFFICE_MAIL_SENDER=settings.mail.sender,
-        BACKOFFICE_INTAKE_POLL_INTERVAL_SECONDS="1",
-        BACKOFFICE_INTAKE_DATABASE_RETRY_MAX_SECONDS="2",
+    return cli_environment(
+        cluster.url,
+        settings.site.instance_dir,
+        intake_maildir=str(settings.maildir),
+        mail_sender=settings.mail.sender,
+        intake_poll_interval_seconds="1",
+        intake_database_retry_max_seconds="2",
     )
-    return env
 
 
 def _wait_for(

@@ -19,25 +19,21 @@ from backoffice.letters.models import OutboxMessage
 from backoffice.settings import Settings
 from tests.backoffice.intake import corpus
 from tests.backoffice.intake.conftest import Maildir
-from tests.conftest import REPO, TEST_CODE_KEY, TEST_SECRET
+from tests.conftest import REPO
+from tests.services import cli_environment
 
 BACKOFFICE = Path(sys.executable).parent / "backoffice"
 MESSAGES = 40
 
 
 def _environment(settings: Settings) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BACKOFFICE_")}
-    env.update(
-        BACKOFFICE_CONFIG=str(REPO / "config.toml"),
-        BACKOFFICE_SECRET_KEY=TEST_SECRET,
-        BACKOFFICE_CODE_KEY=TEST_CODE_KEY,
-        BACKOFFICE_DATABASE_URL=settings.database_url,
-        BACKOFFICE_SITE_INSTANCE_DIR=str(settings.site.instance_dir),
-        BACKOFFICE_INTAKE_MAILDIR=str(settings.maildir),
-        BACKOFFICE_MAIL_SENDER=settings.mail.sender,
-        BACKOFFICE_STORAGE_BACKEND=settings.storage.backend,
+    return cli_environment(
+        settings.database_url,
+        settings.site.instance_dir,
+        intake_maildir=str(settings.maildir),
+        mail_sender=settings.mail.sender,
+        storage_backend=settings.storage.backend,
     )
-    return env
 
 
 def _counts(engine) -> tuple[int, int]:  # type: ignore[no-untyped-def]

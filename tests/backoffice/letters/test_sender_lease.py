@@ -9,7 +9,6 @@ that letter (and alive, or killed there with SIGKILL).
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
@@ -31,7 +30,8 @@ from backoffice.letters.sender import deliver_due
 from backoffice.settings import Settings
 from tests.backoffice.letters.conftest import SENDER, smtp_settings
 from tests.backoffice.letters.smtpserver import Handler, Received, SmtpServer
-from tests.conftest import REPO, TEST_CODE_KEY, TEST_SECRET
+from tests.conftest import REPO
+from tests.services import cli_environment
 
 BACKOFFICE = Path(sys.executable).parent / "backoffice"
 LEASE = 9  # [letters] claim_seconds in these tests: renewed every 3 s by a live sender
@@ -91,20 +91,16 @@ def _rows(db: Database) -> dict[int, OutboxMessage]:
 
 def _sender(settings: Settings, server: SmtpServer, log: Path) -> subprocess.Popen[bytes]:
     """``backoffice letters send --all`` in a process of its own, on the test's database and mail server."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BACKOFFICE_")}
-    env.update(
-        BACKOFFICE_CONFIG=str(REPO / "config.toml"),
-        BACKOFFICE_SECRET_KEY=TEST_SECRET,
-        BACKOFFICE_CODE_KEY=TEST_CODE_KEY,
-        BACKOFFICE_DATABASE_URL=settings.database_url,
-        BACKOFFICE_SITE_INSTANCE_DIR=str(settings.site.instance_dir),
-        BACKOFFICE_MAIL_TRANSPORT="smtp",
-        BACKOFFICE_MAIL_SENDER=SENDER,
-        BACKOFFICE_SMTP_HOST="127.0.0.1",
-        BACKOFFICE_SMTP_PORT=str(server.port),
-        BACKOFFICE_SMTP_SECURITY="none",
-        BACKOFFICE_SMTP_TIMEOUT_SECONDS="300",
-        BACKOFFICE_LETTERS_CLAIM_SECONDS=str(LEASE),
+    env = cli_environment(
+        settings.database_url,
+        settings.site.instance_dir,
+        mail_transport="smtp",
+        mail_sender=SENDER,
+        smtp_host="127.0.0.1",
+        smtp_port=str(server.port),
+        smtp_security="none",
+        smtp_timeout_seconds="300",
+        letters_claim_seconds=str(LEASE),
     )
     with log.open("wb") as out:
         return subprocess.Popen(
