@@ -53,11 +53,11 @@ _CERT_VALUES = "1.2.840.113549.1.9.16.2.23"  # CAdES-X-L id-aa-ets-certValues
 _REVOCATION_VALUES = "1.2.840.113549.1.9.16.2.24"  # CAdES-X-L id-aa-ets-revocationValues
 
 
-class _CrlValues(core.SequenceOf):
+class _CrlValues(core.SequenceOf):  # type: ignore[misc]  # asn1crypto is untyped
     _child_spec = crl.CertificateList
 
 
-class _RevocationValues(core.Sequence):
+class _RevocationValues(core.Sequence):  # type: ignore[misc]  # asn1crypto is untyped
     """ETSI EN 319 122-1 RevocationValues; OCSP and other values are not read."""
 
     _fields = [
@@ -67,7 +67,7 @@ class _RevocationValues(core.Sequence):
     ]
 
 
-class _CertValues(core.SequenceOf):
+class _CertValues(core.SequenceOf):  # type: ignore[misc]  # asn1crypto is untyped
     _child_spec = x509.Certificate
 
 PAST_VALIDATION_CANDIDATES = frozenset(
