@@ -217,6 +217,7 @@ def cades(
     crls: tuple[bytes, ...] = (),
     include_cert: bool = True,
     digest_oid: str = GOST34311_OID,
+    with_chain: bool = True,
 ) -> bytes:
     """A CAdES-BES SignedData: DSTU 4145 (little-endian) over GOST 34.311 with the signer key's DKE."""
     referenced = ess_cert or party.cert
@@ -266,7 +267,8 @@ def cades(
     eci: dict[str, Any] = {"content_type": "data"}
     if not detached:
         eci["content"] = content
-    certs = ([party.cert] if include_cert else []) + list(party.chain[:-1]) + list(extra_certs)
+    chain = list(party.chain[:-1]) if with_chain else []
+    certs = ([party.cert] if include_cert else []) + chain + list(extra_certs)
     fields: dict[str, Any] = {
         "version": "v1",
         "digest_algorithms": [{"algorithm": digest_oid}],
