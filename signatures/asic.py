@@ -75,7 +75,8 @@ class _Manifest:
     references: tuple[_Reference, ...]
 
 
-def _parse_xml(raw: bytes) -> ElementTree.Element:
+def parse_xml(raw: bytes) -> ElementTree.Element:
+    """Parse XML that must not carry a DTD (manifests, signatures, trusted lists)."""
     # No DTDs at all: entity tricks have no place in a signature manifest.
     if b"<!DOCTYPE" in raw or b"<!ENTITY" in raw:
         raise ContainerError("XML with a DTD is not accepted")
@@ -96,7 +97,7 @@ def _b64(text: str | None) -> bytes | None:
 
 
 def _parse_manifest(name: str, raw: bytes) -> _Manifest:
-    root = _parse_xml(raw)
+    root = parse_xml(raw)
     sig_ref = root.find(f"{_NS_ASIC}SigReference")
     refs = []
     for ref in root.findall(f"{_NS_ASIC}DataObjectReference"):
@@ -198,7 +199,7 @@ def _xades_reports(
     name: str, raw: bytes, files: dict[str, bytes], fmt: str, expected: ExpectedSigner | None
 ) -> list[SignatureReport]:
     try:
-        root = _parse_xml(raw)
+        root = parse_xml(raw)
     except ContainerError as exc:
         return [broken_report(fmt, name, exc)]
     out = []

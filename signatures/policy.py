@@ -164,14 +164,15 @@ def load_certificates(path: str | Path) -> tuple[bytes, ...]:
         out: list[bytes] = []
         for child in sorted(p.iterdir()):
             if child.is_file() and child.suffix.lower() in _CERT_SUFFIXES:
-                out.extend(_certs_from_bytes(child.read_bytes(), child))
+                out.extend(certificates_from_bytes(child.read_bytes(), child))
         return tuple(out)
     if not p.is_file():
         raise PolicyError(f"trust root path does not exist: {p}")
-    return _certs_from_bytes(p.read_bytes(), p)
+    return certificates_from_bytes(p.read_bytes(), p)
 
 
-def _certs_from_bytes(data: bytes, origin: Path) -> tuple[bytes, ...]:
+def certificates_from_bytes(data: bytes, origin: Path) -> tuple[bytes, ...]:
+    """DER certificates from a PEM bundle, a DER certificate or a PKCS#7 bundle (``origin`` names it in errors)."""
     try:
         pem_blocks = _PEM_CERT.findall(data)
         if pem_blocks:
