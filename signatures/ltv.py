@@ -70,6 +70,7 @@ class _RevocationValues(core.Sequence):  # type: ignore[misc]  # asn1crypto is u
 class _CertValues(core.SequenceOf):  # type: ignore[misc]  # asn1crypto is untyped
     _child_spec = x509.Certificate
 
+
 PAST_VALIDATION_CANDIDATES = frozenset(
     {
         "OUT_OF_BOUNDS_NO_POE",
