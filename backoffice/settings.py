@@ -127,6 +127,7 @@ class WorkflowSettings:
 @dataclass(frozen=True)
 class SignatureSettings:
     trust_roots: Path | None = None
+    crl_dir: Path | None = None
     revocation_mode: str = "hard-fail"
     allow_online_fetch: bool = False
     max_file_mb: int = 50

@@ -20,7 +20,7 @@ from signatures.context import Session
 from signatures.identity import ExpectedSigner
 from signatures.integrity import aggregate, exception_verdict
 from signatures.isolation import Bounded, PersistentWorker, run_bounded
-from signatures.pdf import PdfLimitExceeded, is_pdf, verify_pdf
+from signatures.pdf import PdfLimitExceeded, PdfPasswordRequired, is_pdf, verify_pdf
 from signatures.policy import VerificationPolicy
 from signatures.report import (
     FileReport,
@@ -291,6 +291,10 @@ def _pdf(
         outcome = verify_pdf(document, session=session, expected=expected, filename=name)
     except PdfLimitExceeded as exc:
         return base.fail("TOO_MANY_PAGES", str(exc), fmt="PDF")
+    except PdfPasswordRequired as exc:
+        return base.fail(
+            "PASSWORD_PROTECTED", str(exc), fmt="PDF", sub_indication="FORMAT_FAILURE", integrity=Integrity.UNKNOWN
+        )
     except Exception as exc:
         verdict = exception_verdict(exc)
         return base.fail(

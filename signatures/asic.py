@@ -75,7 +75,8 @@ class _Manifest:
     references: tuple[_Reference, ...]
 
 
-def _parse_xml(raw: bytes) -> ElementTree.Element:
+def parse_xml(raw: bytes) -> ElementTree.Element:
+    """Parse XML that must not carry a DTD (manifests, signatures, trusted lists)."""
     # No DTDs at all: entity tricks have no place in a signature manifest.
     if b"<!DOCTYPE" in raw or b"<!ENTITY" in raw:
         raise ContainerError("XML with a DTD is not accepted")
@@ -96,7 +97,7 @@ def _b64(text: str | None) -> bytes | None:
 
 
 def _parse_manifest(name: str, raw: bytes) -> _Manifest:
-    root = _parse_xml(raw)
+    root = parse_xml(raw)
     sig_ref = root.find(f"{_NS_ASIC}SigReference")
     refs = []
     for ref in root.findall(f"{_NS_ASIC}DataObjectReference"):
@@ -146,16 +147,25 @@ def _resolve(uri: str) -> str:
 def _check_references(
     refs: tuple[_Reference, ...], files: dict[str, bytes]
 ) -> tuple[Integrity, str | None, str | None]:
+    """Recompute every listed digest.  A mismatch or a missing file is
+    ``broken``; a digest method we do not implement leaves integrity
+    ``unknown`` (after the other references are still checked)."""
+    unchecked: list[str] = []
     for ref in refs:
         name = _resolve(ref.uri)
         content = files.get(name)
         if content is None:
             return Integrity.BROKEN, "CONTAINER_DIGEST_MISMATCH", f"{name}: listed but missing"
+        if ref.digest is None:
+            return Integrity.BROKEN, "CONTAINER_DIGEST_MISMATCH", f"{name}: no digest value"
         algo = _DIGESTS.get(ref.algorithm or "")
-        if algo is None or ref.digest is None:
-            return Integrity.BROKEN, "UNSUPPORTED_SIGNATURE_FORMAT", f"{name}: digest method {ref.algorithm}"
+        if algo is None:
+            unchecked.append(f"{name}: digest method {ref.algorithm}")
+            continue
         if hashlib.new(algo, content).digest() != ref.digest:
             return Integrity.BROKEN, "CONTAINER_DIGEST_MISMATCH", f"{name}: digest mismatch"
+    if unchecked:
+        return Integrity.UNKNOWN, "UNSUPPORTED_SIGNATURE_FORMAT", "; ".join(unchecked)
     return Integrity.INTACT, None, None
 
 
@@ -163,6 +173,18 @@ def _degrade(report: SignatureReport, integrity: Integrity, code: str, details: 
     """Apply a container-level integrity finding to a signature report."""
     if integrity is Integrity.INTACT or report.integrity is Integrity.BROKEN:
         return report
+    if integrity is Integrity.UNKNOWN:
+        # A file digest we could not check: never a pass, never worse than the signature's own verdict.
+        if report.indication is Indication.TOTAL_FAILED or report.integrity is Integrity.MODIFIED:
+            return report
+        return replace(
+            report,
+            indication=Indication.INDETERMINATE,
+            sub_indication="FORMAT_FAILURE",
+            integrity=Integrity.UNKNOWN,
+            message_code=code,
+            details=details,
+        )
     return replace(
         report,
         indication=Indication.TOTAL_FAILED,
@@ -177,7 +199,7 @@ def _xades_reports(
     name: str, raw: bytes, files: dict[str, bytes], fmt: str, expected: ExpectedSigner | None
 ) -> list[SignatureReport]:
     try:
-        root = _parse_xml(raw)
+        root = parse_xml(raw)
     except ContainerError as exc:
         return [broken_report(fmt, name, exc)]
     out = []
@@ -206,6 +228,8 @@ def _xades_reports(
                 )
             )
         integrity, code, details = _check_references(tuple(refs), files)
+        if integrity is Integrity.INTACT:
+            integrity = Integrity.UNKNOWN  # the file digests match, but nobody checked the signature over them
         out.append(
             SignatureReport(
                 format=fmt,

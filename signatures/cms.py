@@ -16,7 +16,7 @@ from asn1crypto import cms, core, x509
 from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
 
 from signatures.algorithms import AlgorithmInfo, describe, select_backend
-from signatures.context import Session, diagnose_chain, run
+from signatures.context import Evidence, Session, diagnose_chain, run
 from signatures.identity import ExpectedSigner, identity_from_certificate, match_signer
 from signatures.integrity import (
     PdfIntegrity,
@@ -25,10 +25,9 @@ from signatures.integrity import (
     exception_verdict,
     indic_name,
     trust_verdict,
-    unsupported_algorithm_verdict,
 )
 from signatures.ltv import PAST_VALIDATION_CANDIDATES, cms_evidence, earliest_proof, revalidate_in_the_past
-from signatures.policy import VerificationPolicy
+from signatures.national.cades import NationalOutcome, verify_dstu
 from signatures.report import Indication, Integrity, SignatureReport, SignedFile, SignerIdentity
 
 PAST_VALIDATION_NOTE = "certificate path validated at the time proven by a trusted timestamp:"
@@ -176,26 +175,49 @@ def signer_context(
 
 
 def national_verdict(
-    signed_data: cms.SignedData, content: bytes, algorithm: AlgorithmInfo, policy: VerificationPolicy
-) -> Verdict:
-    """DSTU & co.: delegate to a registered backend or answer UNSUPPORTED."""
+    signed_data: cms.SignedData,
+    content: bytes,
+    algorithm: AlgorithmInfo,
+    *,
+    session: Session,
+    evidence: Evidence,
+) -> NationalOutcome:
+    """DSTU & co.: a backend the policy registers (a certified library) goes
+    first; otherwise the built-in DSTU 4145 verifier (:mod:`signatures.national`),
+    which answers UNSUPPORTED_ALGORITHM, integrity unknown, for what it cannot check."""
+    policy = session.policy
     backend = select_backend(policy.national_backends, algorithm)
     if backend is None:
-        return unsupported_algorithm_verdict(algorithm.name)
+        return verify_dstu(
+            signed_data,
+            content,
+            find_signer_cert(signed_data),
+            other_certs(signed_data),
+            session=session,
+            evidence=evidence,
+        )
     wrapped = cms.ContentInfo({"content_type": "signed_data", "content": signed_data}).dump()
     try:
         result = backend.verify(wrapped, content, policy=policy)
     except Exception as exc:
-        return exception_verdict(exc, integrity=Integrity.INTACT)
+        return NationalOutcome(exception_verdict(exc, integrity=Integrity.UNKNOWN))
     if not result.digest_matches:
-        return Verdict(Indication.TOTAL_FAILED, "HASH_FAILURE", Integrity.BROKEN, "HASH_MISMATCH", result.details)
+        return NationalOutcome(
+            Verdict(Indication.TOTAL_FAILED, "HASH_FAILURE", Integrity.BROKEN, "HASH_MISMATCH", result.details)
+        )
     if not result.signature_valid:
-        return Verdict(
-            Indication.TOTAL_FAILED, "SIG_CRYPTO_FAILURE", Integrity.BROKEN, "SIGNATURE_CRYPTO_INVALID", result.details
+        return NationalOutcome(
+            Verdict(
+                Indication.TOTAL_FAILED,
+                "SIG_CRYPTO_FAILURE",
+                Integrity.BROKEN,
+                "SIGNATURE_CRYPTO_INVALID",
+                result.details,
+            )
         )
     code = "PASSED" if result.indication is Indication.TOTAL_PASSED else "VALIDATION_ERROR"
-    return Verdict(
-        result.indication, result.sub_indication, Integrity.INTACT, code, f"{backend.name}: {result.details}"
+    return NationalOutcome(
+        Verdict(result.indication, result.sub_indication, Integrity.INTACT, code, f"{backend.name}: {result.details}")
     )
 
 
@@ -219,14 +241,17 @@ def validate_cms_signer(
     signing_time = timestamp_time = proof_time = None
     level: str | None = None
     if algorithm is not None and algorithm.national:
-        verdict = combine(structure, national_verdict(signed_data, content, algorithm, policy))
+        outcome = national_verdict(signed_data, content, algorithm, session=session, evidence=cms_evidence(signed_data))
+        verdict = combine(structure, outcome.verdict)
+        signing_time = outcome.signing_time
+        level = "B-B"
     else:
         evidence = cms_evidence(signed_data)  # pyhanko registers the embedded certs itself
         vc = session.validation_context(evidence)
         try:
             status = run(async_validate_detached_cms(content, signed_data, signer_validation_context=vc), vc)
         except Exception as exc:
-            verdict = combine(structure, exception_verdict(exc, integrity=Integrity.INTACT))
+            verdict = combine(structure, exception_verdict(exc, integrity=Integrity.UNKNOWN))
         else:
             chain_problem = None
             indic = status.trust_problem_indic

@@ -93,9 +93,9 @@ class Session:
         self.revinfo_policy = CertRevTrustPolicy(
             RevocationCheckingPolicy(ee_certificate_rule=rule, intermediate_ca_cert_rule=rule)
         )
-        self.trust_manager = SimpleTrustManager.build(
-            trust_roots=[x509.Certificate.load(der) for der in policy.trust_roots]
-        )
+        self.roots = tuple(x509.Certificate.load(der) for der in policy.trust_roots)
+        """Parsed trust anchors, shared by certvalidator and the DSTU path builder."""
+        self.trust_manager = SimpleTrustManager.build(trust_roots=self.roots)
         self.crls = tuple(crl.CertificateList.load(der) for der in policy.crls)
         self.ocsps = tuple(ocsp.OCSPResponse.load(der) for der in policy.ocsp_responses)
 

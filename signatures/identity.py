@@ -30,6 +30,14 @@ OID_QC_STATEMENTS = "1.3.6.1.5.5.7.1.3"
 OID_QC_COMPLIANCE = "0.4.0.1862.1.1"
 OID_QC_TYPE = "0.4.0.1862.1.6"
 OID_QCT_ESEAL = "0.4.0.1862.1.6.2"
+OID_UA_QC_COMPLIANCE = "1.2.804.2.1.1.1.2.1"
+"""Ukrainian QC statement: the certificate is qualified (older certificates carry only this)."""
+OID_UA_QUALIFIED_POLICY = "1.2.804.2.1.1.1.2.2"
+"""Ukrainian certificate policy (and, in older certificates, QC statement) of qualified certificates."""
+OID_UA_STAMP_USAGE = "1.2.804.2.1.1.1.3.9"
+"""Ukrainian extended key usage of an electronic seal."""
+OID_POLICIES = "2.5.29.32"
+OID_EKU = "2.5.29.37"
 
 _TIN = re.compile(r"^TINUA-(\d{10})$")
 _NTR = re.compile(r"^NTRUA-(\d{8})$")
@@ -94,7 +102,8 @@ def _subject_directory(cert: x509.Certificate) -> dict[str, str]:
 
 
 def _qc_flags(cert: x509.Certificate) -> tuple[bool, bool]:
-    """(qualified, eseal) from the QC statements extension."""
+    """(qualified, eseal) from the QC statements (ETSI and Ukrainian), the
+    Ukrainian qualified-certificate policy and the Ukrainian seal key usage."""
     qualified = eseal = False
     for ext in cert["tbs_certificate"]["extensions"]:
         if ext["extn_id"].dotted != OID_QC_STATEMENTS:
@@ -103,7 +112,7 @@ def _qc_flags(cert: x509.Certificate) -> tuple[bool, bool]:
             statements = QcStatements.load(ext["extn_value"].contents)
             for st in statements:
                 sid = st["statement_id"].dotted
-                if sid == OID_QC_COMPLIANCE:
+                if sid in (OID_QC_COMPLIANCE, OID_UA_QC_COMPLIANCE, OID_UA_QUALIFIED_POLICY):
                     qualified = True
                 elif sid == OID_QC_TYPE:
                     info = st["statement_info"]
@@ -112,7 +121,23 @@ def _qc_flags(cert: x509.Certificate) -> tuple[bool, bool]:
                         eseal = eseal or OID_QCT_ESEAL in types
         except (ValueError, TypeError, KeyError, AttributeError):
             continue
+    qualified = qualified or OID_UA_QUALIFIED_POLICY in _extension_oids(cert, OID_POLICIES, "policy_identifier")
+    eseal = eseal or OID_UA_STAMP_USAGE in _extension_oids(cert, OID_EKU, None)
     return qualified, eseal
+
+
+def _extension_oids(cert: x509.Certificate, extension: str, key: str | None) -> set[str]:
+    """OIDs listed in a certificatePolicies (``key`` = policy_identifier) or
+    extKeyUsage extension; empty when absent or unreadable."""
+    for ext in cert["tbs_certificate"]["extensions"]:
+        if ext["extn_id"].dotted != extension:
+            continue
+        try:
+            items = ext["extn_value"].parsed
+            return {(item[key] if key else item).dotted for item in items}
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return set()
+    return set()
 
 
 def _only_digits(value: str | None, length: int) -> str | None:

@@ -66,7 +66,7 @@ PASSED = Verdict(Indication.TOTAL_PASSED, None, Integrity.INTACT, "PASSED")
 
 _TRUST_CODES: dict[str, str] = {
     "NO_CERTIFICATE_CHAIN_FOUND": "NO_CHAIN",
-    "NO_SIGNING_CERTIFICATE_FOUND": "NO_CHAIN",
+    "NO_SIGNING_CERTIFICATE_FOUND": "SIGNING_CERTIFICATE_NOT_FOUND",
     "REVOKED": "REVOKED",
     "REVOKED_NO_POE": "REVOKED_NO_POE",
     "REVOKED_CA_NO_POE": "REVOKED_NO_POE",
@@ -85,6 +85,12 @@ _TRUST_CODES: dict[str, str] = {
     "SIG_CRYPTO_FAILURE": "SIGNATURE_CRYPTO_INVALID",
 }
 
+
+def trust_code(sub_indication: str) -> str:
+    """The message code for an ETSI sub-indication of a trust problem."""
+    return _TRUST_CODES.get(sub_indication, "VALIDATION_ERROR")
+
+
 BENIGN_LEVELS = (ModificationLevel.NONE, ModificationLevel.LTA_UPDATES)
 
 
@@ -95,27 +101,38 @@ def _trusted_ts_time(status: StandardCMSSignatureStatus) -> datetime | None:
     return None
 
 
-def _timestamp_problem(ts: SignatureStatus | None, label: str) -> Verdict | None:
-    if ts is None:
+def _timestamp_broken(ts: SignatureStatus | None, label: str) -> Verdict | None:
+    """A timestamp token that does not match the signature (or whose own
+    signature is bad) breaks integrity, whatever the trust setup says."""
+    if ts is None or (ts.intact and ts.valid):
         return None
-    if not (ts.intact and ts.valid):
-        return Verdict(
-            Indication.TOTAL_FAILED,
-            "HASH_FAILURE" if not ts.intact else "SIG_CRYPTO_FAILURE",
-            Integrity.BROKEN,
-            "TIMESTAMP_INVALID",
-            f"{label} token does not match the signature",
-        )
-    if not ts.trusted:
-        indic = ts.trust_problem_indic
-        return Verdict(
-            Indication.INDETERMINATE,
-            indic_name(indic) if indic is not None else "NO_CERTIFICATE_CHAIN_FOUND",
-            Integrity.INTACT,
-            "TIMESTAMP_INVALID",
-            f"{label} authority is not trusted",
-        )
-    return None
+    return Verdict(
+        Indication.TOTAL_FAILED,
+        "HASH_FAILURE" if not ts.intact else "SIG_CRYPTO_FAILURE",
+        Integrity.BROKEN,
+        "TIMESTAMP_INVALID",
+        f"{label} token does not match the signature",
+    )
+
+
+def _timestamp_untrusted(ts: SignatureStatus | None, label: str) -> Verdict | None:
+    if ts is None or ts.trusted:
+        return None
+    indic = ts.trust_problem_indic
+    return Verdict(
+        Indication.INDETERMINATE,
+        indic_name(indic) if indic is not None else "NO_CERTIFICATE_CHAIN_FOUND",
+        Integrity.INTACT,
+        "TIMESTAMP_INVALID",
+        f"{label} authority is not trusted",
+    )
+
+
+def _timestamps(status: StandardCMSSignatureStatus) -> tuple[tuple[SignatureStatus | None, str], ...]:
+    return (
+        (status.timestamp_validity, "signature timestamp"),
+        (status.content_timestamp_validity, "content timestamp"),
+    )
 
 
 def trust_verdict(status: StandardCMSSignatureStatus, *, chain_problem: str | None = None) -> Verdict:
@@ -124,11 +141,19 @@ def trust_verdict(status: StandardCMSSignatureStatus, *, chain_problem: str | No
     ``chain_problem`` refines pyhanko's catch-all CERTIFICATE_CHAIN_GENERAL_
     FAILURE when the caller diagnosed it (e.g. missing revocation data gives
     TRY_LATER, which tells the operator to retry rather than to reject).
+
+    Order matters: every check of the bytes (the signature's hash and value,
+    then its timestamps' match) comes before any trust question, so that
+    ``integrity`` does not depend on which trust roots are configured.
     """
     if not status.intact:
         return Verdict(Indication.TOTAL_FAILED, "HASH_FAILURE", Integrity.BROKEN, "HASH_MISMATCH")
     if not status.valid:
         return Verdict(Indication.TOTAL_FAILED, "SIG_CRYPTO_FAILURE", Integrity.BROKEN, "SIGNATURE_CRYPTO_INVALID")
+    for ts, label in _timestamps(status):
+        broken = _timestamp_broken(ts, label)
+        if broken is not None:
+            return broken
     indic = status.trust_problem_indic
     if indic is not None:
         name = indic_name(indic)
@@ -149,16 +174,13 @@ def trust_verdict(status: StandardCMSSignatureStatus, *, chain_problem: str | No
             indication,
             name,
             Integrity.INTACT,
-            _TRUST_CODES.get(name, "VALIDATION_ERROR"),
+            trust_code(name),
             f"pyhanko trust problem: {indic_name(indic)}",
         )
     if status.validation_path is None:
         return Verdict(Indication.INDETERMINATE, "NO_CERTIFICATE_CHAIN_FOUND", Integrity.INTACT, "NO_CHAIN")
-    for ts, label in (
-        (status.timestamp_validity, "signature timestamp"),
-        (status.content_timestamp_validity, "content timestamp"),
-    ):
-        problem = _timestamp_problem(ts, label)
+    for ts, label in _timestamps(status):
+        problem = _timestamp_untrusted(ts, label)
         if problem is not None:
             return problem
     if not status.bottom_line:  # belt and braces: never pass what pyhanko rejects
@@ -260,7 +282,11 @@ def combine(structure: PdfIntegrity | None, crypto: Verdict) -> Verdict:
 
 
 def exception_verdict(exc: BaseException, *, integrity: Integrity = Integrity.BROKEN) -> Verdict:
-    """Any exception while reading or validating: INDETERMINATE with the reason."""
+    """Any exception while reading or validating: INDETERMINATE with the reason.
+
+    ``integrity`` is what is known without the failed step: ``broken`` for an
+    unreadable structure, ``unknown`` when the crypto check did not finish,
+    ``modified`` when the PDF structure already shows a change."""
     code = "UNREADABLE" if integrity is Integrity.BROKEN else "VALIDATION_ERROR"
     return Verdict(
         Indication.INDETERMINATE,
@@ -272,11 +298,12 @@ def exception_verdict(exc: BaseException, *, integrity: Integrity = Integrity.BR
 
 
 def unsupported_algorithm_verdict(algorithm: str) -> Verdict:
-    """DSTU 4145 & co. without a backend: honest INDETERMINATE."""
+    """An algorithm nobody here verifies: INDETERMINATE, and integrity
+    ``unknown`` because neither digest nor signature value was checked."""
     return Verdict(
         Indication.INDETERMINATE,
         "UNSUPPORTED_ALGORITHM",
-        Integrity.INTACT,
+        Integrity.UNKNOWN,
         "UNSUPPORTED_ALGORITHM",
         f"national algorithm {algorithm} cannot be verified by this system",
     )

@@ -36,7 +36,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TypeVar
 
-from asn1crypto import cms, crl, ocsp, x509
+from asn1crypto import cms, core, crl, ocsp, x509
 from pyhanko.pdf_utils.decode_limits import DecodePurpose
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.general import find_unique_cms_attribute
@@ -49,6 +49,27 @@ from signatures.context import NO_EVIDENCE, Evidence, Session, validate_path_at
 S = TypeVar("S", bound=StandardCMSSignatureStatus)
 
 _OCSP_RESPONSE_RI = "1.3.6.1.5.5.7.16.2"  # RFC 5940 id-ri-ocsp-response
+_CERT_VALUES = "1.2.840.113549.1.9.16.2.23"  # CAdES-X-L id-aa-ets-certValues
+_REVOCATION_VALUES = "1.2.840.113549.1.9.16.2.24"  # CAdES-X-L id-aa-ets-revocationValues
+
+
+class _CrlValues(core.SequenceOf):  # type: ignore[misc]  # asn1crypto is untyped
+    _child_spec = crl.CertificateList
+
+
+class _RevocationValues(core.Sequence):  # type: ignore[misc]  # asn1crypto is untyped
+    """ETSI EN 319 122-1 RevocationValues; OCSP and other values are not read."""
+
+    _fields = [
+        ("crl_vals", _CrlValues, {"explicit": 0, "optional": True}),
+        ("ocsp_vals", core.Any, {"explicit": 1, "optional": True}),
+        ("other_rev_vals", core.Any, {"explicit": 2, "optional": True}),
+    ]
+
+
+class _CertValues(core.SequenceOf):  # type: ignore[misc]  # asn1crypto is untyped
+    _child_spec = x509.Certificate
+
 
 PAST_VALIDATION_CANDIDATES = frozenset(
     {
@@ -82,7 +103,9 @@ def pdf_evidence(reader: PdfFileReader) -> Evidence:
 
 def cms_evidence(signed_data: cms.SignedData) -> Evidence:
     """Revocation data inside the CMS: the ``crls`` field (CRLs and RFC 5940
-    OCSP responses) and Adobe's ``adbe-revocationInfoArchival`` attribute."""
+    OCSP responses), Adobe's ``adbe-revocationInfoArchival`` attribute, and
+    the CAdES-X-L unsigned attributes (CRLs of ``revocationValues``,
+    certificates of ``certValues``)."""
     crls: list[crl.CertificateList] = []
     ocsps: list[ocsp.OCSPResponse] = []
     with contextlib.suppress(Exception):  # odd revocation choices: ignore them
@@ -98,7 +121,18 @@ def cms_evidence(signed_data: cms.SignedData) -> Evidence:
         )
         crls.extend(archival["crl"] or ())
         ocsps.extend(archival["ocsp"] or ())
-    return Evidence(tuple(crls), tuple(ocsps))
+    certs: list[x509.Certificate] = []
+    with contextlib.suppress(Exception):  # absent or malformed: validate without it
+        unsigned = signed_data["signer_infos"][0]["unsigned_attrs"]
+        for attr in unsigned if isinstance(unsigned, cms.CMSAttributes) else ():
+            oid = attr["type"].dotted
+            for value in attr["values"]:
+                if oid == _REVOCATION_VALUES:
+                    values = _RevocationValues.load(value.dump())
+                    crls.extend(values["crl_vals"] or ())
+                elif oid == _CERT_VALUES:
+                    certs.extend(_CertValues.load(value.dump()))
+    return Evidence(tuple(crls), tuple(ocsps), tuple(certs))
 
 
 def earliest_proof(times: Iterable[datetime | None], before: datetime | None) -> datetime | None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from io import BytesIO
 
+from pyhanko.pdf_utils.crypt import AuthStatus
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY
 from pyhanko.sign.fields import enumerate_sig_fields
@@ -67,6 +68,25 @@ _TRAILING_OK = b" \t\r\n\x00\x0c"
 
 class PdfLimitExceeded(Exception):
     """The PDF exceeds a policy bound (page count)."""
+
+
+class PdfPasswordRequired(Exception):
+    """The PDF is encrypted with a user password we do not have."""
+
+
+def open_pdf(data: bytes) -> PdfFileReader:
+    """A reader for ``data``, decrypted with the empty user password if the
+    file is encrypted.
+
+    Why: many tools encrypt a PDF only to set permissions, with an empty
+    user password; such a file opens in every viewer without a prompt and
+    its signatures are verified like any other.  A real password is
+    :class:`PdfPasswordRequired`.
+    """
+    reader = PdfFileReader(BytesIO(data), strict=False)
+    if reader.encrypted and reader.decrypt(b"").status is AuthStatus.FAILED:
+        raise PdfPasswordRequired("the PDF is protected by a password")
+    return reader
 
 
 @dataclass(frozen=True)
@@ -133,14 +153,14 @@ def verify_pdf(
     filename: str,
 ) -> PdfOutcome:
     """Validate all signatures of a PDF.  Raises only for unreadable files
-    (the caller turns that into a broken / INDETERMINATE file report) and
-    :class:`PdfLimitExceeded`.
+    (the caller turns that into a broken / INDETERMINATE file report),
+    :class:`PdfLimitExceeded` and :class:`PdfPasswordRequired`.
 
     Document timestamps are validated first: a trusted one over a later
     revision is a proof of existence for the signatures before it (past
     signature validation, :mod:`signatures.ltv`).  Reports keep field order."""
     policy = session.policy
-    reader = PdfFileReader(BytesIO(data), strict=False)
+    reader = open_pdf(data)
     pages = _page_count(reader)
     if pages > policy.max_pages:
         raise PdfLimitExceeded(f"{pages} pages > {policy.max_pages}")
@@ -243,13 +263,22 @@ def _verify_one(
             crypto = Verdict(
                 Indication.INDETERMINATE,
                 "FORMAT_FAILURE",
-                Integrity.INTACT,
+                Integrity.UNKNOWN,
                 "UNSUPPORTED_SUBFILTER",
                 f"SubFilter {subfilter} is not supported",
             )
         else:
             assert algorithm is not None
-            crypto = national_verdict(emb.signed_data, _byte_range_content(data, emb), algorithm, policy)
+            outcome = national_verdict(
+                emb.signed_data,
+                _byte_range_content(data, emb),
+                algorithm,
+                session=session,
+                evidence=document_evidence + cms_evidence(emb.signed_data),
+            )
+            crypto = outcome.verdict
+            signing_time = outcome.signing_time
+            level = "B-B" if kind == "signature" else None
         verdict = combine(structure, crypto)
     else:
         # pyhanko registers the certificates in the CMS itself; the context
@@ -306,7 +335,9 @@ def _verify_one(
                 structure = _structure(_structural_only(emb), later, trailing)
             except Exception:  # structure unreadable too: broken
                 structure = PdfIntegrity(Integrity.BROKEN, "UNREADABLE", None, None, None)
-            verdict = exception_verdict(exc, integrity=structure.integrity)
+            # A sound structure says nothing about the hash: that check did not finish.
+            known = Integrity.UNKNOWN if structure.integrity is Integrity.INTACT else structure.integrity
+            verdict = exception_verdict(exc, integrity=known)
             if structure.integrity is Integrity.MODIFIED:
                 verdict = replace(verdict, message_code=structure.message_code or "MODIFIED_AFTER_SIGNING")
         else:

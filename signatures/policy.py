@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from asn1crypto import cms, x509
+from asn1crypto import cms, crl, x509
 
 if TYPE_CHECKING:
     from signatures.algorithms import NationalCryptoBackend
@@ -119,7 +119,9 @@ class VerificationPolicy:
         """Map the ``[signatures]`` settings section onto a policy.
 
         ``settings`` may be an object with attributes or a mapping with keys
-        ``trust_roots`` (directory or bundle path), ``revocation_mode``,
+        ``trust_roots`` (directory or bundle path), ``crl_dir`` (a folder of
+        CRL files, DER or PEM, e.g. the providers' CRLs downloaded daily),
+        ``revocation_mode``,
         ``allow_online_fetch``, ``max_file_mb``, ``max_pages``,
         ``timeout_seconds``.  Missing keys keep the safe defaults.
         """
@@ -136,6 +138,9 @@ class VerificationPolicy:
         if roots:
             paths = [roots] if isinstance(roots, (str, Path)) else list(roots)
             kwargs["trust_roots"] = tuple(der for p in paths for der in load_certificates(p))
+        crl_dir = get("crl_dir")
+        if isinstance(crl_dir, (str, Path)) and str(crl_dir).strip() not in ("", "."):
+            kwargs["crls"] = load_crls(crl_dir)
         if get("revocation_mode") is not None:
             kwargs["revocation_mode"] = get("revocation_mode")
         if get("allow_online_fetch") is not None:
@@ -159,14 +164,15 @@ def load_certificates(path: str | Path) -> tuple[bytes, ...]:
         out: list[bytes] = []
         for child in sorted(p.iterdir()):
             if child.is_file() and child.suffix.lower() in _CERT_SUFFIXES:
-                out.extend(_certs_from_bytes(child.read_bytes(), child))
+                out.extend(certificates_from_bytes(child.read_bytes(), child))
         return tuple(out)
     if not p.is_file():
         raise PolicyError(f"trust root path does not exist: {p}")
-    return _certs_from_bytes(p.read_bytes(), p)
+    return certificates_from_bytes(p.read_bytes(), p)
 
 
-def _certs_from_bytes(data: bytes, origin: Path) -> tuple[bytes, ...]:
+def certificates_from_bytes(data: bytes, origin: Path) -> tuple[bytes, ...]:
+    """DER certificates from a PEM bundle, a DER certificate or a PKCS#7 bundle (``origin`` names it in errors)."""
     try:
         pem_blocks = _PEM_CERT.findall(data)
         if pem_blocks:
@@ -175,18 +181,50 @@ def _certs_from_bytes(data: bytes, origin: Path) -> tuple[bytes, ...]:
             ders = _certs_from_pkcs7(_pem_body(data))
         else:
             try:
-                cert = x509.Certificate.load(data)
-                cert.native  # noqa: B018 - force a full parse
+                check_certificate(data)
                 ders = [data]
-            except (ValueError, TypeError):
+            except (ValueError, TypeError, KeyError):
                 ders = _certs_from_pkcs7(data)
         for der in ders:
-            x509.Certificate.load(der).native  # noqa: B018 - validate each
+            check_certificate(der)
     except (ValueError, TypeError, KeyError) as exc:
         raise PolicyError(f"cannot read certificates from {origin}: {exc}") from exc
     if not ders:
         raise PolicyError(f"no certificates in {origin}")
     return tuple(ders)
+
+
+def load_crls(path: str | Path) -> tuple[bytes, ...]:
+    """Every CRL file (``.crl``, ``.der``, ``.pem``) in a folder, as DER.
+
+    An unreadable file is an error, like a bad trust root: silently
+    dropping a provider's CRL would turn a revocation into "status unknown"."""
+    folder = Path(path)
+    if not folder.is_dir():
+        raise PolicyError(f"CRL folder does not exist: {folder}")
+    out: list[bytes] = []
+    for child in sorted(folder.iterdir()):
+        if child.is_file() and child.suffix.lower() in {".crl", ".der", ".pem"}:
+            der = _read_der_or_pem(child)
+            try:
+                crl.CertificateList.load(der)["tbs_cert_list"]["issuer"].native  # noqa: B018
+            except (ValueError, TypeError, KeyError) as exc:
+                raise PolicyError(f"cannot read CRL {child}: {exc}") from exc
+            out.append(der)
+    return tuple(out)
+
+
+def check_certificate(der: bytes) -> None:
+    """Raise ValueError/TypeError/KeyError unless ``der`` is a certificate we can use.
+
+    Why not asn1crypto's full ``.native``: real Ukrainian certificates carry
+    extensions it cannot read (a constructed GeneralizedTime in
+    PrivateKeyUsagePeriod) and DSTU keys it does not know; neither matters for
+    an anchor.  What is read here is what path validation needs."""
+    tbs = x509.Certificate.load(der)["tbs_certificate"]
+    for name in ("serial_number", "issuer", "subject", "validity"):
+        tbs[name].native  # noqa: B018 - force the parse
+    tbs["subject_public_key_info"]["algorithm"]["algorithm"].dotted  # noqa: B018
 
 
 def _certs_from_pkcs7(data: bytes) -> list[bytes]:

@@ -38,6 +38,11 @@ class Integrity(enum.StrEnum):
     """
 
     INTACT = "intact"
+    UNKNOWN = "unknown"
+    """Not established: the digest or the signature value could not be
+    recomputed (an algorithm or format we do not verify, an error before the
+    check).  Never reported as ``intact``: an unchecked signature proves
+    nothing about the bytes."""
     MODIFIED = "modified"
     BROKEN = "broken"
 
@@ -59,7 +64,7 @@ _INDICATION_RANK = {
     Indication.INDETERMINATE: 1,
     Indication.TOTAL_FAILED: 2,
 }
-_INTEGRITY_RANK = {Integrity.INTACT: 0, Integrity.MODIFIED: 1, Integrity.BROKEN: 2}
+_INTEGRITY_RANK = {Integrity.INTACT: 0, Integrity.UNKNOWN: 1, Integrity.MODIFIED: 2, Integrity.BROKEN: 3}
 
 
 def indication_rank(value: Indication) -> int:

@@ -27,6 +27,7 @@ from signatures import (
     VerificationPolicy,
     verify,
 )
+from signatures.trustlist import import_certificates, read_trust_material
 
 EXIT_PASSED = 0
 EXIT_FAILED = 1
@@ -249,3 +250,34 @@ def verify_command(
     else:
         click.echo(_human(report))
     raise SystemExit(exit_code_for(report))
+
+
+trust_cli = _Group("trust", help="Довірені сертифікати надавачів (ЦЗО): імпорт у сховище з налаштувань.")
+signatures_cli.add_command(trust_cli)
+
+
+@trust_cli.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option(
+    "--into",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Trust-store folder (default: [signatures] trust_roots of the settings).",
+)
+def trust_import_command(file: Path, into: Path | None) -> None:
+    """Import the CA certificates of FILE (a .p7b bundle or the trusted-list XML from czo.gov.ua)."""
+    folder = into
+    if folder is None:
+        section = _settings_section()
+        configured = getattr(section, "trust_roots", None) if section is not None else None
+        folder = Path(configured) if configured else None
+    if folder is None or (folder.exists() and not folder.is_dir()):
+        click.echo("Помилка: [signatures] trust_roots має бути теку (або вкажіть --into).", err=True)
+        raise SystemExit(EXIT_USAGE)
+    try:
+        certificates = read_trust_material(file)
+        added = import_certificates(certificates, folder)
+    except (OSError, PolicyError) as exc:
+        click.echo(f"Помилка: {exc}", err=True)
+        raise SystemExit(EXIT_USAGE) from exc
+    click.echo(f"Сертифікатів у файлі: {len(certificates)}; додано нових: {len(added)}; сховище: {folder}")

@@ -41,6 +41,7 @@ from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from signatures import VerificationPolicy
+from tests.signatures.dstu_pki import DstuPKI, build_dstu_pki, cades
 
 SIGN_TIME = datetime(2025, 5, 20, 10, 0, tzinfo=UTC)
 VALIDATION_TIME = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
@@ -426,6 +427,19 @@ class Docs:
             out = pdf_signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)))
         return out.getvalue()
 
+    def signed_pdf_reserved(self, *, form: bool = False) -> bytes:
+        """A signed PDF with a /Contents slot large enough for another CMS (to put a DSTU one in)."""
+        meta = signers.PdfSignatureMetadata(
+            field_name="Signature1", subfilter=SigSeedSubFilter.PADES, md_algorithm="sha256"
+        )
+        pdf_signer = signers.PdfSigner(meta, signer=self.pki.director.signer())
+        with freeze_time(SIGN_TIME):
+            out = pdf_signer.sign_pdf(
+                IncrementalPdfFileWriter(io.BytesIO(minimal_pdf(form_value=EDRPOU if form else None))),
+                bytes_reserved=16384,
+            )
+        return out.getvalue()
+
     def signed_pdf(self, who: str = "director", *, timestamp: bool = False, form: bool = False) -> bytes:
         return self._cached(
             ("pdf", who, timestamp, form),
@@ -454,6 +468,7 @@ class Docs:
         who: str = "director",
         *,
         tamper: Callable[[dict[str, bytes]], None] | None = None,
+        sign: Callable[[bytes], bytes] | None = None,
     ) -> bytes:
         import base64
         import hashlib
@@ -474,13 +489,16 @@ class Docs:
         ).encode()
         entries = dict(files)
         entries["META-INF/ASiCManifest001.xml"] = manifest
-        entries["META-INF/signature001.p7s"] = self.cms(manifest, who)
+        entries["META-INF/signature001.p7s"] = sign(manifest) if sign else self.cms(manifest, who)
         if tamper is not None:
             tamper(entries)
         return _zip("application/vnd.etsi.asic-e+zip", entries)
 
-    def asic_s(self, name: str, data: bytes, who: str = "director") -> bytes:
-        return _zip("application/vnd.etsi.asic-s+zip", {name: data, "META-INF/signature.p7s": self.cms(data, who)})
+    def asic_s(
+        self, name: str, data: bytes, who: str = "director", *, sign: Callable[[bytes], bytes] | None = None
+    ) -> bytes:
+        signature = sign(data) if sign else self.cms(data, who)
+        return _zip("application/vnd.etsi.asic-s+zip", {name: data, "META-INF/signature.p7s": signature})
 
 
 def _zip(mimetype: str, entries: dict[str, bytes]) -> bytes:
@@ -579,3 +597,54 @@ def sign_ltv(pki: TestPKI, pdf_factory: Callable[..., bytes]) -> Callable[..., b
         return cache[key]
 
     return make
+
+
+# --------------------------------------------------------------------------- DSTU 4145
+
+
+@dataclass
+class Dstu:
+    """DSTU 4145 signatures in every container, over the DSTU test PKI (``tests/signatures/dstu_pki.py``)."""
+
+    pki: DstuPKI
+    docs: Docs
+
+    def policy(self, **overrides: Any) -> VerificationPolicy:
+        """Our DSTU root only, its CRLs, the fixed validation time."""
+        base: dict[str, Any] = {
+            "trust_roots": (self.pki.root.der,),
+            "crls": self.pki.crls,
+            "validation_time": VALIDATION_TIME,
+        }
+        base.update(overrides)
+        return VerificationPolicy(**base)
+
+    def cms(self, data: bytes, who: str = "director", **kwargs: Any) -> bytes:
+        return cades(getattr(self.pki, who), data, **kwargs)
+
+    def resign_pdf(self, signed: bytes, who: str = "director", **kwargs: Any) -> bytes:
+        """Replace the last signature's CMS in ``signed`` with a DSTU one over the same byte range."""
+        return replace_pdf_signature(signed, lambda covered: self.cms(covered, who, **kwargs))
+
+    def pdf(self, who: str = "director", *, form: bool = False) -> bytes:
+        key = ("dstu-pdf", who, form)
+        return self.docs._cached(key, lambda: self.resign_pdf(self.docs.signed_pdf_reserved(form=form), who))
+
+
+def replace_pdf_signature(signed: bytes, make_cms: Callable[[bytes], bytes]) -> bytes:
+    """Write ``make_cms(covered bytes)`` into the /Contents slot of the last signature (same length)."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    emb = PdfFileReader(io.BytesIO(signed)).embedded_signatures[-1]
+    start, length, second, rest = (int(x) for x in emb.byte_range)
+    covered = signed[start : start + length] + signed[second : second + rest]
+    slot = second - 1 - (start + length + 1)
+    hex_cms = make_cms(covered).hex().encode()
+    if len(hex_cms) > slot:
+        raise ValueError("the DSTU CMS does not fit the signature slot")
+    return signed[: start + length + 1] + hex_cms.ljust(slot, b"0") + signed[second - 1 :]
+
+
+@pytest.fixture(scope="session")
+def dstu(docs: Docs) -> Dstu:
+    return Dstu(build_dstu_pki(), docs)

@@ -107,3 +107,68 @@ def test_unreadable_trust_root_exits_3(files, tmp_path):
     bad.write_text("not a certificate")
     result = _run("verify", str(files["good"]), "--trust-root", str(bad))
     assert result.exit_code == 3
+
+
+def _trusted_list(certs: list[bytes], status: str = "granted") -> bytes:
+    import base64
+
+    services = "".join(
+        "<tsl:TSPService><tsl:ServiceInformation>"
+        "<tsl:ServiceTypeIdentifier>http://uri.etsi.org/TrstSvc/Svctype/CA/QC</tsl:ServiceTypeIdentifier>"
+        "<tsl:ServiceDigitalIdentity><tsl:DigitalId>"
+        f"<tsl:X509Certificate>{base64.b64encode(der).decode()}</tsl:X509Certificate>"
+        "</tsl:DigitalId></tsl:ServiceDigitalIdentity>"
+        f"<tsl:ServiceStatus>http://uri.etsi.org/TrstSvc/TrustedList/Svcstatus/{status}</tsl:ServiceStatus>"
+        "</tsl:ServiceInformation></tsl:TSPService>"
+        for der in certs
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><tsl:TrustServiceStatusList xmlns:tsl="http://uri.etsi.org/02231/v2#">'
+        f"<tsl:TrustServiceProviderList><tsl:TrustServiceProvider><tsl:TSPServices>{services}"
+        "</tsl:TSPServices></tsl:TrustServiceProvider></tsl:TrustServiceProviderList></tsl:TrustServiceStatusList>"
+    ).encode()
+
+
+def test_trust_import_of_a_trusted_list_then_verify_a_dstu_signature(tmp_path, dstu):
+    store = tmp_path / "trust"
+    tl = tmp_path / "TL-UA.xml"
+    tl.write_bytes(_trusted_list([dstu.pki.ca.der]))
+    result = _run("trust", "import", str(tl), "--into", str(store))
+    assert result.exit_code == 0, result.output
+    assert len(list(store.glob("*.cer"))) == 1
+    again = _run("trust", "import", str(tl), "--into", str(store))  # idempotent
+    assert "додано нових: 0" in again.output
+    doc, sig = tmp_path / "doc.bin", tmp_path / "doc.bin.p7s"
+    doc.write_bytes(b"document body")
+    sig.write_bytes(dstu.cms(b"document body"))
+    crl = tmp_path / "ca.crl"
+    crl.write_bytes(dstu.pki.crls[1])
+    verdict = _run(
+        "verify", str(doc), "--signature", str(sig), "--trust-root", str(store), "--crl", str(crl), "--at", AT
+    )
+    assert verdict.exit_code == 0, verdict.output
+
+
+def test_trust_import_skips_withdrawn_services_and_reads_p7b(tmp_path, dstu):
+    from asn1crypto import cms
+
+    tl = tmp_path / "TL-UA.xml"
+    tl.write_bytes(_trusted_list([dstu.pki.ca.der], status="withdrawn"))
+    assert _run("trust", "import", str(tl), "--into", str(tmp_path / "a")).exit_code == 3
+    bundle = cms.ContentInfo(
+        {
+            "content_type": "signed_data",
+            "content": {
+                "version": "v1",
+                "digest_algorithms": [],
+                "encap_content_info": {"content_type": "data"},
+                "certificates": [dstu.pki.root.cert, dstu.pki.ca.cert],
+                "signer_infos": [],
+            },
+        }
+    )
+    p7b = tmp_path / "CACertificates.p7b"
+    p7b.write_bytes(bundle.dump())
+    result = _run("trust", "import", str(p7b), "--into", str(tmp_path / "b"))
+    assert result.exit_code == 0, result.output
+    assert len(list((tmp_path / "b").glob("*.cer"))) == 2

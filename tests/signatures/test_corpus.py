@@ -82,3 +82,51 @@ def test_corpus_intact_file_passes_when_its_signer_is_trusted():
     report = verify(twin, policy=policy)
     assert not report.passed
     assert report.integrity is Integrity.MODIFIED
+
+
+def _dstu_pairs() -> list[tuple[str, str]]:
+    """(honest signed file, its manipulated twin) where the twin is the honest file plus an incremental update."""
+    names = {name for name, _ in CASES}
+    pairs = []
+    for name in sorted(names):
+        if not name.endswith("-signed.pdf"):
+            continue
+        stem = name[: -len(".pdf")]
+        pairs.extend((name, twin) for twin in sorted(names) if twin.startswith(stem + "-manipulated"))
+    return pairs
+
+
+DSTU_PAIRS = _dstu_pairs()
+
+
+@pytest.mark.parametrize(("honest", "twin"), DSTU_PAIRS or [pytest.param("-", "-", marks=pytest.mark.skip)])
+def test_corpus_attacks_on_dstu_signatures(honest, twin, dstu):
+    """The shadow attacks replayed on DSTU signatures: the corpus's signed file gets a DSTU CMS in its own
+    /Contents slot (same length, so the attacker's incremental update still fits byte for byte), and the
+    manipulated twin is that file plus the attacker's update.  The honest one must pass, the twin never."""
+    from tests.signatures.conftest import replace_pdf_signature
+
+    honest_data = (_corpus_dir() / honest).read_bytes()
+    twin_data = (_corpus_dir() / twin).read_bytes()
+    if not twin_data.startswith(honest_data):
+        pytest.skip("the twin rewrites the signed file rather than appending to it")
+    try:  # signer certificate only, the QTSP CA configured as the root: the smallest DSTU CMS
+        signed = replace_pdf_signature(honest_data, lambda covered: dstu.cms(covered, with_chain=False))
+    except ValueError:
+        pytest.skip("the corpus signature slot is too small for a DSTU CMS")
+    attacked = signed + twin_data[len(honest_data) :]
+    policy = dstu.policy(trust_roots=(dstu.pki.ca.der,))
+    good = verify(signed, filename=honest, policy=policy)
+    assert good.passed, good.to_json()
+    report = verify(attacked, filename=twin, policy=policy)
+    if dict(CASES)[twin] == "either":  # a byte-for-byte rewrite: intact or modified, both honest
+        assert report.integrity in (Integrity.INTACT, Integrity.MODIFIED)
+        return
+    assert report.indication is not Indication.TOTAL_PASSED
+    assert report.integrity in (Integrity.MODIFIED, Integrity.BROKEN)
+
+
+def test_corpus_dstu_replay_covers_most_pairs():
+    if not CASES:
+        pytest.skip("corpus not present")
+    assert len(DSTU_PAIRS) >= 10
