@@ -85,14 +85,21 @@ def test_corpus_intact_file_passes_when_its_signer_is_trusted():
 
 
 def _dstu_pairs() -> list[tuple[str, str]]:
-    """(honest signed file, its manipulated twin) where the twin is the honest file plus an incremental update."""
+    """(honest signed file, its manipulated twin) where the twin is the honest file plus an incremental update:
+    only there can the attacker's update be replayed onto a file we re-sign (a twin that rewrites the file has
+    nothing to replay)."""
     names = {name for name, _ in CASES}
     pairs = []
     for name in sorted(names):
         if not name.endswith("-signed.pdf"):
             continue
         stem = name[: -len(".pdf")]
-        pairs.extend((name, twin) for twin in sorted(names) if twin.startswith(stem + "-manipulated"))
+        honest = (_corpus_dir() / name).read_bytes()
+        pairs.extend(
+            (name, twin)
+            for twin in sorted(names)
+            if twin.startswith(stem + "-manipulated") and (_corpus_dir() / twin).read_bytes().startswith(honest)
+        )
     return pairs
 
 
@@ -108,8 +115,6 @@ def test_corpus_attacks_on_dstu_signatures(honest, twin, dstu):
 
     honest_data = (_corpus_dir() / honest).read_bytes()
     twin_data = (_corpus_dir() / twin).read_bytes()
-    if not twin_data.startswith(honest_data):
-        pytest.skip("the twin rewrites the signed file rather than appending to it")
     try:  # signer certificate only, the QTSP CA configured as the root: the smallest DSTU CMS
         signed = replace_pdf_signature(honest_data, lambda covered: dstu.cms(covered, with_chain=False))
     except ValueError:
