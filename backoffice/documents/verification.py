@@ -72,6 +72,16 @@ def verify_file(
     return verifier.verify(path.read_bytes(), filename=filename, expected=expected)
 
 
+def _policy(settings: Settings) -> signatures.VerificationPolicy | None:
+    """The verifier's policy from the settings; None (logged) while they are wrong: the checks wait for the next
+    run, when the settings may have been fixed."""
+    try:
+        return signatures.VerificationPolicy.from_settings(settings.signatures)
+    except signatures.PolicyError as exc:
+        log.error("signature verification is not configured correctly: %s", exc)
+        return None
+
+
 def check_pending(session: Session, settings: Settings, *, limit: int = 20) -> int:
     """Verify signed documents that have no check yet; returns how many were checked. The caller commits.
 
@@ -88,10 +98,8 @@ def check_pending(session: Session, settings: Settings, *, limit: int = 20) -> i
     ).all()
     if not documents:
         return 0
-    try:
-        policy = signatures.VerificationPolicy.from_settings(settings.signatures)
-    except signatures.PolicyError as exc:  # retried at the next run once the settings are fixed
-        log.error("signature verification is not configured correctly: %s", exc)
+    policy = _policy(settings)
+    if policy is None:
         return 0
     done = 0
     with signatures.Verifier(policy) as verifier:
@@ -230,10 +238,8 @@ def check_email_signatures(session: Session, settings: Settings, *, limit: int =
     ).all()
     if not pending:
         return 0
-    try:
-        policy = signatures.VerificationPolicy.from_settings(settings.signatures)
-    except signatures.PolicyError as exc:
-        log.error("signature verification is not configured correctly: %s", exc)
+    policy = _policy(settings)
+    if policy is None:
         return 0
     storage = open_storage(settings, session)
     with signatures.Verifier(policy) as verifier:

@@ -113,21 +113,22 @@ def verify_signed(tbs: bytes, algorithm_oid: str, signature: bytes, issuer: Dstu
 
 def certificate_signed_by(cert: x509.Certificate, issuer: DstuKey) -> bool:
     """Whether ``issuer``'s key signed ``cert``."""
-    try:
-        tbs = cert["tbs_certificate"].dump()
-        oid = cert["signature_algorithm"]["algorithm"].dotted
-        value = bytes(cert["signature_value"].native)
-    except ASN1_ERRORS:
-        return False
-    return verify_signed(tbs, oid, value, issuer)
+    return _signed_by(cert, "tbs_certificate", "signature_value", issuer)
 
 
 def crl_signed_by(crl_: crl.CertificateList, issuer: DstuKey) -> bool:
     """Whether ``issuer``'s key signed the CRL."""
+    return _signed_by(crl_, "tbs_cert_list", "signature", issuer)
+
+
+def _signed_by(
+    signed: x509.Certificate | crl.CertificateList, tbs_field: str, value_field: str, issuer: DstuKey
+) -> bool:
+    """A certificate and a CRL are signed the same way; only their fields are named differently."""
     try:
-        tbs = crl_["tbs_cert_list"].dump()
-        oid = crl_["signature_algorithm"]["algorithm"].dotted
-        value = bytes(crl_["signature"].native)
+        tbs = signed[tbs_field].dump()
+        oid = signed["signature_algorithm"]["algorithm"].dotted
+        value = bytes(signed[value_field].native)
     except ASN1_ERRORS:
         return False
     return verify_signed(tbs, oid, value, issuer)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import statistics
 import time
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask
@@ -25,14 +24,14 @@ from backoffice.database import Database
 from backoffice.intake.models import IncomingMessage
 from backoffice.intake.service import poll
 from backoffice.settings import Settings
-from backoffice.web import limiter, throttle
+from backoffice.web import throttle
 from tests import factories
 from tests.backoffice.admin.conftest import Staff, csrf_token, password_hash, staff  # noqa: F401 - fixtures
 from tests.backoffice.customers.conftest import PASSWORD, Browser, Issued, issued, registration  # noqa: F401
 from tests.backoffice.intake import corpus
 from tests.backoffice.intake.conftest import Maildir, app, intake_db, intake_settings, maildir  # noqa: F401
 from tests.factories import valid_edrpou
-from tests.services import throttle_clock
+from tests.services import fresh_limits, throttle_clock  # noqa: F401 - fixture by name
 
 OWNER = "192.0.2.10"
 ATTACKER = "203.0.113.7"
@@ -40,13 +39,8 @@ NEW_PASSWORD = "Quiet-Harbour-Lights-2027"
 
 
 @pytest.fixture(autouse=True)
-def _fresh_limits(app: Flask) -> Iterator[None]:
-    """Rate-limit counters live in the process; each test starts with none."""
-    with app.app_context():
-        limiter.reset()
-    yield
-    with app.app_context():
-        limiter.reset()
+def _fresh_limits(fresh_limits: None) -> None:
+    """Every test here starts with no rate-limit or throttle counts (tests/services.py)."""
 
 
 @pytest.fixture
