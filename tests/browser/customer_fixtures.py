@@ -8,6 +8,7 @@ otherwise). With CI=true a missing axe-core fails the test; locally it skips.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -86,3 +87,25 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
     return [
         {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]]} for v in result["violations"]
     ]
+
+
+def create_login(page: Any, code: str, identifier: str, login: str, password: str) -> None:
+    """Fill the invitation page (in English) as the customer does and send it."""
+    page.get_by_label("Registration code").fill(code)
+    page.get_by_label("EDRPOU or RNOKPP").fill(identifier)
+    page.get_by_label("Login", exact=True).fill(login)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_label("Password again").fill(password)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Create my login").click()
+
+
+def log_out_and_in(page: Any, login: str, password: str) -> None:
+    """From the cabinet: log out, then log in again with the login and password just chosen."""
+    page.get_by_role("button", name=re.compile("Log out")).click()
+    page.wait_for_url(re.compile(r"/account/login"))
+    page.get_by_label("Login", exact=True).fill(login)
+    page.get_by_label("Password", exact=True).fill(password)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/account$"))

@@ -17,9 +17,11 @@ from backoffice.settings import Settings
 from backoffice.types import utcnow
 from tests.browser.customer_fixtures import (  # noqa: F401 - fixtures by name
     axe_page,
+    create_login,
     customer_chromium,
     customer_page,
     customer_server,
+    log_out_and_in,
 )
 from tests.factories import Factory
 from workflows.accession import AccessionState
@@ -41,13 +43,7 @@ def _issue(make: Factory, session: Session, settings: Settings) -> tuple[Applica
 
 
 def _fill(page: Any, code: str, identifier: str, login: str = "firma.one", password: str = PASSWORD) -> None:
-    page.get_by_label("Registration code").fill(code)
-    page.get_by_label("EDRPOU or RNOKPP").fill(identifier)
-    page.get_by_label("Login", exact=True).fill(login)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_label("Password again").fill(password)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Create my login").click()
+    create_login(page, code, identifier, login, password)
 
 
 def test_from_the_invitation_link_to_the_cabinet_and_back(
@@ -64,13 +60,7 @@ def test_from_the_invitation_link_to_the_cabinet_and_back(
     assert page.locator("#consumer-name").inner_text() == app.consumer_name
     assert page.locator("#dso-link").get_attribute("href") == settings.site.dso_url
 
-    page.get_by_role("button", name=re.compile("Log out")).click()
-    page.wait_for_url(re.compile(r"/account/login"))
-    page.get_by_label("Login", exact=True).fill("firma.one")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(r"/account$"))
+    log_out_and_in(page, "firma.one", PASSWORD)
     assert page.locator("h1").inner_text() == "Cabinet"
 
 

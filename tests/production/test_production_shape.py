@@ -39,6 +39,7 @@ from tests.backoffice.intake.conftest import Maildir
 from tests.backoffice.letters.smtpserver import SmtpServer
 from tests.backoffice.monitoring.gunicorn import parse_metrics
 from tests.browser.conftest import _browser  # noqa: F401 - fixture by name
+from tests.browser.customer_fixtures import create_login, log_out_and_in
 from tests.conftest import REPO, TEST_CODE_KEY, TEST_SECRET
 from tests.factories import valid_edrpou
 from tests.pgcluster import PgCluster
@@ -276,21 +277,9 @@ def test_flow_a_end_to_end_through_a_database_restart_and_a_dead_worker(
         context.set_default_timeout(30_000)
         page = context.new_page()
         page.goto(link.group(0) + ("&" if "?" in link.group(0) else "?") + "lang=en")
-        page.get_by_label("Registration code").fill(code.group(0))
-        page.get_by_label("EDRPOU or RNOKPP").fill(identifier)
-        page.get_by_label("Login", exact=True).fill("zorya.office")
-        page.get_by_label("Password", exact=True).fill(CUSTOMER_PASSWORD)
-        page.get_by_label("Password again").fill(CUSTOMER_PASSWORD)
-        with page.expect_navigation():
-            page.get_by_role("button", name="Create my login").click()
+        create_login(page, code.group(0), identifier, "zorya.office", CUSTOMER_PASSWORD)
         page.wait_for_url(re.compile(r"/account"))
-        page.get_by_role("button", name=re.compile("Log out")).click()
-        page.wait_for_url(re.compile(r"/account/login"))
-        page.get_by_label("Login", exact=True).fill("zorya.office")
-        page.get_by_label("Password", exact=True).fill(CUSTOMER_PASSWORD)
-        with page.expect_navigation():
-            page.get_by_role("button", name="Log in").click()
-        page.wait_for_url(re.compile(r"/account$"))
+        log_out_and_in(page, "zorya.office", CUSTOMER_PASSWORD)
         assert page.locator("h1").inner_text() == "Cabinet"
         context.close()
         assert state() == S.COMPLETED
