@@ -7,7 +7,6 @@ request comes from set per request, real argon2 hashes, the real rate-limit stor
 from __future__ import annotations
 
 import logging
-import statistics
 import time
 
 import pytest
@@ -212,20 +211,21 @@ def test_4_an_administrator_still_blocks_an_account_on_purpose(app: Flask, staff
 
 
 def test_5_an_unknown_staff_login_takes_as_long_as_a_wrong_password(app: Flask, staff: Staff) -> None:
-    def median(login: str) -> float:
-        times = []
-        for n in range(5):
+    """The leak was 35 times (a password hash for a known login, none for an unknown one). Tries alternate
+    between the two so that a busy machine slows both alike, and the fastest of each is compared: the least
+    disturbed measure of the work each answer costs."""
+    times: dict[str, list[float]] = {"op.a": [], "nobody.at.all": []}
+    for n in range(7):
+        for login, series in times.items():
             client = app.test_client()
             token = csrf_token(client)
             client.environ_base["REMOTE_ADDR"] = f"198.51.100.{n + (10 if login == 'op.a' else 50)}"
             start = time.perf_counter()
             response = client.post("/staff/login", data={"login": login, "password": "wrong one", "csrf_token": token})
-            times.append(time.perf_counter() - start)
+            series.append(time.perf_counter() - start)
             assert response.status_code == 200
-        return statistics.median(times)
-
-    existing, unknown = median("op.a"), median("nobody.at.all")
-    assert 0.5 <= unknown / existing <= 2, (existing, unknown)
+    existing, unknown = min(times["op.a"]), min(times["nobody.at.all"])
+    assert 1 / 3 <= unknown / existing <= 3, (existing, unknown)
 
 
 # -- 6 and 12: redirects after a login ------------------------------------------------------------------------------
