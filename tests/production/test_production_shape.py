@@ -245,13 +245,15 @@ def test_flow_a_end_to_end_through_a_database_restart_and_a_dead_worker(
                 return S(conn.execute(select(Application.state).where(Application.number == number)).scalar_one())
 
         page.goto(f"{d.base}/admin/applications/{number}")
+        # Each click posts a form and reloads the page; the next button is looked for only on the new page.
         if page.locator("[data-testid=claim]").count():
-            page.click("[data-testid=claim]")
+            with page.expect_navigation():
+                page.click("[data-testid=claim]")
         for trigger in ("submit_for_check", "accept_signature"):
             button = page.locator(f"[data-testid=act-{trigger}]")
             if button.count():
-                button.click()
-                page.wait_for_load_state()
+                with page.expect_navigation():
+                    button.click()
         assert state() == S.AWAITING_CONFIRMATION_CALL
         page.fill("[data-testid=spoken-code-word]", CODE_WORD.lower())
         page.click("[data-testid=log-call]")
