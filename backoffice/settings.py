@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from backoffice.errors import BackofficeError
+
 ENV_PREFIX = "BACKOFFICE_"
 #: Environment variables with the prefix that are not settings keys.
 ENV_NOT_SETTINGS = frozenset({"BACKOFFICE_CONFIG", "BACKOFFICE_SHARED_DIR", "BACKOFFICE_SECRET_KEY_PREVIOUS"})
@@ -35,7 +37,7 @@ DEFAULT_FILE = Path(__file__).resolve().parent.parent / "config.toml"
 LANGUAGES = ("uk", "ru", "en")
 
 
-class SettingsError(Exception):
+class SettingsError(BackofficeError):
     """The settings cannot be used; the message says which key in which file and why."""
 
 

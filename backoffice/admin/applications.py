@@ -15,14 +15,15 @@ from typing import Any
 
 from flask import Response, abort, current_app, flash, redirect, request, stream_with_context, url_for
 from flask_admin import expose
-from flask_babel import format_datetime, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.admin import checks, display, queue, signature_report
-from backoffice.admin.base import StaffView, current_actor, workflow_refusal
+from backoffice.admin.base import StaffView, current_actor, run_action
 from backoffice.admin.downloads import send_stored
 from backoffice.applications import services
 from backoffice.applications.models import Application, CallOutcome, Channel, Document, DocumentKind
@@ -31,13 +32,10 @@ from backoffice.contracts.models import CommercialOffer
 from backoffice.documents.storage import open_storage
 from backoffice.settings import Settings
 from backoffice.staff.models import Operator
-from backoffice.statechange import Conflict
 from backoffice.types import utcnow
-from backoffice.validation.problems import Invalid
 from backoffice.web import database, db_session, reads_only
 from workflows.accession import ACCESSION, STATE_LABELS, WAITING_FOR_STAFF, AccessionState
 from workflows.diagram import DiagramError, svg
-from workflows.engine import RoleNotAllowed, WorkflowError
 from workflows.i18n import N_
 from workflows.roles import Role
 
@@ -73,21 +71,11 @@ OUTCOME_LABELS = {
     CallOutcome.NO_ANSWER: N_("No answer"),
     CallOutcome.REFUSED: N_("Refused"),
 }
-ACTION_LABELS = {
-    "create": N_("Registered"),
-    "edit": N_("Data changed"),
-    "claim": N_("Taken into work"),
-    "release": N_("Released"),
-    "reassign": N_("Reassigned"),
-    "code_word_mismatch": N_("Code word did not match"),
-}
 INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp"}
 CSV_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
-def label_of(trigger: str) -> str:
-    row = ACCESSION.transition(trigger)
-    return row.label if row else ACTION_LABELS.get(trigger, trigger)
+label_of = services.FLOW.label_of
 
 
 class ApplicationView(StaffView):
@@ -204,32 +192,14 @@ class ApplicationView(StaffView):
     # -- actions -------------------------------------------------------------------------------------
 
     def _act(self, number: str, change: Callable[[Session, Application], str | None]) -> Any:
-        """Run one change in one transaction and tell the operator the outcome; always back to the page."""
-        session = db_session()
+        """Run one change of this application through the one action runner; always back to its page."""
         app = self._load(number)
-        try:
-            message = change(session, app)
-            session.commit()
-            if message:
-                flash(message, "success")
-        except services.CodeWordMismatch:
-            session.commit()  # the call and the failed check stay on record
-            flash(_("No match: the code word the caller gave is wrong. Nothing was confirmed."), "error")
-        except Conflict as exc:
-            session.rollback()
-            flash(_conflict_text(exc), "error")
-        except (RoleNotAllowed, services.AccessDenied):
-            session.rollback()
-            abort(403)
-        except Invalid as exc:
-            session.rollback()
-            flash("; ".join(p.text() for p in exc.problems), "error")
-        except WorkflowError as exc:
-            session.rollback()
-            reason_hint = _("Give a reason: it goes into the audit trail and the letter to the customer.")
-            state_hint = _("This action is not possible in the application's current state.")
-            flash(workflow_refusal(exc, reason_hint=reason_hint, state_hint=state_hint), "error")
-        return redirect(url_for(".details", number=number))
+        return run_action(
+            lambda session: change(session, app),
+            back=url_for(".details", number=number),
+            reason_hint=_l("Give a reason: it goes into the audit trail and the letter to the customer."),
+            state_hint=_l("This action is not possible in the application's current state."),
+        )
 
     @expose("/<number>/act/<trigger>", methods=["POST"])
     def act(self, number: str, trigger: str) -> Any:
@@ -336,10 +306,13 @@ class ApplicationView(StaffView):
             if raw and (target is None or not target.is_active or target.role == Role.ADMIN):
                 flash(_("Choose an active operator or supervisor."), "error")
                 return ""
-            if _version() is not None and app.version != _version():
-                raise services.statechange._conflict(session, services.SUBJECT, app.id)
             services.reassign(
-                session, app, current_actor(), target.id if target else None, request.form.get("reason", "")
+                session,
+                app,
+                current_actor(),
+                target.id if target else None,
+                request.form.get("reason", ""),
+                expected_version=_version(),
             )
             if target is None:
                 return _("The application is unassigned.")
@@ -428,17 +401,6 @@ def _changed_fields(app: Application) -> dict[str, Any]:
         elif value != (current or ""):
             out[name] = value
     return out
-
-
-def _conflict_text(exc: Conflict) -> str:
-    when = format_datetime(exc.changed_at, "short") if exc.changed_at else "?"
-    return _(
-        "%(who)s changed this application at %(when)s (%(action)s) while you were looking at it. "
-        "Nothing of yours was saved: check the page and try again.",
-        who=exc.changed_by,
-        when=when,
-        action=_(label_of(exc.action)),
-    )
 
 
 def _operators_for(session: Session, app: Application) -> list[Operator]:

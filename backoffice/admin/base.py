@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import abort, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from backoffice.actors import Actor
 from backoffice.applications.models import Application
+from backoffice.errors import BackofficeError, Forbidden
 from backoffice.web import db_session
 from workflows.accession import STATE_LABELS
-from workflows.engine import GuardFailed, IllegalTransition, ReasonRequired, WorkflowError
+from workflows.engine import GuardFailed, IllegalTransition, ReasonRequired, RoleNotAllowed, WorkflowError
 from workflows.roles import Role
 
 
@@ -70,7 +73,37 @@ class AdministratorView(StaffView):
     roles = frozenset({Role.ADMIN})
 
 
-def workflow_refusal(exc: WorkflowError, *, reason_hint: str, state_hint: str) -> str:
+def run_action(change: Callable[[Session], str | None], *, back: str, reason_hint: Any, state_hint: Any) -> Any:
+    """Run one change of a back-office page in one transaction, tell the user the outcome, and go back to ``back``.
+
+    Every action button of every page goes through here, so an error reads the same everywhere: a refusal that
+    is not for this user at all is a 403, any other error of the back office is flashed as its
+    ``user_message`` (committed first when the error says the attempt itself is on record), and a refusal of the
+    workflow is explained with the page's own two hints (see :func:`workflow_refusal`). ``change`` returns what
+    to tell the user on success (nothing: it flashed its own words).
+    """
+    session = db_session()
+    try:
+        message = change(session)
+        session.commit()
+        if message:
+            flash(message, "success")
+    except (Forbidden, RoleNotAllowed):
+        session.rollback()
+        abort(403)
+    except BackofficeError as exc:
+        if exc.recorded:
+            session.commit()  # the attempt stays on record (a call whose code word did not match)
+        else:
+            session.rollback()
+        flash(exc.user_message, "error")
+    except WorkflowError as exc:
+        session.rollback()
+        flash(workflow_refusal(exc, reason_hint=reason_hint, state_hint=state_hint), "error")
+    return redirect(back)
+
+
+def workflow_refusal(exc: WorkflowError, *, reason_hint: Any, state_hint: Any) -> str:
     """What staff read when the workflow refuses an action; the write path changed nothing.
 
     The two hints are the view's own words (what the reason is used for, which kind of record it is).

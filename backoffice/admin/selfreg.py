@@ -10,35 +10,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, current_app, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
 
-from backoffice.admin.base import StaffView, current_actor, workflow_refusal
+from backoffice.admin.base import StaffView, current_actor, run_action
 from backoffice.audit.trail import history
 from backoffice.selfreg import services
 from backoffice.selfreg.models import PersonKind, SelfRegistration
 from backoffice.settings import Settings
-from backoffice.statechange import Conflict
 from backoffice.web import db_session
-from workflows.engine import RoleNotAllowed, WorkflowError
-from workflows.i18n import N_
 from workflows.roles import Role
 from workflows.self_registration import SELF_REGISTRATION, STATE_LABELS, SelfRegistrationState
 
 PAGE_SIZE = 50
 ACTIONS = ("resend_confirmation", "manual_confirm", "block", "unblock")
-OTHER_LABELS = {
-    "register": N_("Registered"),
-    "remind": N_("Reminder to confirm sent"),
-    "accept_consent": N_("New consent text accepted"),
-    "duplicate_registration": N_("Second registration with this identifier refused"),
-}
-
-
-def label_of(action: str) -> str:
-    row = SELF_REGISTRATION.transition(action)
-    return row.label if row else OTHER_LABELS.get(action, action)
+label_of = services.FLOW.label_of
 
 
 class SelfRegistrationView(StaffView):
@@ -89,41 +78,27 @@ class SelfRegistrationView(StaffView):
     def act(self, reg_id: int, trigger: str) -> Any:
         if trigger not in ACTIONS:
             abort(404)
-        session = db_session()
         reg = self._load(reg_id)
         settings: Settings = current_app.config["SETTINGS"]
-        try:
+
+        def change(session: Session) -> str:
             services.fire(
                 session,
-                settings,
                 reg,
                 trigger,
                 current_actor(),
                 reason=request.form.get("reason", "").strip()[:2000],
                 expected_version=request.form.get("version", type=int),
+                settings=settings,
             )
-            session.commit()
-            flash(_("Done: %(action)s.", action=_(label_of(trigger))), "success")
-        except Conflict as exc:
-            session.rollback()
-            flash(
-                _(
-                    "Someone else changed this registration meanwhile (%(who)s: %(action)s). Nothing was changed; "
-                    "look again and repeat if still needed.",
-                    who=exc.changed_by,
-                    action=_(label_of(exc.action)),
-                ),
-                "error",
-            )
-        except RoleNotAllowed:
-            session.rollback()
-            abort(403)
-        except WorkflowError as exc:
-            session.rollback()
-            reason_hint = _("Give a reason: it goes into the audit trail.")
-            state_hint = _("This action is not possible in the registration's current state.")
-            flash(workflow_refusal(exc, reason_hint=reason_hint, state_hint=state_hint), "error")
-        return redirect(url_for(".details", reg_id=reg_id))
+            return _("Done: %(action)s.", action=_(label_of(trigger)))
+
+        return run_action(
+            change,
+            back=url_for(".details", reg_id=reg_id),
+            reason_hint=_l("Give a reason: it goes into the audit trail."),
+            state_hint=_l("This action is not possible in the registration's current state."),
+        )
 
     def _load(self, reg_id: int) -> SelfRegistration:
         reg = db_session().get(SelfRegistration, reg_id)

@@ -18,15 +18,9 @@ from backoffice.applications import codes
 from backoffice.applications.models import Application, RegistrationCode
 from backoffice.audit.models import AuditEvent
 from backoffice.letters.outbox import enqueue
-from backoffice.settings import Settings
-from backoffice.statechange import on
+from backoffice.statechange import on, settings_of
 from backoffice.types import utcnow
 from workflows.accession import ACCESSION
-
-
-def _settings(ctx: Mapping[str, Any]) -> Settings:
-    settings = ctx.get("settings")
-    return settings if isinstance(settings, Settings) else Settings()
 
 
 @on(ACCESSION, "issue_code", "reissue_code")
@@ -34,7 +28,7 @@ def issue_registration_code(
     session: Session, app: Application, actor: Actor, event: AuditEvent, ctx: Mapping[str, Any]
 ) -> None:
     """A new code replaces any earlier one; the code letter and the invitation letter go out together."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     if not settings.code_key:
         raise RuntimeError("no code key: registration codes cannot be issued")
     now = utcnow()
@@ -103,7 +97,7 @@ def please_call_us(
     session: Session, app: Application, actor: Actor, event: AuditEvent, ctx: Mapping[str, Any]
 ) -> None:
     """After the configured number of unanswered calls, ask the customer to call the supplier themselves."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     if not app.email or app.call_attempts < settings.workflow.call_attempts_before_letter:
         return
     enqueue(

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -18,6 +19,7 @@ from backoffice.applications.models import Application, CallOutcome, Channel, Co
 from backoffice.audit.models import AuditEvent
 from backoffice.audit.trail import record
 from backoffice.contracts.models import Contract
+from backoffice.errors import Forbidden
 from backoffice.passwords import MIN_PASSWORD, code_word_could_be_password, code_word_matches, hash_code_word
 from backoffice.settings import Settings
 from backoffice.types import utcnow
@@ -29,7 +31,7 @@ from workflows.roles import Role
 SUBJECT = "application"
 
 
-class AccessDenied(Exception):
+class AccessDenied(Forbidden):
     """The actor may not see or change this application (another center's, or not staff)."""
 
 
@@ -49,6 +51,20 @@ def ensure_access(actor: Actor, app: Application) -> None:
         raise AccessDenied(f"{actor.label} may not act on application {app.number}")
 
 
+#: Audit actions of an application that are not triggers of the table, as staff read them.
+AUDIT_LABELS = {
+    "create": N_("Registered"),
+    "edit": N_("Data changed"),
+    "claim": N_("Taken into work"),
+    "release": N_("Released"),
+    "reassign": N_("Reassigned"),
+    "code_word_mismatch": N_("Code word did not match"),
+}
+#: Flow A as the back office runs it: every change of an application's state goes through ``FLOW.fire``.
+FLOW = statechange.Flow(ACCESSION, SUBJECT, other_labels=AUDIT_LABELS, check_access=ensure_access)
+fire = FLOW.fire
+
+
 def create(
     session: Session,
     actor: Actor,
@@ -59,14 +75,14 @@ def create(
     language: str = "uk",
     strict: bool = True,
     received_at: datetime | None = None,
-    settings: Settings | None = None,
+    settings: Settings,
 ) -> tuple[Application, Cleaned]:
     """Register a new application.
 
     ``strict`` (a form someone is filling in) refuses any error; otherwise (intake, where the data comes from
     a document) the valid fields are kept and the problems returned for the operator to resolve.
     """
-    workflow = (settings or Settings()).workflow
+    workflow = settings.workflow
     present = tuple(f for f in FIELDS if raw.get(f) not in (None, "", []))
     cleaned = clean(raw, only=FIELDS if strict else present)
     if strict and cleaned.errors:
@@ -127,8 +143,7 @@ def update_data(
     if app.state not in WAITING_FOR_STAFF:
         msg = N_("The data can no longer be changed in this state")
         raise Invalid([Problem("state", "closed", msg)])
-    if expected_version is not None and app.version != expected_version:
-        raise statechange._conflict(session, SUBJECT, app.id)
+    FLOW.check_version(session, app, expected_version)
     given = tuple(f for f in FIELDS if f in raw)
     cleaned = clean(raw, only=given)
     if cleaned.errors:
@@ -151,35 +166,7 @@ def update_data(
         app.contract = find_contract(session, app)
     app.updated_at = utcnow()
     event = record(session, actor, SUBJECT, app.id, "edit", reason=reason, changes=changes)
-    statechange.flush(session, SUBJECT, app.id)
-    return event
-
-
-def fire(
-    session: Session,
-    app: Application,
-    trigger: str,
-    actor: Actor,
-    *,
-    reason: str = "",
-    context: Mapping[str, Any] | None = None,
-    expected_version: int | None = None,
-    settings: Settings | None = None,
-) -> AuditEvent:
-    """Fire a Flow A trigger through the one write path, after checking the actor may touch this application."""
-    ensure_access(actor, app)
-    ctx = {"settings": settings or Settings(), **(context or {})}
-    event = statechange.fire(
-        session,
-        ACCESSION,
-        app,
-        trigger,
-        actor,
-        subject_type=SUBJECT,
-        reason=reason,
-        context=ctx,
-        expected_version=expected_version,
-    )
+    FLOW.flush(session, app.id)
     return event
 
 
@@ -201,7 +188,7 @@ def log_call(
     note: str = "",
     corrections: Mapping[str, Any] | None = None,
     expected_version: int | None = None,
-    settings: Settings | None = None,
+    settings: Settings,
 ) -> ConfirmationCall:
     """Record a confirmation call and move the application by its outcome.
 
@@ -209,9 +196,7 @@ def log_call(
     No answer: a retry is scheduled. Refused: the application is rejected with the note as the reason.
     """
     ensure_access(actor, app)
-    settings = settings or Settings()
-    if expected_version is not None and app.version != expected_version:
-        raise statechange._conflict(session, SUBJECT, app.id)
+    FLOW.check_version(session, app, expected_version)
     matched = code_word_matches(app.code_word_hash, spoken_code_word) if spoken_code_word else None
     call = ConfirmationCall(
         application=app,
@@ -265,6 +250,12 @@ class CodeWordMismatch(Invalid):
     It is raised after writing the call and its audit row: the caller commits, unlike other errors.
     """
 
+    recorded = True
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(problems)
+        self._user_message = _l("No match: the code word the caller gave is wrong. Nothing was confirmed.")
+
 
 def claim(session: Session, app: Application, actor: Actor) -> bool:
     """Take an unassigned application. Atomic: of two operators clicking at once, exactly one gets it."""
@@ -291,15 +282,22 @@ def release(session: Session, app: Application, actor: Actor) -> bool:
     old = app.assignee_id
     app.assignee_id = None
     record(session, actor, SUBJECT, app.id, "release", changes={"assignee_id": [old, None]})
-    statechange.flush(session, SUBJECT, app.id)
+    FLOW.flush(session, app.id)
     return True
 
 
 def reassign(
-    session: Session, app: Application, actor: Actor, operator_id: int | None, reason: str = ""
+    session: Session,
+    app: Application,
+    actor: Actor,
+    operator_id: int | None,
+    reason: str = "",
+    *,
+    expected_version: int | None = None,
 ) -> None:
     if actor.role != Role.SUPERVISOR:
         raise AccessDenied("only a supervisor reassigns applications")
+    FLOW.check_version(session, app, expected_version)
     old = app.assignee_id
     app.assignee_id = operator_id
     record(
@@ -311,7 +309,7 @@ def reassign(
         reason=reason,
         changes={"assignee_id": [old, operator_id]},
     )
-    statechange.flush(session, SUBJECT, app.id)
+    FLOW.flush(session, app.id)
 
 
 def by_number(session: Session, number: str) -> Application | None:

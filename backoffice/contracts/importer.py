@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from backoffice.actors import Actor
 from backoffice.audit.trail import record
 from backoffice.contracts.models import CommercialOffer, Contract
+from backoffice.errors import BackofficeError
 from backoffice.validation import contact, identifiers
 from backoffice.validation.problems import Invalid
 
@@ -69,7 +70,7 @@ class ImportReport:
         }
 
 
-class ImportFileError(Exception):
+class ImportFileError(BackofficeError):
     """The file as a whole cannot be read (no header, missing required columns)."""
 
 

@@ -33,6 +33,7 @@ from backoffice.applications.models import Application, RegistrationCode
 from backoffice.audit.trail import record
 from backoffice.customers import rules
 from backoffice.customers.models import CustomerAccount
+from backoffice.errors import BackofficeError
 from backoffice.settings import Settings
 from backoffice.types import utcnow
 from backoffice.validation.problems import Invalid, Problem
@@ -55,7 +56,7 @@ class Refusal(StrEnum):
     NOT_OPEN = "application_not_open"
 
 
-class Refused(Exception):
+class Refused(BackofficeError):
     """The code cannot be redeemed. Raised after the refusal is recorded: the caller commits.
 
     ``application_id`` is the application the try was aimed at, when there is one, so that an alert about

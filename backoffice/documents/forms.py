@@ -16,6 +16,7 @@ from pathlib import Path
 from babel.support import NullTranslations, Translations
 
 from backoffice.contracts.models import CommercialOffer
+from backoffice.errors import BackofficeError
 from workflows.i18n import N_
 
 #: The form's field names (the contract between the published forms and the intake), with their labels.
@@ -41,7 +42,7 @@ FIELD_FONT = "Helvetica"
 FONT_FILE = "DejaVuSans.ttf"
 
 
-class FontMissing(RuntimeError):
+class FontMissing(BackofficeError, RuntimeError):
     """The form needs a font with Cyrillic letters (Debian: fonts-dejavu-core)."""
 
 

@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.database import Database
 from backoffice.documents.models import StoredChunk, StoredFile
+from backoffice.errors import BackofficeError
 from backoffice.types import utcnow
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ Bind = Union[Session, Database, Callable[[], Session]]  # noqa: UP007 - a runtim
 _PATH = re.compile(r"sha256/([0-9a-f]{2})/([0-9a-f]{64})")
 
 
-class TooLarge(Exception):
+class TooLarge(BackofficeError):
     """The stream went past the size it was allowed; nothing was stored."""
 
     def __init__(self, limit: int) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
+from backoffice.errors import BackofficeError
 from workflows.i18n import N_
 
 #: Errors of the disk or of the folder itself: retrying the same message later succeeds once someone has
@@ -40,7 +41,7 @@ def is_disk_error(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and exc.errno in DISK_ERRNOS
 
 
-class DiskError(Exception):
+class DiskError(BackofficeError):
     """Document storage could not be written (or read back) because of the disk, not because of the message.
 
     Deliberately not an ``OSError``: the callers treat an ``OSError`` as "the mailbox cannot be reached".

@@ -13,6 +13,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 
+from backoffice.errors import BackofficeError
 from backoffice.letters.models import OutboxMessage
 from backoffice.letters.render import Rendered
 from backoffice.settings import Settings
@@ -21,7 +22,7 @@ from backoffice.settings import Settings
 POLICY = email.policy.SMTP
 
 
-class BadAddress(ValueError):
+class BadAddress(BackofficeError, ValueError):
     """An address the letter cannot be sent to (empty, malformed, non-ASCII local part)."""
 
 

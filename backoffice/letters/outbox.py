@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.actors import Actor
 from backoffice.audit.trail import record
+from backoffice.errors import BackofficeError
 from backoffice.letters.models import OutboxMessage, OutboxStatus
 from backoffice.types import utcnow
 
@@ -27,7 +28,7 @@ ONE_TIME_KEYS: dict[str, tuple[str, ...]] = {
 }
 
 
-class CannotResend(Exception):
+class CannotResend(BackofficeError):
     """The letter is waiting already, went stale on purpose, or carried a one-time link."""
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.applications import codes
 from backoffice.applications.models import Application, RegistrationCode
+from backoffice.errors import BackofficeError
 from backoffice.letters.models import OutboxMessage
 from backoffice.settings import Settings
 from workflows.accession import AccessionState
@@ -22,7 +23,7 @@ from workflows.accession import AccessionState
 CODE_LETTERS = frozenset({"registration_code", "code_reminder", "code_expiring"})
 
 
-class Stale(Exception):
+class Stale(BackofficeError):
     """The letter should no longer leave; the message says why (shown to supervisors)."""
 
 

@@ -21,6 +21,7 @@ from babel.dates import format_date, format_datetime
 from babel.support import NullTranslations, Translations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
 
+from backoffice.errors import BackofficeError
 from backoffice.settings import LANGUAGES, Settings
 
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
@@ -30,7 +31,7 @@ CATALOGUES: Path | None = None
 _compile_lock = threading.Lock()
 
 
-class TemplateMissing(LookupError):
+class TemplateMissing(BackofficeError, LookupError):
     """No template folder for this kind of letter: a programming error, shown on the outbox row."""
 
 

@@ -20,10 +20,11 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
 
+from backoffice.errors import BackofficeError
 from backoffice.settings import Settings
 
 
-class Refused(Exception):
+class Refused(BackofficeError):
     """The letter was not accepted; the message is the server's own words."""
 
     def __init__(self, message: str, *, permanent: bool) -> None:
@@ -31,7 +32,7 @@ class Refused(Exception):
         self.permanent = permanent
 
 
-class Unavailable(Exception):
+class Unavailable(BackofficeError):
     """The transport cannot deliver anything right now."""
 
 

@@ -22,18 +22,13 @@ from backoffice.selfreg import links
 from backoffice.selfreg.models import ConsentRecord, SelfRegistration
 from backoffice.sessions import end_sessions
 from backoffice.settings import Settings
-from backoffice.statechange import on
+from backoffice.statechange import on, settings_of
 from backoffice.types import utcnow
 from workflows.self_registration import SELF_REGISTRATION
 
 SUBJECT = "self_registration"  # the audit trail's name for a registration (services.SUBJECT)
 CONFIRM_LETTER = "self_registration_confirm"
 REMINDER_LETTER = "self_registration_reminder"
-
-
-def settings_of(ctx: Mapping[str, Any]) -> Settings:
-    settings = ctx.get("settings")
-    return settings if isinstance(settings, Settings) else Settings()
 
 
 def send_link(session: Session, reg: SelfRegistration, settings: Settings, kind: str = CONFIRM_LETTER) -> None:

@@ -63,7 +63,7 @@ def remove_unconfirmed(db: Database, settings: Settings, now: datetime) -> int:
             return False
         if reg.account_id is not None and session.scalar(select(links.live_link_exists(reg.account_id, now))):  # type: ignore[call-overload]
             return False
-        services.fire(session, settings, reg, "expire", SCHEDULER, reason="not confirmed in time")
+        services.fire(session, reg, "expire", SCHEDULER, reason="not confirmed in time", settings=settings)
         return True
 
     return sum(_one(db, reg_id, work) for reg_id in ids)

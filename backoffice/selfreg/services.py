@@ -1,13 +1,13 @@
 """Flow B's only writers: register, confirm, resend, remind, remove, consent, and the supervisors' actions.
 
 Services take the acting person as an argument and never read the web session. State changes go through the one
-write path (``backoffice.statechange.fire``), which checks the role, bumps the version, writes the audit row and
+write path (``backoffice.statechange.Flow.fire``), which checks the role, bumps the version, writes the audit row and
 runs the effects (``backoffice.selfreg.effects``) in the caller's transaction; the caller commits.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -23,6 +23,7 @@ from backoffice.audit.models import AuditEvent
 from backoffice.audit.trail import record
 from backoffice.customers import rules
 from backoffice.customers.models import CustomerAccount
+from backoffice.errors import BackofficeError
 from backoffice.selfreg import consent, effects, links
 from backoffice.selfreg.models import ConsentRecord, PersonKind, SelfRegistration, fold
 from backoffice.settings import Settings
@@ -34,6 +35,24 @@ from workflows.roles import Role
 from workflows.self_registration import HOLDS_IDENTIFIER, SELF_REGISTRATION, SelfRegistrationState
 
 SUBJECT = effects.SUBJECT
+#: Audit actions of a registration that are not triggers of the table, as staff read them.
+AUDIT_LABELS = {
+    "register": N_("Registered"),
+    "remind": N_("Reminder to confirm sent"),
+    "accept_consent": N_("New consent text accepted"),
+    "duplicate_registration": N_("Second registration with this identifier refused"),
+}
+#: Flow B as the back office runs it: every change of a registration's state goes through ``FLOW.fire``.
+FLOW = statechange.Flow(
+    SELF_REGISTRATION,
+    SUBJECT,
+    other_labels=AUDIT_LABELS,
+    conflict_message=N_(
+        "Someone else changed this registration meanwhile (%(who)s: %(action)s). Nothing was changed; "
+        "look again and repeat if still needed."
+    ),
+)
+fire = FLOW.fire
 REGISTRATION_FORM = "self_registration"
 RENEWAL_FORM = "consent_renewal"
 WITHDRAWAL_FORM = "consent_withdrawal"
@@ -91,7 +110,7 @@ class Cleaned:
     email: str
 
 
-class AlreadyRegistered(Exception):
+class AlreadyRegistered(BackofficeError):
     """The identifier already has an account. Nothing about that account (its email) is in this error."""
 
 
@@ -258,11 +277,11 @@ def confirm_email(session: Session, settings: Settings, token: str, origin: Orig
         return ConfirmOutcome.ALREADY_CONFIRMED
     fire(
         session,
-        settings,
         reg,
         "confirm_email",
         Actor.customer(reg.identifier),
         context={"token_accepted": True, "ip": origin.ip},
+        settings=settings,
     )
     return ConfirmOutcome.CONFIRMED
 
@@ -275,7 +294,7 @@ def resend(session: Session, settings: Settings, identifier: str, origin: Origin
     reg = by_identifier(session, identifier)
     if reg is None or reg.state != SelfRegistrationState.PENDING_CONFIRMATION:
         return False
-    fire(session, settings, reg, "resend_confirmation", anonymous(origin))
+    fire(session, reg, "resend_confirmation", anonymous(origin), settings=settings)
     return True
 
 
@@ -286,36 +305,11 @@ def remind(session: Session, settings: Settings, reg: SelfRegistration, actor: A
     effects.send_link(session, reg, settings, kind=effects.REMINDER_LETTER)
     reg.reminded_at = utcnow()
     record(session, actor, SUBJECT, reg.id, "remind", changes={"reminded_at": reg.reminded_at.isoformat()})
-    statechange.flush(session, SUBJECT, reg.id)
+    FLOW.flush(session, reg.id)
     return True
 
 
 # -- staff and the scheduler ---------------------------------------------------------------------------------------
-
-
-def fire(
-    session: Session,
-    settings: Settings,
-    reg: SelfRegistration,
-    trigger: str,
-    actor: Actor,
-    *,
-    reason: str = "",
-    context: Mapping[str, Any] | None = None,
-    expected_version: int | None = None,
-) -> AuditEvent:
-    """Fire a Flow B trigger through the one write path."""
-    return statechange.fire(
-        session,
-        SELF_REGISTRATION,
-        reg,
-        trigger,
-        actor,
-        subject_type=SUBJECT,
-        reason=reason,
-        context={"settings": settings, **(context or {})},
-        expected_version=expected_version,
-    )
 
 
 def available_actions(reg: SelfRegistration, actor: Actor) -> list[str]:
@@ -384,11 +378,11 @@ def withdraw_consent(
     """Withdraw the consent and close the account; ``acknowledged`` says the warning was read and confirmed."""
     return fire(
         session,
-        settings,
         reg,
         "withdraw_consent",
         Actor.customer(reg.identifier),
         context={"warning_acknowledged": acknowledged, "ip": origin.ip, "form": WITHDRAWAL_FORM},
+        settings=settings,
     )
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.actors import Actor
 from backoffice.audit.trail import record
+from backoffice.errors import Forbidden
 from backoffice.passwords import MIN_PASSWORD, hash_secret
 from backoffice.sessions import end_sessions
 from backoffice.staff.models import Operator, ServiceCenter
@@ -120,7 +121,7 @@ def create_operator(
 ADMINS = frozenset({Role.ADMIN, Role.SYSTEM})
 
 
-class NotAllowed(Exception):
+class NotAllowed(Forbidden):
     """Only an administrator (or the CLI / set-up) manages staff accounts and centers."""
 
 

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from backoffice.errors import BackofficeError
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -42,7 +44,7 @@ class Problem:
         return template % params if params else template
 
 
-class Invalid(ValueError):
+class Invalid(BackofficeError, ValueError):
     """One or more problems with input; nothing was saved."""
 
     def __init__(self, problems: list[Problem]) -> None:
@@ -51,6 +53,11 @@ class Invalid(ValueError):
 
     def __str__(self) -> str:
         return "; ".join(p.text() for p in self.problems)
+
+    @property
+    def user_message(self) -> str:
+        own = self._user_message
+        return str(own) if own is not None else str(self)
 
 
 def _active_gettext() -> Any:

@@ -183,13 +183,13 @@ def test_supervisor_actions_go_through_the_write_path(
     assert services.available_actions(reg, supervisor) == ["manual_confirm", "resend_confirmation"]
     assert services.available_actions(reg, operator) == []
     with pytest.raises(Exception, match="may not fire"):
-        services.fire(session, flow_settings, reg, "manual_confirm", operator, reason="passport seen")
-    services.fire(session, flow_settings, reg, "resend_confirmation", supervisor)
-    services.fire(session, flow_settings, reg, "manual_confirm", supervisor, reason="passport seen")
-    services.fire(session, flow_settings, reg, "block", supervisor, reason="fraud suspected")
+        services.fire(session, reg, "manual_confirm", operator, reason="passport seen", settings=flow_settings)
+    services.fire(session, reg, "resend_confirmation", supervisor, settings=flow_settings)
+    services.fire(session, reg, "manual_confirm", supervisor, reason="passport seen", settings=flow_settings)
+    services.fire(session, reg, "block", supervisor, reason="fraud suspected", settings=flow_settings)
     session.commit()
     assert reg.state == S.BLOCKED and reg.account is not None and not reg.account.is_active
-    services.fire(session, flow_settings, reg, "unblock", supervisor)
+    services.fire(session, reg, "unblock", supervisor, settings=flow_settings)
     session.commit()
     assert reg.account.is_active
     events = history(session, services.SUBJECT, reg.id)
@@ -212,7 +212,12 @@ def test_stale_copy_is_refused(people: People, session: Session, flow_settings: 
     session.commit()
     with pytest.raises(Conflict):
         services.fire(
-            session, flow_settings, reg, "resend_confirmation", Actor(Role.SUPERVISOR, "boss"), expected_version=0
+            session,
+            reg,
+            "resend_confirmation",
+            Actor(Role.SUPERVISOR, "boss"),
+            expected_version=0,
+            settings=flow_settings,
         )
 
 
