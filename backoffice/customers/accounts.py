@@ -6,9 +6,12 @@ and any letter is an outbox row in the same transaction.
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
 from urllib.parse import urljoin
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backoffice.actors import Actor
@@ -29,6 +32,31 @@ SUBJECT = "customer_account"
 
 def by_login(session: Session, login: str) -> CustomerAccount | None:
     return session.scalars(select(CustomerAccount).where(CustomerAccount.login == rules.normalise_login(login))).first()
+
+
+def open_account(
+    session: Session, now: datetime, *, login: str, password_hash: str, email: str, language: str, **fields: Any
+) -> CustomerAccount | None:
+    """A new account under ``login``, or None when the login is taken.
+
+    The row is added inside a savepoint: the unique login is what decides between two registrations submitted
+    at the same moment, and the loser's transaction lives on to record the refusal for staff.
+    """
+    account = CustomerAccount(
+        login=login,
+        password_hash=password_hash,
+        email=email,
+        language=language,
+        created_at=now,
+        password_changed_at=now,
+        **fields,
+    )
+    try:
+        with session.begin_nested():
+            session.add(account)
+    except IntegrityError:
+        return None
+    return account
 
 
 def authenticate(session: Session, login: str, password: str) -> CustomerAccount | None:

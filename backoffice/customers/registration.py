@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backoffice.actors import Actor
@@ -32,6 +31,7 @@ from backoffice.applications import codes, services
 from backoffice.applications.models import Application, RegistrationCode
 from backoffice.audit.trail import record
 from backoffice.customers import rules
+from backoffice.customers.accounts import open_account
 from backoffice.customers.models import CustomerAccount
 from backoffice.errors import BackofficeError
 from backoffice.settings import Settings
@@ -153,21 +153,18 @@ def finish(
         record(session, anonymous(ip), services.SUBJECT, app.id, "registration_refused", reason=Refusal.USED.value)
         session.flush()
         raise Refused(Refusal.USED, app.id)
-    account = CustomerAccount(
-        application_id=app.id,
+    account = open_account(
+        session,
+        now,
         login=login,
         password_hash=password_hash,
         email=app.email,
-        phone=app.phones[0] if app.phones else "",
         language=app.language,
-        created_at=now,
-        password_changed_at=now,
+        application_id=app.id,
+        phone=app.phones[0] if app.phones else "",
     )
-    try:
-        with session.begin_nested():
-            session.add(account)
-    except IntegrityError:
-        raise Invalid([Problem("login", "taken", N_("This login is already taken"))]) from None
+    if account is None:
+        raise Invalid([Problem("login", "taken", N_("This login is already taken"))])
     services.fire(
         session,
         app,

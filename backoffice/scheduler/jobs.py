@@ -18,9 +18,10 @@ from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import String, cast, exists, func, literal, select
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from backoffice import batch
 from backoffice.actors import Actor
 from backoffice.applications import services
 from backoffice.applications.models import Application, Document, RegistrationCode
@@ -35,9 +36,7 @@ from backoffice.scheduler.config import recipients
 from backoffice.scheduler.locks import job_lock
 from backoffice.settings import Settings
 from backoffice.staff.models import ServiceCenter
-from backoffice.statechange import Conflict
 from workflows.accession import WAITING_FOR_STAFF, AccessionState
-from workflows.engine import WorkflowError
 
 log = logging.getLogger(__name__)
 SCHEDULER = Actor.system("scheduler")
@@ -369,23 +368,7 @@ def _remove_personal_data(session: Session, app: Application, settings: Settings
 
 
 def _one(db: Database, app_id: int, states: AccessionState | Iterable[AccessionState], work: Work) -> int:
-    """Do ``work`` on one application in its own transaction, if no other process is doing it right now.
-
-    The row is locked ``FOR UPDATE SKIP LOCKED`` and its state re-read under the lock: a second scheduler
-    either skips it (locked) or finds it already moved on. Returns 1 when the work was done here.
-    """
+    """Do ``work`` on one application still in ``states``, in its own transaction, unless another process has it."""
     wanted = (states,) if isinstance(states, AccessionState) else tuple(states)
-    try:
-        with db.session() as session:
-            app = session.scalars(
-                select(Application)
-                .where(Application.id == app_id, Application.state.in_(wanted))
-                .with_for_update(skip_locked=True)
-            ).first()
-            if app is None:
-                return 0
-            return 1 if work(session, app) else 0
-    except (Conflict, WorkflowError, OperationalError) as exc:
-        # Another process got there first, or the application no longer allows it: the next tick looks again.
-        log.warning("scheduler: application %s skipped: %s", app_id, exc)
-        return 0
+    query = select(Application).where(Application.id == app_id, Application.state.in_(wanted))
+    return batch.once(db, query, work, what=f"application {app_id}")

@@ -16,16 +16,14 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from backoffice import batch
 from backoffice.actors import Actor
 from backoffice.database import Database
 from backoffice.selfreg import enabled, links, services
 from backoffice.selfreg.models import SelfRegistration
 from backoffice.settings import Settings
-from backoffice.statechange import Conflict
-from workflows.engine import WorkflowError
 from workflows.self_registration import SelfRegistrationState
 
 if TYPE_CHECKING:
@@ -70,22 +68,11 @@ def remove_unconfirmed(db: Database, settings: Settings, now: datetime) -> int:
 
 
 def _one(db: Database, reg_id: int, work: Work) -> int:
-    try:
-        with db.session() as session:
-            reg = session.scalars(
-                select(SelfRegistration)
-                .where(
-                    SelfRegistration.id == reg_id,
-                    SelfRegistration.state == SelfRegistrationState.PENDING_CONFIRMATION,
-                )
-                .with_for_update(skip_locked=True)
-            ).first()
-            if reg is None:
-                return 0
-            return 1 if work(session, reg) else 0
-    except (Conflict, WorkflowError, OperationalError) as exc:
-        log.warning("scheduler: self-registration %s skipped: %s", reg_id, exc)
-        return 0
+    """Do ``work`` on one registration still waiting for its confirmation, unless another process has it."""
+    query = select(SelfRegistration).where(
+        SelfRegistration.id == reg_id, SelfRegistration.state == SelfRegistrationState.PENDING_CONFIRMATION
+    )
+    return batch.once(db, query, work, what=f"self-registration {reg_id}")
 
 
 def specs(settings: Settings) -> list[JobSpec]:

@@ -14,7 +14,6 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backoffice import statechange
@@ -22,6 +21,7 @@ from backoffice.actors import Actor
 from backoffice.audit.models import AuditEvent
 from backoffice.audit.trail import record
 from backoffice.customers import rules
+from backoffice.customers.accounts import open_account
 from backoffice.customers.models import CustomerAccount
 from backoffice.errors import BackofficeError
 from backoffice.selfreg import consent, effects, links
@@ -183,20 +183,17 @@ def register(
     actor = anonymous(origin)
     if identifier_taken(session, cleaned.identifier):
         raise _duplicate(session, actor, cleaned)
-    account = CustomerAccount(
+    account = open_account(
+        session,
+        now,
         login=cleaned.identifier,
         password_hash=password_hash,
         email=cleaned.email,
         language=language,
         is_active=False,  # until the email is confirmed
-        created_at=now,
-        password_changed_at=now,
     )
-    try:
-        with session.begin_nested():
-            session.add(account)
-    except IntegrityError:
-        raise _duplicate(session, actor, cleaned) from None
+    if account is None:
+        raise _duplicate(session, actor, cleaned)
     reg = SelfRegistration(
         account=account,
         kind=cleaned.kind,
