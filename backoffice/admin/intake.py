@@ -27,6 +27,7 @@ from backoffice.intake import quarantine
 from backoffice.intake.models import IncomingMessage, MessageStatus
 from backoffice.intake.outages import DiskError
 from backoffice.intake.processing import REASONS
+from backoffice.paging import Keyset
 from backoffice.settings import Settings
 from backoffice.statechange import Conflict
 from backoffice.validation.problems import Invalid, Problem
@@ -54,6 +55,7 @@ FIELD_LABELS = {
     "commercial_offer": N_("Commercial offer"),
 }
 SCAN_FAMILIES = frozenset({Family.PDF, Family.IMAGE})
+NEWEST = Keyset((IncomingMessage.id,))
 
 
 def _settings() -> Settings:
@@ -70,19 +72,8 @@ class QuarantineView(StaffView):
         if tab not in TABS:
             tab = "quarantined"
         query = select(IncomingMessage).where(IncomingMessage.status.in_(TABS[tab]))
-        before = request.args.get("before", type=int)
-        if before:
-            query = query.where(IncomingMessage.id < before)
-        rows = db_session().scalars(query.order_by(IncomingMessage.id.desc()).limit(PAGE_SIZE + 1)).all()
-        more = len(rows) > PAGE_SIZE
-        rows = rows[:PAGE_SIZE]
-        return self.render(
-            "admin/intake/quarantine.html",
-            rows=rows,
-            tab=tab,
-            reasons=REASONS,
-            next_before=rows[-1].id if more and rows else None,
-        )
+        page = NEWEST.page(db_session(), query, request.args.get("after", ""), PAGE_SIZE)
+        return self.render("admin/intake/quarantine.html", page=page, tab=tab, reasons=REASONS)
 
     @expose("/<int:message_id>")
     def details(self, message_id: int) -> Any:

@@ -14,10 +14,12 @@ from sqlalchemy.orm import selectinload
 from backoffice.admin.base import StaffView, current_actor
 from backoffice.letters.models import OutboxMessage, OutboxStatus
 from backoffice.letters.outbox import ONE_TIME_KEYS, CannotResend, resend
+from backoffice.paging import Keyset
 from backoffice.web import db_session
 from workflows.roles import Role
 
 PAGE_SIZE = 50
+NEWEST = Keyset((OutboxMessage.id,))
 STATUS_LABELS = {
     OutboxStatus.PENDING: _l("Waiting"),
     OutboxStatus.SENT: _l("Sent"),
@@ -65,21 +67,14 @@ class OutboxView(StaffView):
             .where(OutboxMessage.status == OutboxStatus(status))
             .options(selectinload(OutboxMessage.application))
         )
-        before = request.args.get("before", type=int)
-        if before:
-            query = query.where(OutboxMessage.id < before)
-        rows = session.scalars(query.order_by(OutboxMessage.id.desc()).limit(PAGE_SIZE + 1)).all()
-        has_more = len(rows) > PAGE_SIZE
-        rows = rows[:PAGE_SIZE]
         return self.render(
             "admin/outbox/list.html",
-            rows=rows,
+            page=NEWEST.page(session, query, request.args.get("after", ""), PAGE_SIZE),
             status=status,
             statuses=STATUS_LABELS,
             counts={s: counts.get(s, 0) for s in OutboxStatus},
             kinds=KIND_LABELS,
             can_resend=can_resend,
-            next_before=rows[-1].id if has_more and rows else None,
         )
 
     @expose("/<int:letter_id>/resend", methods=["POST"])

@@ -38,16 +38,13 @@ class SelfRegistrationView(StaffView):
         query = request.args.get("q", "").strip()[:200]
         state = _enum(SelfRegistrationState, request.args.get("state"))
         kind = _enum(PersonKind, request.args.get("kind"))
-        page = max(request.args.get("page", 1, type=int) or 1, 1)
-        rows, total = services.search(
-            db_session(), query=query, state=state, kind=kind, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+        page, total = services.search(
+            db_session(), query=query, state=state, kind=kind, after=request.args.get("after", ""), size=PAGE_SIZE
         )
         return self.render(
             "admin/selfreg/list.html",
-            rows=rows,
-            total=total,
             page=page,
-            pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+            total=total,
             q=query,
             state=state,
             kind=kind,

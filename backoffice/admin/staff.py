@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from backoffice.admin.base import AdministratorView, SupervisorView, current_actor
 from backoffice.audit.models import AuditEvent
+from backoffice.paging import Keyset
 from backoffice.staff import services
 from backoffice.staff.models import Operator, ServiceCenter
 from backoffice.validation.problems import Invalid
@@ -26,6 +27,7 @@ from workflows.roles import Role
 
 ROLE_LABELS = {Role.OPERATOR: N_("Operator"), Role.SUPERVISOR: N_("Supervisor"), Role.ADMIN: N_("Administrator")}
 AUDIT_PAGE = 100
+NEWEST_EVENTS = Keyset((AuditEvent.id,))
 
 
 def _center(raw: str) -> ServiceCenter | None:
@@ -170,16 +172,6 @@ class AuditView(SupervisorView):
                 query = query.where(getattr(AuditEvent, name) == args[name].strip())
         if args.get("subject_id", "").isdigit():
             query = query.where(AuditEvent.subject_id == int(args["subject_id"]))
-        before = args.get("before", "")
-        if before.isdigit():
-            query = query.where(AuditEvent.id < int(before))
-        events = db_session().scalars(query.order_by(AuditEvent.id.desc()).limit(AUDIT_PAGE + 1)).all()
-        more = len(events) > AUDIT_PAGE
-        events = events[:AUDIT_PAGE]
-        filters = {k: v for k, v in args.items() if k != "before" and v}
-        return self.render(
-            "admin/audit.html",
-            events=events,
-            filters=filters,
-            next_before=events[-1].id if more and events else None,
-        )
+        page = NEWEST_EVENTS.page(db_session(), query, args.get("after", ""), AUDIT_PAGE)
+        filters = {k: v for k, v in args.items() if k != "after" and v}
+        return self.render("admin/audit.html", page=page, filters=filters)

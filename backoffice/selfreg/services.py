@@ -24,6 +24,7 @@ from backoffice.customers import rules
 from backoffice.customers.accounts import open_account
 from backoffice.customers.models import CustomerAccount
 from backoffice.errors import BackofficeError
+from backoffice.paging import Keyset, Page
 from backoffice.selfreg import consent, effects, links
 from backoffice.selfreg.models import ConsentRecord, PersonKind, SelfRegistration, fold
 from backoffice.settings import Settings
@@ -400,15 +401,19 @@ def by_account(session: Session, account_id: int) -> SelfRegistration | None:
     return session.scalars(select(SelfRegistration).where(SelfRegistration.account_id == account_id)).first()
 
 
+#: The back office's list of registrations: newest first.
+NEWEST = Keyset((SelfRegistration.created_at, SelfRegistration.id))
+
+
 def search(
     session: Session,
     *,
     query: str = "",
     state: SelfRegistrationState | None = None,
     kind: PersonKind | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[Sequence[SelfRegistration], int]:
+    after: str = "",
+    size: int = 50,
+) -> tuple[Page[SelfRegistration], int]:
     """Registrations for the back office, newest first: by identifier (with or without separators), name or email."""
     where: list[Any] = []
     text = " ".join((query or "").split())
@@ -424,13 +429,7 @@ def search(
         where.append(SelfRegistration.kind == kind)
     joined = select(SelfRegistration).outerjoin(CustomerAccount, CustomerAccount.id == SelfRegistration.account_id)
     total = session.scalar(select(func.count()).select_from(joined.where(*where).subquery())) or 0
-    rows = session.scalars(
-        joined.where(*where)
-        .order_by(SelfRegistration.created_at.desc(), SelfRegistration.id.desc())
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    return rows, total
+    return NEWEST.page(session, joined.where(*where), after, size), total
 
 
 def due_for_reminder(session: Session, cutoff: datetime, limit: int) -> Sequence[int]:
