@@ -47,12 +47,9 @@ def verify(
     file and the signature is a detached CMS.  ``expected`` carries the
     application's EDRPOU/RNOKPP and the contract signatory's tax number.
     """
-    base = _Base(filename, len(document), hashlib.sha256(document).hexdigest())
-    too_big = len(document) > policy.max_file_bytes or (
-        detached_signature is not None and len(detached_signature) > policy.max_file_bytes
-    )
-    if too_big:
-        return base.fail("FILE_TOO_LARGE", f"limit {policy.max_file_bytes} bytes")
+    base, refused = _admit(document, detached_signature, filename, policy)
+    if refused is not None:
+        return refused
     outcome = run_bounded(
         lambda: _verify_unbounded(document, detached_signature, filename, Session(policy), expected, base),
         timeout_seconds=policy.timeout_seconds,
@@ -134,14 +131,20 @@ class Verifier:
                 policy=self.policy,
                 expected=expected,
             )
-        policy = self.policy
-        base = _Base(filename, len(document), hashlib.sha256(document).hexdigest())
-        too_big = len(document) > policy.max_file_bytes or (
-            detached_signature is not None and len(detached_signature) > policy.max_file_bytes
-        )
-        if too_big:
-            return base.fail("FILE_TOO_LARGE", f"limit {policy.max_file_bytes} bytes")
+        base, refused = _admit(document, detached_signature, filename, self.policy)
+        if refused is not None:
+            return refused
         return _from_outcome(self._worker.call((document, detached_signature, filename, expected, base)), base)
+
+
+def _admit(
+    document: bytes, detached: bytes | None, filename: str | None, policy: VerificationPolicy
+) -> tuple[_Base, FileReport | None]:
+    """The file's facts, and the report that ends it at once when it (or its signature) is over the size limit:
+    nothing larger is parsed, in this process or a worker."""
+    base = _Base(filename, len(document), hashlib.sha256(document).hexdigest())
+    too_big = len(document) > policy.max_file_bytes or (detached is not None and len(detached) > policy.max_file_bytes)
+    return base, base.fail("FILE_TOO_LARGE", f"limit {policy.max_file_bytes} bytes") if too_big else None
 
 
 class _Base:

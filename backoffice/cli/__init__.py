@@ -7,11 +7,9 @@ services the web pages use.
 from __future__ import annotations
 
 import importlib
-import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -20,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from backoffice.actors import Actor
+from backoffice.cli import common
 from backoffice.database import Database
 from backoffice.settings import SettingsError
 from workflows.roles import Role
@@ -47,15 +46,6 @@ main = FlaskGroup(
 )
 
 
-def db() -> Database:
-    database: Database = current_app.extensions["backoffice.db"]
-    return database
-
-
-def _emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False))
-
-
 # -- run ---------------------------------------------------------------------------------------------------------
 
 
@@ -70,12 +60,12 @@ def run_command(host: str, port: int, demo: bool) -> None:
     """Run the back office on the development server (migrates the database first)."""
     from backoffice import migrate
 
-    migrate.upgrade(db().engine)
+    migrate.upgrade(common.database().engine)
     if demo:
         from backoffice import demo as demo_data
 
-        with db().session() as session:
-            loaded = demo_data.load(session, current_app.config["SETTINGS"])
+        with common.database().session() as session:
+            loaded = demo_data.load(session, common.settings())
         if loaded:
             click.echo(demo_data.CREDENTIALS_NOTE)
     click.echo(f"Back office: http://{host}:{port}/admin   (staff login: http://{host}:{port}/staff/login)")
@@ -83,7 +73,7 @@ def run_command(host: str, port: int, demo: bool) -> None:
 
     from backoffice.scheduler.embedded import start_in_process
 
-    scheduler = start_in_process(db(), current_app.config["SETTINGS"])  # letters, reminders: see [scheduler]
+    scheduler = start_in_process(common.database(), common.settings())  # letters, reminders: see [scheduler]
     try:
         run_simple(host, port, current_app._get_current_object(), use_reloader=False, threaded=True)  # type: ignore[attr-defined]
     finally:
@@ -144,8 +134,8 @@ def db_upgrade(revision: str) -> None:
     """Apply migrations up to REVISION (creates the schema on an empty database)."""
     from backoffice import migrate
 
-    migrate.upgrade(db().engine, revision)
-    click.echo(f"Database at revision {migrate.current(db().engine)}")
+    migrate.upgrade(common.database().engine, revision)
+    click.echo(f"Database at revision {migrate.current(common.database().engine)}")
 
 
 # -- operators ---------------------------------------------------------------------------------------------------
@@ -176,7 +166,7 @@ def operators_create(
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    with db().session() as session:
+    with common.database().session() as session:
         center = None
         if center_code:
             center = staff.center_by_code(session, center_code)
@@ -213,13 +203,13 @@ def contracts_import(file: Path, as_json: bool) -> None:
     """Load the supplier's CSV export of contracts (UTF-8 or Windows-1251); safe to run again."""
     from backoffice.contracts.importer import ImportFileError, import_file
 
-    with db().session() as session:
+    with common.database().session() as session:
         try:
             report = import_file(session, file, CLI_ACTOR)
         except ImportFileError as exc:
             raise click.ClickException(f"{file}: {exc}") from None
     if as_json:
-        _emit_json(report.as_dict())
+        common.emit_json(report.as_dict())
     else:
         click.echo(
             f"{file}: {report.created} created, {report.updated} updated, {report.unchanged} unchanged, "
@@ -261,10 +251,10 @@ def applications_list(state: str | None, as_json: bool) -> None:
             raise click.BadParameter(
                 f"unknown state; one of: {', '.join(s.value for s in AccessionState)}", param_hint="--state"
             ) from None
-    with db().session() as session:
+    with common.database().session() as session:
         rows = session.scalars(query.order_by(Application.received_at.desc(), Application.id.desc())).all()
         if as_json:
-            _emit_json([summary(a) for a in rows])
+            common.emit_json([summary(a) for a in rows])
             return
         for a in rows:
             click.echo(f"{a.number:<12} {a.state.value:<28} {a.identifier:<10} {a.consumer_name}")
@@ -280,13 +270,13 @@ def applications_show(number: str, as_json: bool) -> None:
     from backoffice.applications import services
     from backoffice.applications.serialize import full
 
-    with db().session() as session:
+    with common.database().session() as session:
         app = services.by_number(session, number)
         if app is None:
             raise click.ClickException(f"no application {number}")
         data = full(session, app)
     if as_json:
-        _emit_json(data)
+        common.emit_json(data)
         return
     for key in (
         "number",

@@ -12,12 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import gettext
 from sqlalchemy.exc import DBAPIError
 
-from backoffice.database import Database
+from backoffice.cli import common
 from backoffice.intake.outages import (
     DATABASE_POLL_AGAIN,
     DATABASE_WAITS,
@@ -25,20 +24,9 @@ from backoffice.intake.outages import (
     describe_database,
     is_database_outage,
 )
-from backoffice.settings import Settings
 from workflows.i18n import N_
 
 MAILBOX_UNREADABLE = N_("The intake mailbox cannot be read: %(error)s")
-
-
-def _db() -> Database:
-    database: Database = current_app.extensions["backoffice.db"]
-    return database
-
-
-def _settings() -> Settings:
-    settings: Settings = current_app.config["SETTINGS"]
-    return settings
 
 
 def _print(summary: Any, as_json: bool) -> None:
@@ -75,7 +63,7 @@ def poll_command(as_json: bool) -> None:
     from backoffice.intake.service import poll
 
     try:
-        summary = poll(_db(), _settings())
+        summary = poll(common.database(), common.settings())
     except OSError as exc:
         raise click.ClickException(gettext(MAILBOX_UNREADABLE) % {"error": exc}) from None
     except DBAPIError as exc:
@@ -93,7 +81,7 @@ def watch_command(as_json: bool) -> None:
     from backoffice.intake.service import watch
     from backoffice.monitoring import heartbeat, logs
 
-    logs.configure(_settings())
+    logs.configure(common.settings())
     stopping = {"now": False}
 
     def stop(signum: int, frame: object) -> None:
@@ -104,13 +92,13 @@ def watch_command(as_json: bool) -> None:
 
     def reported(summary: Any) -> None:
         _print(summary, as_json)
-        heartbeat.beat(_db(), heartbeat.INTAKE, ok=True)  # for /readyz: the mailbox was read just now
+        heartbeat.beat(common.database(), heartbeat.INTAKE, ok=True)  # for /readyz: the mailbox was read just now
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     watch(
-        _db(),
-        _settings(),
+        common.database(),
+        common.settings(),
         report=reported,
         should_stop=lambda: stopping["now"],
         database_lost=database_lost,
@@ -125,7 +113,7 @@ def import_command(files: tuple[Path, ...], as_json: bool) -> None:
     """Take saved messages (.eml files) as if they had arrived by email; importing one twice changes nothing."""
     from backoffice.intake.service import import_files
 
-    _finish(import_files(_db(), _settings(), files), as_json)
+    _finish(import_files(common.database(), common.settings(), files), as_json)
 
 
 @intake_cli.command("forms")
@@ -144,7 +132,7 @@ def forms_command(output_dir: Path, language: str | None) -> None:
     from backoffice.contracts.models import CommercialOffer
     from backoffice.documents import forms
 
-    settings = _settings()
+    settings = common.settings()
     language = language or settings.site.default_language
     output_dir.mkdir(parents=True, exist_ok=True)
     for offer in CommercialOffer:

@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from backoffice.actors import Actor
-from backoffice.database import Database
+from backoffice.cli.common import deployment, emit_json
 from backoffice.letters.models import OutboxMessage, OutboxStatus
-from backoffice.settings import Settings
-
-
-def _context() -> tuple[Database, Settings]:
-    return current_app.extensions["backoffice.db"], current_app.config["SETTINGS"]
 
 
 @click.group("letters")
@@ -32,7 +25,7 @@ def send(send_all: bool) -> None:
     """Deliver the letters that are due, once (what the scheduler does every few seconds)."""
     from backoffice.letters.sender import deliver_due
 
-    db, settings = _context()
+    db, settings = deployment()
     while True:
         report = deliver_due(db, settings)
         click.echo(str(report))
@@ -49,7 +42,7 @@ def send(send_all: bool) -> None:
 @with_appcontext
 def list_letters(status: str | None, limit: int, as_json: bool) -> None:
     """The newest letters (without their contents)."""
-    db, _ = _context()
+    db, _ = deployment()
     query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
     if status:
         query = query.where(OutboxMessage.status == OutboxStatus(status))
@@ -69,7 +62,7 @@ def list_letters(status: str | None, limit: int, as_json: bool) -> None:
             for r in rows
         ]
     if as_json:
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        emit_json(data)
         return
     for d in data:
         click.echo(f"{d['id']:>7} {d['status']:<10} {d['kind']:<26} {d['recipient']:<30} {d['last_error'][:60]}")
@@ -83,7 +76,7 @@ def resend(letter_id: int) -> None:
     from backoffice.letters.outbox import CannotResend
     from backoffice.letters.outbox import resend as do_resend
 
-    db, _ = _context()
+    db, _ = deployment()
     with db.session() as session:
         row = session.get(OutboxMessage, letter_id)
         if row is None:

@@ -6,15 +6,9 @@ import signal
 from types import FrameType
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
-from backoffice.database import Database
-from backoffice.settings import Settings
-
-
-def _context() -> tuple[Database, Settings]:
-    return current_app.extensions["backoffice.db"], current_app.config["SETTINGS"]
+from backoffice.cli.common import deployment
 
 
 @click.group("scheduler")
@@ -31,7 +25,7 @@ def run() -> None:
     from backoffice.monitoring import logs
     from backoffice.scheduler.runner import build
 
-    db, settings = _context()
+    db, settings = deployment()
     logs.configure(settings)
     scheduler = build(BlockingScheduler, db, settings)
 
@@ -56,7 +50,7 @@ def list_jobs() -> None:
     """The jobs and when they run."""
     from backoffice.scheduler.runner import specs
 
-    _, settings = _context()
+    _, settings = deployment()
     for spec in specs(settings):
         click.echo(f"{spec.id:<18} {spec.trigger}  {spec.description}")
 
@@ -68,7 +62,7 @@ def tick(job_id: str) -> None:
     """Run one job once, now (for example: backoffice scheduler tick expire_codes)."""
     from backoffice.scheduler.runner import run_once, specs
 
-    db, settings = _context()
+    db, settings = deployment()
     try:
         result = run_once(job_id, db, settings)
     except KeyError:
