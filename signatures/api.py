@@ -228,8 +228,42 @@ def _verify_unbounded(
     expected: ExpectedSigner | None,
     base: _Base,
 ) -> FileReport:
+    """The report for whichever format ``document`` is; anything that raises on the way is a broken file's report,
+    never a crash of the caller (a hostile file must not take the intake down)."""
     try:
-        return _dispatch(document, detached, filename, session, expected, base)
+        name = filename or "document"
+        if detached is not None:
+            try:
+                fmt, reports, evidence = verify_p7s(
+                    detached, document, session=session, expected=expected, content_name=name
+                )
+            except NotCms as exc:
+                return base.fail(
+                    "UNREADABLE",
+                    str(exc),
+                    fmt="CAdES-detached",
+                    sub_indication="FORMAT_FAILURE",
+                    integrity=Integrity.BROKEN,
+                )
+            return base.from_signatures(fmt, reports, evidence)
+
+        if is_pdf(document) and not _looks_like_cms(document):
+            return _pdf(document, session, expected, name, base)
+        if is_zip(document):
+            try:
+                fmt, reports, evidence = verify_asic(document, session=session, expected=expected)
+            except ContainerError as exc:
+                return base.fail(
+                    "UNREADABLE", str(exc), fmt="ASiC", sub_indication="FORMAT_FAILURE", integrity=Integrity.BROKEN
+                )
+            return base.from_signatures(fmt, reports, evidence)
+        try:
+            fmt, reports, evidence = verify_p7s(
+                document, None, session=session, expected=expected, content_name=_inner_name(filename)
+            )
+        except NotCms:
+            return base.fail("NOT_A_SIGNED_FORMAT", "neither PDF, CMS nor ASiC", sub_indication="FORMAT_FAILURE")
+        return base.from_signatures(fmt, reports, evidence)
     except Exception as exc:
         verdict = exception_verdict(exc)
         return base.fail(
@@ -238,49 +272,6 @@ def _verify_unbounded(
             integrity=Integrity.BROKEN,
             sub_indication=verdict.sub_indication or "GENERIC",
         )
-
-
-def _dispatch(
-    document: bytes,
-    detached: bytes | None,
-    filename: str | None,
-    session: Session,
-    expected: ExpectedSigner | None,
-    base: _Base,
-) -> FileReport:
-    name = filename or "document"
-    if detached is not None:
-        try:
-            fmt, reports, evidence = verify_p7s(
-                detached, document, session=session, expected=expected, content_name=name
-            )
-        except NotCms as exc:
-            return base.fail(
-                "UNREADABLE",
-                str(exc),
-                fmt="CAdES-detached",
-                sub_indication="FORMAT_FAILURE",
-                integrity=Integrity.BROKEN,
-            )
-        return base.from_signatures(fmt, reports, evidence)
-
-    if is_pdf(document) and not _looks_like_cms(document):
-        return _pdf(document, session, expected, name, base)
-    if is_zip(document):
-        try:
-            fmt, reports, evidence = verify_asic(document, session=session, expected=expected)
-        except ContainerError as exc:
-            return base.fail(
-                "UNREADABLE", str(exc), fmt="ASiC", sub_indication="FORMAT_FAILURE", integrity=Integrity.BROKEN
-            )
-        return base.from_signatures(fmt, reports, evidence)
-    try:
-        fmt, reports, evidence = verify_p7s(
-            document, None, session=session, expected=expected, content_name=_inner_name(filename)
-        )
-    except NotCms:
-        return base.fail("NOT_A_SIGNED_FORMAT", "neither PDF, CMS nor ASiC", sub_indication="FORMAT_FAILURE")
-    return base.from_signatures(fmt, reports, evidence)
 
 
 def _pdf(

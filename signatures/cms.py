@@ -275,15 +275,10 @@ def validate_cms_signer(
                     proof_time = proof
             verdict = combine(structure, crypto)
             level = "B-B" if ts is None else ("B-LT" if evidence.crls or evidence.ocsps else "B-T")
-    return SignatureReport(
-        format=fmt,
-        kind="signature",
-        field_name=field_name,
-        indication=verdict.indication,
-        sub_indication=verdict.sub_indication,
-        integrity=verdict.integrity,
-        message_code=verdict.message_code,
-        details=verdict.details,
+    return verdict.report(
+        fmt,
+        "signature",
+        field_name,
         signer=ctx.identity,
         signer_match=match_signer(ctx.identity, expected),
         algorithm=algorithm.name if algorithm else None,
@@ -301,18 +296,7 @@ def broken_report(
     fmt: str, field_name: str | None, exc: BaseException, identity: SignerIdentity | None = None
 ) -> SignatureReport:
     """Report for a signature we could not even read."""
-    verdict = exception_verdict(exc)
-    return SignatureReport(
-        format=fmt,
-        kind="signature",
-        field_name=field_name,
-        indication=verdict.indication,
-        sub_indication=verdict.sub_indication,
-        integrity=verdict.integrity,
-        message_code=verdict.message_code,
-        details=verdict.details,
-        signer=identity,
-    )
+    return exception_verdict(exc).report(fmt, "signature", field_name, signer=identity)
 
 
 def verify_p7s(

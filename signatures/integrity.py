@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from pyhanko.sign.ades.report import AdESFailure
 from pyhanko.sign.diff_analysis import DiffResult, ModificationLevel, SuspiciousModification
@@ -55,6 +56,20 @@ class Verdict:
     integrity: Integrity
     message_code: str
     details: str | None = None
+
+    def report(self, fmt: str, kind: str, field_name: str | None, **more: Any) -> SignatureReport:
+        """One signature's report with this verdict as its outcome; ``more`` fills the report's other fields."""
+        return SignatureReport(
+            format=fmt,
+            kind=kind,
+            field_name=field_name,
+            indication=self.indication,
+            sub_indication=self.sub_indication,
+            integrity=self.integrity,
+            message_code=self.message_code,
+            details=self.details,
+            **more,
+        )
 
 
 def indic_name(indic: object) -> str:

@@ -344,15 +344,10 @@ def _verify_one(
             structure = _structure(info, later, trailing)
             verdict = combine(structure, crypto)
 
-    return SignatureReport(
-        format=fmt,
-        kind=kind,
-        field_name=name,
-        indication=verdict.indication,
-        sub_indication=verdict.sub_indication,
-        integrity=verdict.integrity,
-        message_code=verdict.message_code,
-        details=verdict.details,
+    return verdict.report(
+        fmt,
+        kind,
+        name,
         signer=ctx.identity,
         signer_match=match_signer(ctx.identity, expected) if kind == "signature" else match_signer(None, None),
         algorithm=algorithm.name if algorithm else None,

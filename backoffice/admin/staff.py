@@ -6,6 +6,7 @@ through ``backoffice.staff.services``, which checks the role again and writes th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
@@ -13,13 +14,14 @@ from flask_admin import expose
 from flask_babel import gettext as _
 from flask_login import login_user
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from backoffice.admin.base import AdministratorView, SupervisorView, current_actor
 from backoffice.audit.models import AuditEvent
 from backoffice.paging import Keyset
 from backoffice.staff import services
 from backoffice.staff.models import Operator, ServiceCenter
-from backoffice.validation.problems import Invalid
+from backoffice.validation.problems import Invalid, Problem
 from backoffice.web import db_session
 from backoffice.web.users import StaffUser
 from workflows.i18n import N_
@@ -42,16 +44,35 @@ def _role(raw: str) -> Role | None:
     return role if role in ROLE_LABELS else None
 
 
+def _saved(
+    session: Session, change: Callable[[], None], *, done: str, back: str, then: Callable[[], None] | None = None
+) -> Any | None:
+    """Commit one administrator's change and go back to ``back``, or None when the input was refused: its problems
+    are flashed and the form is shown again (the services check the role again and write the audit row)."""
+    try:
+        change()
+        session.commit()
+    except Invalid as exc:
+        session.rollback()
+        flash(exc.user_message, "error")
+        return None
+    if then is not None:
+        then()
+    flash(done, "success")
+    return redirect(back)
+
+
 class StaffAccountsView(AdministratorView):
     @expose("/", methods=["GET", "POST"])
     def index(self) -> Any:
         session = db_session()
         if request.method == "POST":
             form = request.form
-            try:
+
+            def create() -> None:
                 role = _role(form.get("role", ""))
                 if role is None:
-                    raise Invalid([])
+                    raise Invalid([Problem("role", "missing", N_("Choose a role."))])
                 services.create_operator(
                     session,
                     current_actor(),
@@ -61,12 +82,10 @@ class StaffAccountsView(AdministratorView):
                     password=form.get("password", ""),
                     center=_center(form.get("center_id", "")),
                 )
-                session.commit()
-                flash(_("The account is created."), "success")
-                return redirect(url_for(".index"))
-            except Invalid as exc:
-                session.rollback()
-                flash("; ".join(p.text() for p in exc.problems) or _("Choose a role."), "error")
+
+            saved = _saved(session, create, done=_("The account is created."), back=url_for(".index"))
+            if saved is not None:
+                return saved
         operators = session.scalars(select(Operator).order_by(Operator.is_active.desc(), Operator.login)).all()
         centers = session.scalars(select(ServiceCenter).order_by(ServiceCenter.name)).all()
         return self.render(
@@ -81,7 +100,8 @@ class StaffAccountsView(AdministratorView):
             abort(404)
         if request.method == "POST":
             form = request.form
-            try:
+
+            def change() -> None:
                 if form.get("action") == "reset_totp":
                     services.reset_totp(session, current_actor(), operator, reason=form.get("reason", ""))
                 elif form.get("action") == "password":
@@ -98,15 +118,16 @@ class StaffAccountsView(AdministratorView):
                         totp_required=form.get("totp_required") == "1",
                         reason=form.get("reason", ""),
                     )
-                session.commit()
+
+            def stay_logged_in() -> None:
                 if operator.id == current_actor().operator_id and operator.is_active:
                     # A new stamp ended every session of theirs; this browser, where they act, stays logged in.
                     login_user(StaffUser.of(operator))
-                flash(_("Saved; the change is in the audit trail."), "success")
-                return redirect(url_for(".edit", operator_id=operator.id))
-            except Invalid as exc:
-                session.rollback()
-                flash("; ".join(p.text() for p in exc.problems), "error")
+
+            done, back = _("Saved; the change is in the audit trail."), url_for(".edit", operator_id=operator.id)
+            saved = _saved(session, change, done=done, back=back, then=stay_logged_in)
+            if saved is not None:
+                return saved
         centers = session.scalars(select(ServiceCenter).order_by(ServiceCenter.name)).all()
         events = session.scalars(
             select(AuditEvent)
@@ -125,7 +146,8 @@ class CentersView(AdministratorView):
         session = db_session()
         if request.method == "POST":
             form = request.form
-            try:
+
+            def change() -> None:
                 center_id = form.get("center_id", "")
                 if center_id:
                     center = _center(center_id)
@@ -150,12 +172,10 @@ class CentersView(AdministratorView):
                         address=form.get("address", ""),
                         phone=form.get("phone", ""),
                     )
-                session.commit()
-                flash(_("Saved; the change is in the audit trail."), "success")
-                return redirect(url_for(".index"))
-            except Invalid as exc:
-                session.rollback()
-                flash("; ".join(p.text() for p in exc.problems), "error")
+
+            saved = _saved(session, change, done=_("Saved; the change is in the audit trail."), back=url_for(".index"))
+            if saved is not None:
+                return saved
         centers = session.scalars(select(ServiceCenter).order_by(ServiceCenter.name)).all()
         return self.render("admin/staff/centers.html", centers=centers)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,11 @@ class _Group(_UsageExit3, click.Group):
             return super().resolve_command(ctx, args)
         except click.UsageError as exc:
             raise _UsageError(exc.format_message(), exc.ctx) from exc
+
+
+def _paths(flag: str, dest: str, help: str, *, dir_okay: bool = False) -> Callable[[Any], Any]:
+    """An option naming files (or folders) that may be given more than once."""
+    return click.option(flag, dest, multiple=True, type=click.Path(dir_okay=dir_okay, path_type=Path), help=help)
 
 
 signatures_cli = _Group(
@@ -174,27 +180,9 @@ def _human(report: FileReport) -> str:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Detached signature (.p7s) over FILE.",
 )
-@click.option(
-    "--trust-root",
-    "trust_roots",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="Trusted CA certificate, bundle or directory (repeatable).",
-)
-@click.option(
-    "--crl",
-    "crls",
-    multiple=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Offline CRL (repeatable).",
-)
-@click.option(
-    "--ocsp",
-    "ocsps",
-    multiple=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Offline OCSP response, DER (repeatable).",
-)
+@_paths("--trust-root", "trust_roots", "Trusted CA certificate, bundle or directory (repeatable).", dir_okay=True)
+@_paths("--crl", "crls", "Offline CRL (repeatable).")
+@_paths("--ocsp", "ocsps", "Offline OCSP response, DER (repeatable).")
 @click.option(
     "--revocation-mode",
     type=click.Choice(["hard-fail", "soft-fail"]),

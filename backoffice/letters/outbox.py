@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -36,40 +36,27 @@ def dedup_key(kind: str, application_id: int | None, occasion: str | int) -> str
     return f"{kind}:{application_id if application_id is not None else '-'}:{occasion}"
 
 
-def enqueue(
-    session: Session,
-    *,
-    kind: str,
-    recipient: str,
-    language: str,
-    context: Mapping[str, Any],
-    application_id: int | None,
-    occasion: str | int,
-) -> OutboxMessage:
+class Letter(TypedDict):
+    """What a letter is: its kind, who gets it in which language, what it says, and the occasion it is for.
+
+    (kind, application, occasion) names the letter: the same three never make a second row.
+    """
+
+    kind: str
+    recipient: str
+    language: str
+    context: Mapping[str, Any]
+    application_id: int | None
+    occasion: str | int
+
+
+def enqueue(session: Session, **letter: Unpack[Letter]) -> OutboxMessage:
     """Write the letter once: a retried action with the same (kind, application, occasion) finds it written."""
-    message, _ = write(
-        session,
-        kind=kind,
-        recipient=recipient,
-        language=language,
-        context=context,
-        application_id=application_id,
-        occasion=occasion,
-    )
+    message, _ = write(session, **letter)
     return message
 
 
-def write(
-    session: Session,
-    *,
-    kind: str,
-    recipient: str,
-    language: str,
-    context: Mapping[str, Any],
-    application_id: int | None,
-    occasion: str | int,
-    now: datetime | None = None,
-) -> tuple[OutboxMessage, bool]:
+def write(session: Session, *, now: datetime | None = None, **letter: Unpack[Letter]) -> tuple[OutboxMessage, bool]:
     """Like :func:`enqueue`, and says whether this call wrote the row (the scheduler audits only what it wrote).
 
     ``now`` is the moment the letter becomes due (the scheduler passes the time its tick runs for).
@@ -77,7 +64,8 @@ def write(
     Two processes writing the same letter at once: the unique key lets one insert win; the other's insert
     fails inside its own savepoint and it returns the winner's row, its transaction intact.
     """
-    key = dedup_key(kind, application_id, occasion)
+    kind, application_id = letter["kind"], letter["application_id"]
+    key = dedup_key(kind, application_id, letter["occasion"])
     existing = session.scalars(select(OutboxMessage).where(OutboxMessage.dedup_key == key)).first()
     if existing is not None:
         return existing, False
@@ -85,9 +73,9 @@ def write(
         dedup_key=key,
         kind=kind,
         application_id=application_id,
-        recipient=recipient,
-        language=language,
-        context=dict(context),
+        recipient=letter["recipient"],
+        language=letter["language"],
+        context=dict(letter["context"]),
         next_attempt_at=now or utcnow(),
     )
     try:
