@@ -17,30 +17,17 @@ from flask_babel import gettext as _
 from backoffice.admin.base import StaffView, current_actor, workflow_refusal
 from backoffice.audit.trail import history
 from backoffice.selfreg import services
+from backoffice.selfreg.labels import label_of
 from backoffice.selfreg.models import PersonKind, SelfRegistration
 from backoffice.settings import Settings
 from backoffice.statechange import Conflict
 from backoffice.web import db_session
 from workflows.engine import RoleNotAllowed, WorkflowError
-from workflows.i18n import N_
 from workflows.roles import Role
 from workflows.self_registration import SELF_REGISTRATION, STATE_LABELS, SelfRegistrationState
 
 PAGE_SIZE = 50
 ACTIONS = ("resend_confirmation", "manual_confirm", "block", "unblock")
-OTHER_LABELS = {
-    "register": N_("Registered"),
-    "remind": N_("Reminder to confirm sent"),
-    "accept_consent": N_("New consent text accepted"),
-    "duplicate_registration": N_("Second registration with this identifier refused"),
-}
-
-
-def label_of(action: str) -> str:
-    row = SELF_REGISTRATION.transition(action)
-    return row.label if row else OTHER_LABELS.get(action, action)
-
-
 class SelfRegistrationView(StaffView):
     """Operators see and search; supervisors also act (the workflow's table gives the actions to supervisors)."""
 
