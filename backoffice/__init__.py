@@ -1,4 +1,4 @@
-"""The registration back office: Flask app factory."""
+"""The registration back office: the Flask app factory, where the pages of every part are put together."""
 
 from __future__ import annotations
 
@@ -33,11 +33,20 @@ def create_app(settings: Settings | None = None) -> Flask:
     db = Database(settings.database_url, echo=settings.database.echo)
     app.extensions["backoffice.db"] = db
 
+    # Imported here, not at the top: ``import backoffice.settings`` (the CLI, the scheduler) must not load the web.
     from backoffice import i18n
+    from backoffice.admin import init_admin
+    from backoffice.customers.web import bp as customers_bp
+    from backoffice.monitoring import web as monitoring_web
+    from backoffice.selfreg import web as selfreg_web
     from backoffice.web import init_web
 
     i18n.init_app(app)
+    monitoring_web.init_app(app)  # first: request ids, request log lines and latencies; /healthz, /readyz, /metrics
     init_web(app)
+    app.register_blueprint(customers_bp)
+    selfreg_web.init_app(app)  # Flow B's pages, only where [flows] self_registration is on
+    init_admin(app)
 
     @app.teardown_appcontext
     def _close_session(exc: BaseException | None) -> None:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from backoffice.staff.models import Operator
 from workflows.roles import Role
+
+if TYPE_CHECKING:  # an operator is only read here: the actor stands below the staff who act
+    from backoffice.staff.models import Operator
 
 
 @dataclass(frozen=True)

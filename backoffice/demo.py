@@ -15,12 +15,13 @@ from stdnum.ua import edrpou, rntrc
 from backoffice.actors import Actor
 from backoffice.applications import services
 from backoffice.applications.models import Application, CallOutcome, Channel, Document, DocumentKind
-from backoffice.contracts.models import CommercialOffer, Contract, IdentifierKind
+from backoffice.contracts.models import CommercialOffer, Contract
 from backoffice.documents import forms
 from backoffice.documents.storage import Stored, open_storage
 from backoffice.settings import Settings
 from backoffice.staff import services as staff
 from backoffice.types import utcnow
+from backoffice.validation.identifiers import IdentifierKind
 from workflows.roles import Role
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - printed to the user, demo only

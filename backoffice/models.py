@@ -10,7 +10,7 @@ from backoffice.applications.models import (
     RegistrationCode,
 )
 from backoffice.audit.models import AuditEvent
-from backoffice.contracts.models import CommercialOffer, Contract, IdentifierKind
+from backoffice.contracts.models import CommercialOffer, Contract
 from backoffice.customers.models import CustomerAccount, CustomerToken
 from backoffice.database import Base
 from backoffice.documents.models import SignatureCheck, StoredChunk, StoredFile
@@ -19,6 +19,7 @@ from backoffice.letters.models import OutboxMessage, OutboxStatus
 from backoffice.monitoring.models import Heartbeat
 from backoffice.selfreg.models import ConsentRecord, PersonKind, SelfRegistration
 from backoffice.staff.models import Operator, ServiceCenter
+from backoffice.validation.identifiers import IdentifierKind
 
 __all__ = [
     "Application",

@@ -10,12 +10,15 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import os
+import re
 import secrets
 import tomllib
 import types
 import typing
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
 from typing import Any
 
@@ -159,9 +162,20 @@ class SelfRegistrationSettings:
     jobs_interval_seconds: int = 300
 
     def __post_init__(self) -> None:
-        from backoffice.selfreg.config import validate  # Flow B knows what its keys mean
-
-        validate(self)
+        if self.confirmation_link_hours < 1:
+            raise SettingsError("[self_registration] confirmation_link_hours must be at least 1")
+        if self.jobs_interval_seconds < 1:
+            raise SettingsError("[self_registration] jobs_interval_seconds must be at least 1")
+        if self.remove_unconfirmed_after_days * 24 < self.confirmation_link_hours:
+            raise SettingsError(
+                "[self_registration] remove_unconfirmed_after_days must not end before a confirmation link does "
+                f"({self.confirmation_link_hours} hours)"
+            )
+        if self.reminder_after_hours >= self.remove_unconfirmed_after_days * 24:
+            raise SettingsError(
+                "[self_registration] reminder_after_hours must come before the removal "
+                "(remove_unconfirmed_after_days)"
+            )
 
 
 @dataclass(frozen=True)
@@ -194,9 +208,42 @@ class SchedulerSettings:
     retention_time: str = "03:30"
 
     def __post_init__(self) -> None:
-        from backoffice.scheduler.config import validate  # the scheduler knows what its keys mean
+        for key in ("digest_time", "retention_time"):
+            try:
+                parse_time(getattr(self, key))
+            except ValueError:
+                raise SettingsError(f"[scheduler] {key} must be a time as HH:MM, not {getattr(self, key)!r}") from None
+        try:
+            zoneinfo.ZoneInfo(self.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise SettingsError(f"[scheduler] timezone: unknown time zone {self.timezone!r}") from None
+        for address in recipients(self.digest_recipients):
+            if "@" not in address:
+                raise SettingsError(f"[scheduler] digest_recipients: {address!r} is not an email address")
+        for key in (
+            "deliver_interval_seconds",
+            "intake_interval_seconds",
+            "codes_interval_seconds",
+            "calls_interval_seconds",
+        ):
+            if getattr(self, key) < 1:
+                raise SettingsError(f"[scheduler] {key} must be at least 1")
 
-        validate(self)
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def parse_time(value: str) -> time:
+    """A daily job's "HH:MM"; ValueError for anything else."""
+    match = _HHMM.match(value)
+    if match is None:
+        raise ValueError(value)
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+def recipients(value: str) -> list[str]:
+    """A comma-separated list of addresses, blanks left out."""
+    return [part.strip() for part in value.split(",") if part.strip()]
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -100,17 +100,12 @@ class Flow:
 
     workflow: Workflow[Any]
     subject_type: str
-    #: Labels (msgids) of the audit actions that are not triggers of the table ("edit", "claim").
-    other_labels: Mapping[str, str] = field(default_factory=dict)
+    #: The msgid naming an audit action, a trigger of the table or not ("edit", "claim"): the flow's labels.
+    label_of: Callable[[str], str] = str
     #: Raises (``errors.Forbidden``) when the actor may not touch this subject at all.
     check_access: Callable[[Actor, Any], None] = _anyone
     #: What the loser of a race reads (a msgid formatted with ``who``, ``when`` and ``action``).
     conflict_message: str = Conflict.template
-
-    def label_of(self, action: str) -> str:
-        """The msgid naming an audit action: the transition's label, else this flow's own word, else the name."""
-        row = self.workflow.transition(action)
-        return row.label if row else self.other_labels.get(action, action)
 
     def fire(
         self,

@@ -26,9 +26,9 @@ from backoffice.admin import checks, display, queue, signature_report
 from backoffice.admin.base import StaffView, current_actor, run_action
 from backoffice.admin.downloads import send_stored
 from backoffice.applications import services
-from backoffice.applications.models import Application, CallOutcome, Channel, Document, DocumentKind
+from backoffice.applications.labels import CHANNEL_LABELS, OFFER_LABELS, OUTCOME_LABELS, label_of
+from backoffice.applications.models import Application, CallOutcome, Document, DocumentKind
 from backoffice.audit.trail import history
-from backoffice.contracts.models import CommercialOffer
 from backoffice.documents.storage import open_storage
 from backoffice.settings import Settings
 from backoffice.staff.models import Operator
@@ -36,7 +36,6 @@ from backoffice.types import utcnow
 from backoffice.web import database, db_session, reads_only
 from workflows.accession import ACCESSION, STATE_LABELS, WAITING_FOR_STAFF, AccessionState
 from workflows.diagram import DiagramError, svg
-from workflows.i18n import N_
 from workflows.roles import Role
 
 #: Triggers offered as a plain button (with a reason box when the table says so). The confirmation call's
@@ -56,26 +55,8 @@ BUTTONS = (
 CALL_TRIGGERS = ("confirm", "call_unanswered")
 EDITABLE = ("consumer_name", "identifier", "email", "phones", "contact_name", "commercial_offer")
 
-OFFER_LABELS = {
-    CommercialOffer.UNIVERSAL_SERVICE: N_("Universal service"),
-    CommercialOffer.FREE_PRICE: N_("Free price"),
-}
-CHANNEL_LABELS = {
-    Channel.EMAIL_SCAN: N_("Email, scan"),
-    Channel.EMAIL_QUALIFIED: N_("Email, qualified signature"),
-    Channel.SERVICE_CENTER: N_("Service center"),
-}
-OUTCOME_LABELS = {
-    CallOutcome.CONFIRMED: N_("Confirmed"),
-    CallOutcome.CORRECTED: N_("Data corrected and confirmed"),
-    CallOutcome.NO_ANSWER: N_("No answer"),
-    CallOutcome.REFUSED: N_("Refused"),
-}
 INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp"}
 CSV_FORMULA = ("=", "+", "-", "@", "\t", "\r")
-
-
-label_of = services.FLOW.label_of
 
 
 class ApplicationView(StaffView):

@@ -19,8 +19,8 @@ from backoffice.admin.base import StaffView, current_actor
 from backoffice.admin.downloads import send_stored
 from backoffice.applications import services
 from backoffice.applications.data import FIELDS, clean
+from backoffice.applications.labels import FIELD_LABELS, OFFER_LABELS
 from backoffice.applications.models import Channel, Document, DocumentKind
-from backoffice.contracts.models import CommercialOffer
 from backoffice.documents.classify import Family, sniff
 from backoffice.documents.storage import TooLarge, open_storage
 from backoffice.intake import quarantine
@@ -33,26 +33,12 @@ from backoffice.statechange import Conflict
 from backoffice.validation.problems import Invalid, Problem
 from backoffice.web import database, db_session
 from workflows.engine import WorkflowError
-from workflows.i18n import N_
 
 PAGE_SIZE = 100
 TABS = {
     "quarantined": (MessageStatus.QUARANTINED,),
     "ignored": (MessageStatus.IGNORED,),
     "all": tuple(MessageStatus),
-}
-OFFER_LABELS = {
-    CommercialOffer.UNIVERSAL_SERVICE: N_("Universal service"),
-    CommercialOffer.FREE_PRICE: N_("Free price"),
-}
-FIELD_LABELS = {
-    "consumer_name": N_("Consumer name"),
-    "identifier": N_("EDRPOU or RNOKPP"),
-    "email": N_("Email"),
-    "phones": N_("Phone number(s)"),
-    "code_word": N_("Code word"),
-    "contact_name": N_("Contact person (full name)"),
-    "commercial_offer": N_("Commercial offer"),
 }
 SCAN_FAMILIES = frozenset({Family.PDF, Family.IMAGE})
 NEWEST = Keyset((IncomingMessage.id,))

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from backoffice.admin.base import StaffView, current_actor, run_action
 from backoffice.audit.trail import history
 from backoffice.selfreg import services
+from backoffice.selfreg.labels import label_of
 from backoffice.selfreg.models import PersonKind, SelfRegistration
 from backoffice.settings import Settings
 from backoffice.web import db_session
@@ -27,9 +28,6 @@ from workflows.self_registration import SELF_REGISTRATION, STATE_LABELS, SelfReg
 
 PAGE_SIZE = 50
 ACTIONS = ("resend_confirmation", "manual_confirm", "block", "unblock")
-label_of = services.FLOW.label_of
-
-
 class SelfRegistrationView(StaffView):
     """Operators see and search; supervisors also act (the workflow's table gives the actions to supervisors)."""
 

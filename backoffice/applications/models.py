@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from backoffice.contracts.models import CommercialOffer, Contract, IdentifierKind
+from backoffice.contracts.models import CommercialOffer, Contract
 from backoffice.database import Base
 from backoffice.types import UTCDateTime, enum_column, utcnow
+from backoffice.validation.identifiers import IdentifierKind
 from workflows.accession import WAITING_FOR_STAFF, AccessionState
 
 if TYPE_CHECKING:

@@ -13,7 +13,10 @@ from sqlalchemy.orm import Session
 
 from backoffice import statechange
 from backoffice.actors import Actor
-from backoffice.applications import effects  # noqa: F401 - registers the letters each transition writes
+from backoffice.applications import (
+    effects,  # noqa: F401 - registers the letters each transition writes
+    labels,
+)
 from backoffice.applications.data import FIELDS, Cleaned, clean
 from backoffice.applications.models import Application, CallOutcome, Channel, ConfirmationCall
 from backoffice.audit.models import AuditEvent
@@ -51,17 +54,8 @@ def ensure_access(actor: Actor, app: Application) -> None:
         raise AccessDenied(f"{actor.label} may not act on application {app.number}")
 
 
-#: Audit actions of an application that are not triggers of the table, as staff read them.
-AUDIT_LABELS = {
-    "create": N_("Registered"),
-    "edit": N_("Data changed"),
-    "claim": N_("Taken into work"),
-    "release": N_("Released"),
-    "reassign": N_("Reassigned"),
-    "code_word_mismatch": N_("Code word did not match"),
-}
 #: Flow A as the back office runs it: every change of an application's state goes through ``FLOW.fire``.
-FLOW = statechange.Flow(ACCESSION, SUBJECT, other_labels=AUDIT_LABELS, check_access=ensure_access)
+FLOW = statechange.Flow(ACCESSION, SUBJECT, label_of=labels.label_of, check_access=ensure_access)
 fire = FLOW.fire
 
 

@@ -23,7 +23,7 @@ def letters_cli() -> None:
 @with_appcontext
 def send(send_all: bool) -> None:
     """Deliver the letters that are due, once (what the scheduler does every few seconds)."""
-    from backoffice.letters.sender import deliver_due
+    from backoffice.scheduler.sender import deliver_due
 
     db, settings = deployment()
     while True:

@@ -8,16 +8,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from backoffice.database import Base
 from backoffice.types import UTCDateTime, enum_column, utcnow
+from backoffice.validation.identifiers import IdentifierKind
 
 
 class CommercialOffer(StrEnum):
     UNIVERSAL_SERVICE = "universal_service"  # Універсальна послуга
     FREE_PRICE = "free_price"  # Вільна ціна
-
-
-class IdentifierKind(StrEnum):
-    EDRPOU = "edrpou"  # legal entity, 8 digits
-    RNOKPP = "rnokpp"  # natural person, 10 digits
 
 
 class Contract(Base):

@@ -20,12 +20,12 @@ import signatures
 from backoffice.actors import Actor
 from backoffice.applications.models import Application, Document, DocumentKind
 from backoffice.audit.trail import record
-from backoffice.contracts.models import IdentifierKind
 from backoffice.documents.classify import SIGNED_KINDS
 from backoffice.documents.models import SignatureCheck
 from backoffice.documents.storage import Storage, open_storage
 from backoffice.settings import Settings
 from backoffice.types import utcnow
+from backoffice.validation.identifiers import IdentifierKind
 
 log = logging.getLogger(__name__)
 VERIFIER = Actor.system("verifier")
@@ -72,7 +72,7 @@ def verify_file(
     return verifier.verify(path.read_bytes(), filename=filename, expected=expected)
 
 
-def _policy(settings: Settings) -> signatures.VerificationPolicy | None:
+def policy_of(settings: Settings) -> signatures.VerificationPolicy | None:
     """The verifier's policy from the settings; None (logged) while they are wrong: the checks wait for the next
     run, when the settings may have been fixed."""
     try:
@@ -98,7 +98,7 @@ def check_pending(session: Session, settings: Settings, *, limit: int = 20) -> i
     ).all()
     if not documents:
         return 0
-    policy = _policy(settings)
+    policy = policy_of(settings)
     if policy is None:
         return 0
     done = 0
@@ -218,53 +218,3 @@ def _content_name(filename: str) -> str:
         if lower.endswith(suffix) and len(filename) > len(suffix):
             return filename[: -len(suffix)]
     return filename
-
-
-def check_email_signatures(session: Session, settings: Settings, *, limit: int = 20) -> int:
-    """Verify the S/MIME signatures of received emails that wait for it; returns how many. The caller commits.
-
-    The email's signature covers the signed MIME part as it was sent, not the bytes of any attachment, so it is
-    verified over exactly that part. The report is the email's own (shown on its message page); the files it
-    brought are documents like any others and get no verdict from it. The same never-a-false-pass rules apply:
-    an unreadable file is INDETERMINATE, never passed.
-    """
-    from backoffice.intake.models import IncomingMessage
-
-    pending = session.scalars(
-        select(IncomingMessage)
-        .where(IncomingMessage.email_signature["state"].as_string() == "pending")
-        .order_by(IncomingMessage.id)
-        .limit(limit)
-    ).all()
-    if not pending:
-        return 0
-    policy = _policy(settings)
-    if policy is None:
-        return 0
-    storage = open_storage(settings, session)
-    with signatures.Verifier(policy) as verifier:
-        for message in pending:
-            state = dict(message.email_signature or {})
-            try:
-                signature = storage.read(state["signature"])
-                if state.get("content"):
-                    result = verifier.verify(
-                        storage.read(state["content"]), detached_signature=signature, filename="email.eml"
-                    )
-                else:
-                    result = verifier.verify(signature, filename="smime.p7m")
-                report: dict[str, Any] = dict(result.to_json())
-            except OSError as exc:
-                log.error("cannot read the S/MIME signature of message %s: %s", message.id, exc)
-                report = {"indication": "INDETERMINATE", "sub_indication": "FILE_UNREADABLE", "integrity": None}
-            message.email_signature = {**state, **report, "state": "checked"}
-            record(
-                session,
-                VERIFIER,
-                "incoming_message",
-                message.id,
-                "email_signature_checked",
-                changes={"indication": report.get("indication")},
-            )
-    session.flush()
-    return len(pending)

@@ -21,10 +21,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
 from backoffice.documents.storage import CHUNK, Storage, open_storage
-from backoffice.documents.verification import check_email_signatures, check_pending
+from backoffice.documents.verification import check_pending
 from backoffice.intake.models import IncomingMessage, MessageStatus
 from backoffice.intake.outages import DiskError, is_database_outage
 from backoffice.intake.processing import process_one
+from backoffice.intake.signatures import check_email_signatures
 from backoffice.intake.sources import ImapSource, MaildirSource, open_source
 from backoffice.intake.store import ingest
 from backoffice.intake.units import SessionSource, unit_of_work

@@ -17,6 +17,10 @@ from contextvars import ContextVar, Token
 #: UUIDs, base64url), nothing that could break a log line or smuggle text into it.
 WELL_FORMED = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:+/=-]{0,63}")
 
+#: The WSGI environ key the request's matched route is left under for gunicorn's access log (never the raw path:
+#: it may carry tokens).
+ROUTE_KEY = "backoffice.route"
+
 _current: ContextVar[str | None] = ContextVar("backoffice_request_id", default=None)
 
 

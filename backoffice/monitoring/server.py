@@ -15,7 +15,7 @@ from typing import Any
 from gunicorn import glogging
 
 from backoffice import settings as settings_module
-from backoffice.monitoring import logs
+from backoffice.monitoring import context, logs
 from backoffice.settings import Settings
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -85,10 +85,8 @@ class Logger(glogging.Logger):  # type: ignore[misc]
                 handler.addFilter(logs.Redact(logs.secrets_of(settings)))
 
     def atoms(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> dict[str, Any]:
-        from backoffice.monitoring.web import ROUTE_KEY
-
         atoms: dict[str, Any] = super().atoms(resp, req, environ, request_time)
-        route = environ.get(ROUTE_KEY) or environ.get("PATH_INFO", "-")
+        route = environ.get(context.ROUTE_KEY) or environ.get("PATH_INFO", "-")
         atoms["r"] = f"{environ.get('REQUEST_METHOD', '-')} {route} {environ.get('SERVER_PROTOCOL', '-')}"
         atoms["U"], atoms["q"] = route, ""
         # Request headers (cookies, Authorization) and the environ are never offered to the format.

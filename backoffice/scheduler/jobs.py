@@ -29,12 +29,11 @@ from backoffice.audit.models import AuditEvent
 from backoffice.audit.trail import record
 from backoffice.database import Database
 from backoffice.documents.storage import open_storage
-from backoffice.letters import sender
 from backoffice.letters.models import OutboxMessage, OutboxStatus
 from backoffice.letters.outbox import write
-from backoffice.scheduler.config import recipients
+from backoffice.scheduler import sender
 from backoffice.scheduler.locks import job_lock
-from backoffice.settings import Settings
+from backoffice.settings import Settings, recipients
 from backoffice.staff.models import ServiceCenter
 from workflows.accession import WAITING_FOR_STAFF, AccessionState
 

@@ -19,11 +19,12 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from backoffice import selfreg
 from backoffice.database import Database
 from backoffice.monitoring.jobs import observed
 from backoffice.scheduler import jobs
-from backoffice.scheduler.config import parse_time
-from backoffice.settings import Settings
+from backoffice.selfreg import jobs as selfreg_jobs
+from backoffice.settings import Settings, parse_time
 from backoffice.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -70,9 +71,12 @@ def specs(settings: Settings) -> list[JobSpec]:
         result.insert(
             1, JobSpec("poll_intake", jobs.poll_intake, every(config.intake_interval_seconds), "poll the intake")
         )
-    from backoffice.selfreg import jobs as selfreg_jobs  # Flow B's jobs: none where Flow B is switched off
-
-    result += selfreg_jobs.specs(settings)
+    if selfreg.enabled(settings):  # Flow B's jobs: none where Flow B is switched off
+        seconds = settings.self_registration.jobs_interval_seconds
+        result += [
+            JobSpec("selfreg_reminders", selfreg_jobs.remind_unconfirmed, every(seconds), "remind the unconfirmed"),
+            JobSpec("selfreg_removals", selfreg_jobs.remove_unconfirmed, every(seconds), "remove the unconfirmed"),
+        ]
     return result
 
 

@@ -3,7 +3,7 @@
 Same contract as the scheduler's own jobs (``backoffice.scheduler.jobs``): each takes the database, the settings
 and the moment it runs for; each registration is handled in its own short transaction with its row locked
 ``FOR UPDATE SKIP LOCKED`` and its state re-read under the lock, so two schedulers never both act on it. These
-jobs exist only where Flow B is switched on (:func:`specs`).
+jobs are scheduled only where Flow B is switched on (``backoffice.scheduler.runner.specs``).
 """
 
 from __future__ import annotations
@@ -11,23 +11,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
-from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice import batch
 from backoffice.actors import Actor
 from backoffice.database import Database
-from backoffice.selfreg import enabled, links, services
+from backoffice.selfreg import links, services
 from backoffice.selfreg.models import SelfRegistration
 from backoffice.settings import Settings
 from workflows.self_registration import SelfRegistrationState
-
-if TYPE_CHECKING:
-    from backoffice.scheduler.runner import JobSpec
 
 log = logging.getLogger(__name__)
 SCHEDULER = Actor.system("scheduler")
@@ -73,27 +67,3 @@ def _one(db: Database, reg_id: int, work: Work) -> int:
         SelfRegistration.id == reg_id, SelfRegistration.state == SelfRegistrationState.PENDING_CONFIRMATION
     )
     return batch.once(db, query, work, what=f"self-registration {reg_id}")
-
-
-def specs(settings: Settings) -> list[JobSpec]:
-    """Flow B's jobs for the scheduler, and none where Flow B is switched off."""
-    from backoffice.scheduler.runner import JobSpec
-
-    if not enabled(settings):
-        return []
-    seconds = settings.self_registration.jobs_interval_seconds
-    zone = ZoneInfo(settings.scheduler.timezone)
-    return [
-        JobSpec(
-            "selfreg_reminders",
-            remind_unconfirmed,
-            IntervalTrigger(seconds=seconds, timezone=zone),
-            "remind unconfirmed self-registrations",
-        ),
-        JobSpec(
-            "selfreg_removals",
-            remove_unconfirmed,
-            IntervalTrigger(seconds=seconds, timezone=zone),
-            "remove unconfirmed self-registrations",
-        ),
-    ]

@@ -25,7 +25,7 @@ from backoffice.customers.accounts import open_account
 from backoffice.customers.models import CustomerAccount
 from backoffice.errors import BackofficeError
 from backoffice.paging import Keyset, Page
-from backoffice.selfreg import consent, effects, links
+from backoffice.selfreg import consent, effects, labels, links
 from backoffice.selfreg.models import ConsentRecord, PersonKind, SelfRegistration, fold
 from backoffice.settings import Settings
 from backoffice.types import utcnow
@@ -36,18 +36,11 @@ from workflows.roles import Role
 from workflows.self_registration import HOLDS_IDENTIFIER, SELF_REGISTRATION, SelfRegistrationState
 
 SUBJECT = effects.SUBJECT
-#: Audit actions of a registration that are not triggers of the table, as staff read them.
-AUDIT_LABELS = {
-    "register": N_("Registered"),
-    "remind": N_("Reminder to confirm sent"),
-    "accept_consent": N_("New consent text accepted"),
-    "duplicate_registration": N_("Second registration with this identifier refused"),
-}
 #: Flow B as the back office runs it: every change of a registration's state goes through ``FLOW.fire``.
 FLOW = statechange.Flow(
     SELF_REGISTRATION,
     SUBJECT,
-    other_labels=AUDIT_LABELS,
+    label_of=labels.label_of,
     conflict_message=N_(
         "Someone else changed this registration meanwhile (%(who)s: %(action)s). Nothing was changed; "
         "look again and repeat if still needed."

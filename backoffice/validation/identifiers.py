@@ -5,15 +5,23 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
+from enum import StrEnum
 
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
 from stdnum.ru import ogrn as _ogrn
 from stdnum.ua import edrpou as _edrpou
 from stdnum.ua import rntrc as _rntrc
 
-from backoffice.contracts.models import IdentifierKind
 from backoffice.validation.problems import Invalid, Problem
 from workflows.i18n import N_
+
+
+class IdentifierKind(StrEnum):
+    """Which of Ukraine's numbers identifies a Flow A customer (contracts and applications store it)."""
+
+    EDRPOU = "edrpou"  # legal entity, 8 digits
+    RNOKPP = "rnokpp"  # natural person, 10 digits
+
 
 _SEPARATORS = re.compile(r"[\s\-]")
 

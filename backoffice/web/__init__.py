@@ -1,4 +1,4 @@
-"""Web plumbing shared by every page: database session per request, CSRF, logins, rate limits, admin."""
+"""Web plumbing shared by every page: database session per request, CSRF, logins, rate limits."""
 
 from __future__ import annotations
 
@@ -46,13 +46,10 @@ def reads_only(view: V) -> V:
 
 
 def init_web(app: Flask) -> None:
-    from backoffice.admin import init_admin
-    from backoffice.customers.web import bp as customers_bp
-    from backoffice.monitoring import web as monitoring_web
-    from backoffice.selfreg import web as selfreg_web
+    """The plumbing every page relies on (CSRF, logins, rate limits, security headers) and the staff login; the
+    app factory registers the pages themselves."""
     from backoffice.web import auth, home, security
 
-    monitoring_web.init_app(app)  # request ids, request log lines and latencies; /healthz, /readyz, /metrics
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -62,6 +59,3 @@ def init_web(app: Flask) -> None:
     security.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
-    app.register_blueprint(customers_bp)
-    selfreg_web.init_app(app)  # Flow B's pages, only where [flows] self_registration is on
-    init_admin(app)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import bindparam, select
 
@@ -16,6 +17,10 @@ from backoffice.sessions import stamp_matches
 from backoffice.staff.models import Operator
 from backoffice.web import db_session, login_manager
 from workflows.roles import Role
+
+#: ``app.extensions`` key: the loaders of the users other than staff, by the prefix of their id. The pages that log
+#: them in register theirs (``backoffice.customers.web``), so this plumbing knows none of them.
+USER_LOADERS = "backoffice.user_loaders"
 
 
 @dataclass
@@ -59,10 +64,8 @@ def _active_staff(dialect: Any) -> DirectStatement:
 @login_manager.user_loader
 def _load_user(user_id: str) -> UserMixin | None:
     kind, _, raw_id = user_id.partition(":")
-    if kind == "customer":
-        from backoffice.customers.web.users import load_customer
-
-        return load_customer(raw_id)
+    if kind in (loaders := current_app.extensions.get(USER_LOADERS, {})):
+        return loaders[kind](raw_id)  # a customer: the customer pages registered their loader
     operator_id, _, stamp = raw_id.partition(":")
     if kind == "staff" and operator_id.isdigit():
         # Read afresh on every request: a deactivated account, a changed role or a new stamp counts at once.

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from backoffice.database import Database
-from backoffice.letters import sender
+from backoffice.scheduler import sender
 from backoffice.settings import Settings
 from backoffice.web import limiter
 from tests.backoffice.letters.smtpserver import SmtpServer

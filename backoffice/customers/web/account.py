@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
-from backoffice.admin.applications import OFFER_LABELS
+from backoffice.applications.labels import OFFER_LABELS
 from backoffice.customers import accounts, tokens
 from backoffice.customers.models import CustomerAccount, CustomerToken
-from backoffice.customers.web import bp, limits
+from backoffice.customers.web import AFTER_FAILED_LOGIN, bp, limits
 from backoffice.customers.web.common import backed_off, customer_required, page, settings, show_problems
 from backoffice.customers.web.forms import (
     ChangePasswordForm,
@@ -48,9 +48,8 @@ def login() -> ResponseReturnValue:
             throttle.succeeded(limits.PASSWORDS, key)
             login_user(CustomerUser.of(account))
             return redirect(safe_next(url_for(".cabinet")))
-        from backoffice.selfreg.web.login import after_failed_login  # Flow B; None where it is switched off
-
-        held = after_failed_login(session, form)
+        after_failed_login = current_app.extensions.get(AFTER_FAILED_LOGIN)  # Flow B's, where it is on
+        held = after_failed_login(session, form) if after_failed_login else None
         if held is not None:
             throttle.succeeded(limits.PASSWORDS, key)  # the password was right; the page says what to do next
             return held

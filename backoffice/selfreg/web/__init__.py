@@ -14,6 +14,7 @@ from collections.abc import Callable
 from flask import Blueprint, Flask, current_app, has_request_context, request, session
 from flask_babel import get_babel
 
+from backoffice.customers.web import AFTER_FAILED_LOGIN
 from backoffice.selfreg import enabled
 from backoffice.settings import LANGUAGES
 
@@ -45,8 +46,10 @@ def init_app(app: Flask) -> bool:
     if not enabled(app.config["SETTINGS"]):
         return False
     from backoffice.selfreg.web import cabinet, views  # noqa: F401 - routes on bp
+    from backoffice.selfreg.web.login import after_failed_login
 
     app.register_blueprint(bp)
+    app.extensions[AFTER_FAILED_LOGIN] = after_failed_login
     babel = get_babel(app)
     babel.locale_selector = _flow_b_locale(babel.locale_selector or (lambda: None))
     return True

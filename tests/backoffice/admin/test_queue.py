@@ -346,7 +346,7 @@ def test_the_queue_opens_after_a_quiet_moment(make, session, staff: Staff, login
 def test_queue_rows_come_back_named_with_values_that_look_up_as_members(make, session, staff: Staff):
     """Rows are made from C as QueueRows: their fields must still be the statement's columns, and the stored
     values of offer, channel and state must find what the tables keyed by the enum members hold."""
-    from backoffice.admin.applications import CHANNEL_LABELS
+    from backoffice.applications.labels import CHANNEL_LABELS
     from backoffice.database import DirectStatement
 
     app = make.application(S.AWAITING_SIGNATURE_CHECK, center=staff.center_a)

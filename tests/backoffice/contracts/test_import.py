@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from backoffice.actors import Actor
 from backoffice.cli import main
 from backoffice.contracts.importer import import_bytes
-from backoffice.contracts.models import CommercialOffer, Contract, IdentifierKind
+from backoffice.contracts.models import CommercialOffer, Contract
+from backoffice.validation.identifiers import IdentifierKind
 
 ACTOR = Actor.system("test")
 HEADER_EN = (

@@ -10,10 +10,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from backoffice.audit.models import AuditEvent
-from backoffice.contracts.models import CommercialOffer, Contract, IdentifierKind
+from backoffice.contracts.models import CommercialOffer, Contract
 from backoffice.customers.models import CustomerAccount, CustomerToken
 from backoffice.letters.models import OutboxMessage
 from backoffice.types import utcnow
+from backoffice.validation.identifiers import IdentifierKind
 from tests.backoffice.customers.conftest import PASSWORD, Browser, Issued, registration
 
 NEW_PASSWORD = "Green-Fields-Whisper-77"

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from backoffice.audit.models import AuditEvent
 from backoffice.database import Database
 from backoffice.letters.models import OutboxMessage, OutboxStatus
-from backoffice.letters.sender import deliver_due
+from backoffice.scheduler.sender import deliver_due
 from backoffice.settings import Settings
 from tests import factories
 from tests.backoffice.letters.conftest import smtp_settings

@@ -16,7 +16,7 @@ from backoffice.applications.models import RegistrationCode
 from backoffice.database import Database
 from backoffice.letters import mime
 from backoffice.letters.models import OutboxMessage, OutboxStatus
-from backoffice.letters.sender import claim, deliver_due
+from backoffice.scheduler.sender import claim, deliver_due
 from backoffice.settings import Settings
 from backoffice.types import utcnow
 from tests.backoffice.letters.conftest import smtp_settings

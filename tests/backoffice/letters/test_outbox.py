@@ -14,7 +14,7 @@ from backoffice.database import Database
 from backoffice.letters import mime
 from backoffice.letters.models import OutboxMessage, OutboxStatus
 from backoffice.letters.outbox import CannotResend, enqueue, resend, write
-from backoffice.letters.sender import deliver_due
+from backoffice.scheduler.sender import deliver_due
 from backoffice.settings import Settings
 from tests.backoffice.letters.conftest import smtp_settings
 from tests.backoffice.letters.smtpserver import Handler, SmtpServer

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from backoffice.database import Database
 from backoffice.letters.models import OutboxMessage, OutboxStatus
 from backoffice.letters.outbox import enqueue
-from backoffice.letters.sender import deliver_due
+from backoffice.scheduler.sender import deliver_due
 from backoffice.settings import Settings
 from tests.backoffice.letters.conftest import SENDER, smtp_settings
 from tests.backoffice.letters.smtpserver import Handler, Received, SmtpServer

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.database import Database
 from backoffice.letters.models import OutboxMessage, OutboxStatus
-from backoffice.letters.sender import deliver_due
+from backoffice.scheduler.sender import deliver_due
 from backoffice.settings import Settings
 from tests.backoffice.letters.conftest import smtp_settings
 from tests.backoffice.letters.smtpserver import MailPki, SmtpServer, authenticator, make_pki

@@ -18,9 +18,9 @@ from backoffice.database import Database
 from backoffice.documents.storage import open_storage
 from backoffice.letters import mime
 from backoffice.letters.models import OutboxMessage, OutboxStatus
-from backoffice.letters.sender import deliver_due
 from backoffice.scheduler import jobs
 from backoffice.scheduler.runner import build, guarded, specs
+from backoffice.scheduler.sender import deliver_due
 from backoffice.settings import Settings
 from tests.conftest import STORAGE_BACKENDS
 from tests.factories import Factory

@@ -7,8 +7,8 @@ from stdnum.ru import ogrn as stdnum_ogrn
 from stdnum.ua import edrpou as stdnum_edrpou
 from stdnum.ua import rntrc as stdnum_rntrc
 
-from backoffice.contracts.models import IdentifierKind
 from backoffice.validation import identifiers
+from backoffice.validation.identifiers import IdentifierKind
 from backoffice.validation.problems import Invalid
 
 

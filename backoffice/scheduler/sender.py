@@ -42,11 +42,11 @@ from jinja2 import TemplateError
 from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError
 
+from backoffice.applications.letters import Stale, send_context
 from backoffice.database import Database
 from backoffice.letters import mime
 from backoffice.letters.models import OutboxMessage, OutboxStatus
 from backoffice.letters.outbox import ONE_TIME_KEYS
-from backoffice.letters.prepare import Stale, send_context
 from backoffice.letters.render import TemplateMissing, render
 from backoffice.letters.transports import Connection, Refused, Transport, Unavailable, from_settings
 from backoffice.settings import Settings

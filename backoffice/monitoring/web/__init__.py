@@ -18,15 +18,14 @@ from typing import Any
 from flask import Blueprint, Flask, Response, abort, current_app, g, jsonify, request, session
 from flask.typing import ResponseReturnValue
 
-from backoffice.monitoring import context, metrics, readiness
+from backoffice.monitoring import context, metrics
+from backoffice.monitoring.web import gauges, readiness
 from backoffice.settings import Settings
 from backoffice.web import database
 
 log = logging.getLogger("backoffice.requests")
 bp = Blueprint("monitoring", __name__)
 HEADER = "X-Request-ID"
-#: The WSGI environ key the gunicorn access log reads the matched route from (never the raw path: tokens).
-ROUTE_KEY = "backoffice.route"
 
 
 def _settings() -> Settings:
@@ -54,7 +53,7 @@ def readyz() -> ResponseReturnValue:
 def metrics_page() -> ResponseReturnValue:
     if not allowed():
         abort(404)
-    response = Response(metrics.exposition(database()), mimetype="text/plain; version=0.0.4; charset=utf-8")
+    response = Response(gauges.exposition(database()), mimetype="text/plain; version=0.0.4; charset=utf-8")
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -86,7 +85,7 @@ def _start() -> None:
     g.request_id = context.accept(request.headers.get(HEADER))
     g.request_id_token = context.bind(g.request_id)
     if request.url_rule is not None:
-        request.environ[ROUTE_KEY] = request.url_rule.rule
+        request.environ[context.ROUTE_KEY] = request.url_rule.rule
 
 
 def _finish(response: Response) -> Response:
