@@ -26,6 +26,9 @@ from backoffice.settings import Settings
 from tests import factories
 from tests.pgcluster import ClusterUnavailable, PgCluster
 
+#: ``tests.no_network`` fails a test that connects anywhere but this machine; pytester lets a test prove it does.
+pytest_plugins = ("pytester", "tests.no_network")
+
 REPO = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() == "true"
 TEST_SECRET = "test-secret-key-" + "x" * 32
