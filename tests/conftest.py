@@ -1,5 +1,13 @@
 """Shared fixtures: a real database (SQLite by default, PostgreSQL when BACKOFFICE_TEST_DATABASE_URL says so),
-migrated once per test session and emptied after each test, the app, and factories for rows.
+migrated once per test session, the app, and factories for rows.
+
+Each test leaves the database as it found it in one of two ways, chosen by what it asks for:
+
+- ``session`` alone: the test runs inside one transaction that is rolled back at the end (its own commits only
+  release savepoints), so there is nothing to empty;
+- ``db`` (directly, or through ``app``, ``intake_db``, a live server…): the test hands the database to code that
+  opens connections of its own (the app, a server thread, a CLI or worker process, a second session racing the
+  first), which can only see committed rows; its writes are committed for real and the tables are emptied after.
 """
 
 from __future__ import annotations
@@ -13,7 +21,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -21,10 +29,13 @@ from sqlalchemy.orm import Session
 from backoffice import create_app, migrate
 from backoffice import settings as settings_module
 from backoffice.actors import Actor
-from backoffice.database import Base, Database
+from backoffice.database import Base, Database, make_engine
 from backoffice.settings import Settings
 from tests import factories
 from tests.pgcluster import ClusterUnavailable, PgCluster
+
+#: ``tests.no_network`` fails a test that connects anywhere but this machine; pytester lets a test prove it does.
+pytest_plugins = ("pytester", "tests.no_network")
 
 REPO = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -103,8 +114,18 @@ def settings(migrated: str, tmp_path: Path, storage_backend: str) -> Settings:
     )
 
 
+#: Set on a test whose ``session`` runs in the rolled-back transaction: asking for ``db`` after that is an error.
+_ROLLED_BACK = pytest.StashKey[bool]()
+
+
 @pytest.fixture
-def db(settings: Settings) -> Iterator[Database]:
+def db(settings: Settings, request: pytest.FixtureRequest) -> Iterator[Database]:
+    """The database itself, for code that opens its own connections: writes are committed, emptied after."""
+    if request.node.stash.get(_ROLLED_BACK, False):
+        pytest.fail(
+            "this test asked for `db` after its session began in a rolled-back transaction, which other "
+            "connections cannot see: ask for `db` (or the fixture that needs it) by name, not by getfixturevalue"
+        )
     database = Database(settings.database_url)
     try:
         yield database
@@ -143,12 +164,51 @@ def _has_sqlite_sequence(conn: Any) -> bool:
     return bool(conn.execute(text("SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'")).first())
 
 
+@pytest.fixture(scope="session")
+def rollback_engine(migrated: str) -> Iterator[Engine]:
+    """The engine of the tests that run inside one rolled-back transaction (see ``session``)."""
+    engine = make_engine(migrated)
+    if engine.dialect.name == "sqlite":
+        _sqlite_savepoints(engine)
+    yield engine
+    engine.dispose()
+
+
+def _sqlite_savepoints(engine: Engine) -> None:
+    """SQLAlchemy's recipe for SAVEPOINT on pysqlite: the driver begins transactions on its own, and not before a
+    SAVEPOINT, so a rolled-back savepoint would end the test's outer transaction; SQLAlchemy emits BEGIN instead.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _driver_leaves_transactions_alone(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
 @pytest.fixture
-def session(db: Database) -> Iterator[Session]:
-    """A session whose work the test commits (or not) itself; the tables are emptied afterwards."""
-    with db.sessions() as s:
-        yield s
-        s.rollback()
+def session(request: pytest.FixtureRequest) -> Iterator[Session]:
+    """The test's session: inside one transaction rolled back at the end, unless the test also asks for ``db``.
+
+    In the rolled-back transaction the session's own ``commit()`` and ``rollback()`` end savepoints
+    (``join_transaction_mode="create_savepoint"``), so the code under test commits as it would in production.
+    A test that also asks for ``db`` shares its rows with other connections: its session commits for real.
+    """
+    if "db" in request.fixturenames:
+        database: Database = request.getfixturevalue("db")
+        with database.sessions() as committed:
+            yield committed
+            committed.rollback()
+        return
+    engine: Engine = request.getfixturevalue("rollback_engine")
+    request.node.stash[_ROLLED_BACK] = True
+    with engine.connect() as connection:
+        outer = connection.begin()
+        with Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False) as s:
+            yield s
+        outer.rollback()
 
 
 @pytest.fixture

@@ -1,23 +1,29 @@
 """The generic part of every workflow: a table of transitions, one shared state machine, and firing rules.
 
-A workflow is declared as data (:class:`Transition` rows); the `transitions` library runs it. One
-:class:`transitions.Machine` per workflow is built once and shared; a subject is bound to it only for the
+A workflow is declared as data (:class:`Transition` rows with their :class:`Guard` objects and labels); the
+`transitions` library runs it and is the one judge of every move. Each row becomes a transition of the machine
+whose conditions are the row's rules (the acting role, the reason when one is needed, the guards); a trigger not
+declared from the current state is the machine's own invalid-source error. Declaring a new workflow is writing
+its states, table, guards and labels: nothing else decides what it allows.
+
+One :class:`transitions.Machine` per workflow is built once and shared; a subject is bound to it only for the
 duration of one action, so no ORM row ever carries machine methods around and the machine never outlives
 the database transaction that loads the row.
 
-Nothing here knows about Flask or the database: the back office's write path (``backoffice.audit``) calls
-:meth:`Workflow.fire` and persists the outcome.
+Nothing here knows about Flask or the database: the back office's one write path
+(:func:`backoffice.statechange.fire`) calls :meth:`Workflow.fire` and persists the outcome.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
-from transitions import EventData, Machine
+from transitions import EventData, Machine, MachineError
 
 from workflows.roles import Role
 
@@ -90,16 +96,33 @@ class ReasonRequired(WorkflowError):
 
 @dataclass
 class _Binding:
-    """What the shared machine holds during one action: the subject, its state and the action's context."""
+    """What the shared machine holds during one action: the subject, who acts, the action's context.
+
+    The machine's conditions read it, and the first one that says no leaves here the error to raise. In a
+    preview (which buttons to offer) rules judged on what the user is about to enter are taken as satisfiable.
+    """
 
     subject: Any
+    role: Role
     context: Mapping[str, Any]
+    preview: bool = False
     state: Any = None
+    refusal: WorkflowError | None = None
+
+
+#: A rule of a transition: the error that refuses the move, or ``None`` when the move may go ahead.
+_Rule = Callable[[_Binding], WorkflowError | None]
 
 
 @dataclass
 class Workflow(Generic[S]):
-    """A declared workflow: states, initial state and transition table, run by one shared machine."""
+    """A declared workflow: states, initial state and transition table, run by one shared machine.
+
+    The machine is the one judge of a move: a trigger not declared from the subject's state, a role not
+    listed, a missing reason and unmet guards are all its conditions and its invalid-source error. The table is
+    read directly only for what it declares beside the rules (labels, which triggers want a reason) and for
+    drawing the diagram.
+    """
 
     name: str
     states: type[S]
@@ -122,30 +145,28 @@ class Workflow(Generic[S]):
         )
         for row in self.table:
             self._machine.add_transition(
-                row.trigger,
-                source=list(row.sources),
-                dest=row.dest,
-                conditions=[_condition(g) for g in row.guards],
+                row.trigger, source=list(row.sources), dest=row.dest, conditions=[*_rules(row)]
             )
 
     # -- reading the table -------------------------------------------------------------------------------
 
     def transition(self, trigger: str) -> Transition[S] | None:
+        """The declared row of a trigger: its label and whether it wants a reason, for the UI."""
         return next((t for t in self.table if t.trigger == trigger), None)
 
     def triggers_from(self, state: S) -> list[str]:
         """Triggers declared from a state, for anyone (error messages list these)."""
-        return [t.trigger for t in self.table if state in t.sources]
+        return list(self._machine.get_triggers(state))
 
     def destination(self, state: S, trigger: str) -> S:
-        """Where a trigger leads from a state, by the table alone (replaying the audit trail uses this)."""
-        row = self.transition(trigger)
-        if row is None or state not in row.sources:
+        """Where a trigger leads from a state, whoever fires it (replaying the audit trail uses this)."""
+        moves = self._machine.get_transitions(trigger, source=state)
+        if not moves:
             raise IllegalTransition(trigger, state, self.triggers_from(state))
-        return row.dest
+        return self.states[str(moves[0].dest)]
 
     def replay(self, triggers: Iterable[str]) -> S:
-        """The state a subject reaches from the initial state by these triggers, by the table alone.
+        """The state a subject reaches from the initial state by these triggers.
 
         Replaying an audit trail must give the stored state; if it does not, something wrote state outside
         the write path.
@@ -158,56 +179,44 @@ class Workflow(Generic[S]):
     def terminal_states(self) -> frozenset[S]:
         return frozenset(s for s in self.states if not self.triggers_from(s))
 
+    # -- judging and firing -----------------------------------------------------------------------------------
+
     def available(self, subject: Any, role: Role, context: Mapping[str, Any] | None = None) -> list[str]:
         """The triggers this role may fire on this subject now: what the UI offers as buttons.
 
-        Guards that depend on what the user will type (a code word, a reason) are judged by the caller's
-        context; with an empty context they are assumed satisfiable so the button still shows.
+        The machine's own answer (``may_trigger``), with the rules that depend on what the user will type (a
+        code word, a reason) taken as satisfiable, so the button still shows.
         """
-        ctx = context or {}
-        out = []
-        for row in self.table:
-            if subject.state not in row.sources or role not in row.roles:
-                continue
-            if all(g.check(subject, ctx) for g in row.guards if not g.on_input):
-                out.append(row.trigger)
-        return out
-
-    # -- firing --------------------------------------------------------------------------------------------
-
-    def check(self, subject: Any, trigger: str, role: Role, context: Mapping[str, Any]) -> Transition[S]:
-        """Raise the error that firing would raise, without changing anything."""
-        row = self.transition(trigger)
-        if row is None or subject.state not in row.sources:
-            raise IllegalTransition(trigger, subject.state, self.triggers_from(subject.state))
-        if role not in row.roles:
-            raise RoleNotAllowed(trigger, role)
-        if row.needs_reason and not str(context.get("reason") or "").strip():
-            raise ReasonRequired(trigger)
-        failed = [g for g in row.guards if not g.check(subject, context)]
-        if failed:
-            raise GuardFailed(trigger, failed)
-        return row
+        with self._bound(_Binding(subject, role, context or {}, preview=True)) as binding:
+            return [t for t in self.triggers_from(subject.state) if binding.may_trigger(t)]  # type: ignore[attr-defined]
 
     def fire(self, subject: Any, trigger: str, role: Role, context: Mapping[str, Any] | None = None) -> S:
         """Move ``subject`` by ``trigger`` and return its new state; raise and change nothing otherwise.
 
         The subject's ``state`` attribute is written only after the machine accepted the move.
         """
-        ctx = dict(context or {})
-        self.check(subject, trigger, role, ctx)
-        binding = _Binding(subject=subject, context=ctx)
-        with self._lock:
-            self._machine.add_model(binding, initial=subject.state)
+        if trigger not in self._machine.events:
+            raise IllegalTransition(trigger, subject.state, self.triggers_from(subject.state))
+        with self._bound(_Binding(subject, role, dict(context or {}))) as binding:
             try:
                 moved = binding.trigger(trigger)  # type: ignore[attr-defined]
-            finally:
-                self._machine.remove_model(binding)
-        if not moved:  # a guard changed its mind between check() and the machine: report it honestly
-            failed = [g for g in self.transition(trigger).guards if not g.check(subject, ctx)]  # type: ignore[union-attr]
-            raise GuardFailed(trigger, failed)
+            except MachineError:  # the trigger is not declared from this state
+                raise IllegalTransition(trigger, subject.state, self.triggers_from(subject.state)) from None
+        if not moved:
+            assert binding.refusal is not None, "a condition refused without saying why"
+            raise binding.refusal
         subject.state = binding.state
         return binding.state  # type: ignore[no-any-return]
+
+    @contextmanager
+    def _bound(self, binding: _Binding) -> Iterator[_Binding]:
+        """Hold ``binding`` on the shared machine for one action, in the subject's state."""
+        with self._lock:
+            self._machine.add_model(binding, initial=binding.subject.state)
+            try:
+                yield binding
+            finally:
+                self._machine.remove_model(binding)
 
     def mermaid(self, highlight: S | None = None) -> str:
         """The state diagram in Mermaid syntax, drawn from the same table the machine runs."""
@@ -228,11 +237,39 @@ class Workflow(Generic[S]):
                 yield source, row.dest, row.trigger
 
 
-def _condition(guard: Guard) -> Callable[[EventData], bool]:
+def _rules(row: Transition[Any]) -> list[Callable[[EventData], bool]]:
+    """The machine's conditions for one row, in the order their errors are reported: who, why, what is missing."""
+
+    def role_listed(binding: _Binding) -> WorkflowError | None:
+        return None if binding.role in row.roles else RoleNotAllowed(row.trigger, binding.role)
+
+    def reason_given(binding: _Binding) -> WorkflowError | None:
+        if binding.preview or str(binding.context.get("reason") or "").strip():
+            return None
+        return ReasonRequired(row.trigger)
+
+    def guards_hold(binding: _Binding) -> WorkflowError | None:
+        # All guards are judged, not only up to the first that fails: the user is told everything missing at once.
+        judged = [g for g in row.guards if not (binding.preview and g.on_input)]
+        failed = [g for g in judged if not g.check(binding.subject, binding.context)]
+        return GuardFailed(row.trigger, failed) if failed else None
+
+    rules: list[_Rule] = [role_listed]
+    if row.needs_reason:
+        rules.append(reason_given)
+    if row.guards:
+        rules.append(guards_hold)
+    return [_condition(rule) for rule in rules]
+
+
+def _condition(rule: _Rule) -> Callable[[EventData], bool]:
+    """A rule as a condition of the machine: it says yes or no, and leaves its error on the binding."""
+
     def condition(event: EventData) -> bool:
         binding = event.model
         assert isinstance(binding, _Binding)
-        return guard.check(binding.subject, binding.context)
+        binding.refusal = rule(binding)
+        return binding.refusal is None
 
-    condition.__name__ = guard.name
+    condition.__name__ = rule.__name__
     return condition

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
+from backoffice.database import Database
 from backoffice.selfreg.models import PersonKind
 from backoffice.staff.models import Operator
 from tests.backoffice.selfreg.conftest import PASSWORD, PASSWORD_HASH, People
@@ -20,7 +21,8 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def visit(request: pytest.FixtureRequest) -> tuple[Any, FlowB]:
+def visit(request: pytest.FixtureRequest, db: Database) -> tuple[Any, FlowB]:
+    # ``db`` by name: the live server must see what the test commits, so the test's session commits for real.
     return request.getfixturevalue("browser_page"), request.getfixturevalue("flow_b")
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from backoffice.customers.models import CustomerToken
+from backoffice.database import Database
 from backoffice.types import utcnow
 from tests.backoffice.selfreg.conftest import PASSWORD, valid_ogrn, valid_ogrnip, valid_snils
 from tests.browser.selfreg_fixtures import FlowB, flow_b, flow_b_smtp, settings  # noqa: F401 - fixtures by name
@@ -21,8 +22,9 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def visit(request: pytest.FixtureRequest) -> tuple[Any, FlowB]:
+def visit(request: pytest.FixtureRequest, db: Database) -> tuple[Any, FlowB]:
     """A fresh Chromium page (the browser conftest's) and the running Flow B site with its mail."""
+    # ``db`` by name: the live server must see what the test commits, so the test's session commits for real.
     return request.getfixturevalue("browser_page"), request.getfixturevalue("flow_b")
 
 PEOPLE = {
