@@ -91,16 +91,20 @@ def run_action(change: Callable[[Session], str | None], *, back: str, reason_hin
     except (Forbidden, RoleNotAllowed):
         session.rollback()
         abort(403)
-    except BackofficeError as exc:
-        if exc.recorded:
+    except (BackofficeError, WorkflowError) as exc:
+        if isinstance(exc, BackofficeError) and exc.recorded:
             session.commit()  # the attempt stays on record (a call whose code word did not match)
         else:
             session.rollback()
-        flash(exc.user_message, "error")
-    except WorkflowError as exc:
-        session.rollback()
-        flash(workflow_refusal(exc, reason_hint=reason_hint, state_hint=state_hint), "error")
+        flash(explain(exc, reason_hint=reason_hint, state_hint=state_hint), "error")
     return redirect(back)
+
+
+def explain(exc: BackofficeError | WorkflowError, *, reason_hint: Any, state_hint: Any) -> str:
+    """What staff read when a change was refused: the error's own ``user_message``, or the workflow's refusal."""
+    if isinstance(exc, BackofficeError):
+        return exc.user_message
+    return workflow_refusal(exc, reason_hint=reason_hint, state_hint=state_hint)
 
 
 def workflow_refusal(exc: WorkflowError, *, reason_hint: Any, state_hint: Any) -> str:

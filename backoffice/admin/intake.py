@@ -12,10 +12,11 @@ from typing import Any
 from flask import abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from backoffice.admin import signature_report
-from backoffice.admin.base import StaffView, current_actor
+from backoffice.admin.base import StaffView, current_actor, explain
 from backoffice.admin.downloads import send_stored
 from backoffice.applications import services
 from backoffice.applications.data import FIELDS, clean
@@ -29,7 +30,6 @@ from backoffice.intake.outages import DiskError
 from backoffice.intake.processing import REASONS
 from backoffice.paging import Keyset
 from backoffice.settings import Settings
-from backoffice.statechange import Conflict
 from backoffice.validation.problems import Invalid, Problem
 from backoffice.web import database, db_session
 from workflows.engine import WorkflowError
@@ -41,6 +41,8 @@ TABS = {
     "all": tuple(MessageStatus),
 }
 SCAN_FAMILIES = frozenset({Family.PDF, Family.IMAGE})
+REASON_HINT = _l("Give a reason: it goes into the audit trail.")
+STATE_HINT = _l("This action is not possible in the application's current state.")
 NEWEST = Keyset((IncomingMessage.id,))
 
 
@@ -104,7 +106,8 @@ class QuarantineView(StaffView):
             number = quarantine.convert(session, message, current_actor(), request.form.get("reason", ""), _settings())
         except (Invalid, WorkflowError) as exc:
             session.rollback()
-            flash(_("Not converted: %(why)s", why=str(exc)), "error")
+            why = explain(exc, reason_hint=REASON_HINT, state_hint=STATE_HINT)
+            flash(_("Not converted: %(why)s", why=why), "error")
             return redirect(url_for(".details", message_id=message_id))
         except DiskError as exc:  # the disk, not the message: the operator can try again once space is freed
             session.rollback()
@@ -122,7 +125,7 @@ class QuarantineView(StaffView):
             quarantine.dismiss(session, message, current_actor(), request.form.get("reason", ""))
         except Invalid as exc:
             session.rollback()
-            flash(_("Not dismissed: %(why)s", why=str(exc)), "error")
+            flash(_("Not dismissed: %(why)s", why=exc.user_message), "error")
             return redirect(url_for(".details", message_id=message_id))
         session.commit()
         flash(_("The message was dismissed."), "success")
@@ -226,9 +229,9 @@ class ServiceCenterView(StaffView):
             services.fire(
                 session, app, "witness_signature", actor, reason="signed at the service center", settings=settings
             )
-        except (WorkflowError, Conflict) as exc:
+        except WorkflowError as exc:  # a Conflict too
             session.rollback()
-            return {"form": [str(exc)]}
+            return {"form": [explain(exc, reason_hint=REASON_HINT, state_hint=STATE_HINT)]}
         session.commit()
         return str(app.number)
 

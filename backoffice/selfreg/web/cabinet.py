@@ -20,7 +20,6 @@ from backoffice.selfreg.models import SelfRegistration
 from backoffice.selfreg.web import bp, page_language
 from backoffice.selfreg.web.forms import ButtonForm, WithdrawForm
 from backoffice.selfreg.web.views import origin
-from backoffice.statechange import Conflict
 from backoffice.web import db_session
 from workflows.engine import WorkflowError
 
@@ -112,7 +111,7 @@ def withdraw() -> ResponseReturnValue:
             db = db_session()
             try:
                 services.withdraw_consent(db, settings(), reg, origin(), acknowledged=True)
-            except (WorkflowError, Conflict):
+            except WorkflowError:  # a Conflict too
                 db.rollback()
                 abort(409)
             db.commit()
