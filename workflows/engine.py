@@ -154,6 +154,12 @@ class Workflow(Generic[S]):
         """The declared row of a trigger: its label and whether it wants a reason, for the UI."""
         return next((t for t in self.table if t.trigger == trigger), None)
 
+    def label_of(self, action: str, others: Mapping[str, str]) -> str:
+        """The untranslated words for an action in a subject's history: a row's label, else the flow's words for
+        the actions that are not transitions (``others``: editing, taking into work), else the action itself."""
+        row = self.transition(action)
+        return row.label if row else others.get(action, action)
+
     def triggers_from(self, state: S) -> list[str]:
         """Triggers declared from a state, for anyone (error messages list these)."""
         return list(self._machine.get_triggers(state))

@@ -49,6 +49,5 @@ ACTION_LABELS = {
 
 
 def label_of(trigger: str) -> str:
-    """The untranslated words for an action in an application's history or on its button."""
-    row = ACCESSION.transition(trigger)
-    return row.label if row else ACTION_LABELS.get(trigger, trigger)
+    """The untranslated words for an action in this flow's history or on its button."""
+    return ACCESSION.label_of(trigger, ACTION_LABELS)

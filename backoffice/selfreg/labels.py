@@ -18,6 +18,5 @@ OTHER_LABELS = {
 
 
 def label_of(action: str) -> str:
-    """The untranslated words for an action of a self-registration."""
-    row = SELF_REGISTRATION.transition(action)
-    return row.label if row else OTHER_LABELS.get(action, action)
+    """The untranslated words for an action in this flow's history or on its button."""
+    return SELF_REGISTRATION.label_of(action, OTHER_LABELS)
