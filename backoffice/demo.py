@@ -177,7 +177,10 @@ def load(session: Session, settings: Settings, *, seed: int = 2026) -> bool:
         for _ in range(count):
             contract = contracts[n % len(contracts)] if n % 9 != 8 else None  # some have no contract on file
             center = centers[n % len(centers)]
-            channel = Channel.EMAIL_QUALIFIED if n % 4 == 0 else Channel.EMAIL_SCAN
+            # A qualified signature is accepted only on the verifier's report, and the demo's forms carry no real
+            # signature: only the applications still waiting for the check arrived that way.
+            qualified = n % 4 == 0 and "accept_signature" not in triggers
+            channel = Channel.EMAIL_QUALIFIED if qualified else Channel.EMAIL_SCAN
             # Most arrived in the last two days; every fifth has waited longer and is overdue.
             received = now - timedelta(hours=rng.randrange(1, 24 * 2) if n % 5 else rng.randrange(24 * 3, 24 * 20))
             raw = {
@@ -203,7 +206,6 @@ def load(session: Session, settings: Settings, *, seed: int = 2026) -> bool:
             offer = CommercialOffer(raw["commercial_offer"])
             form = forms_by_offer.get(offer) or storage.put_bytes(forms.generate(offer, supplier=supplier))
             forms_by_offer[offer] = form
-            qualified = channel == Channel.EMAIL_QUALIFIED
             session.add(
                 Document(
                     application=app,

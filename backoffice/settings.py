@@ -127,6 +127,7 @@ class WorkflowSettings:
     review_deadline_hours: int = 48
     call_retry_hours: int = 4
     call_attempts_before_letter: int = 3
+    auto_accept_verified_signatures: bool = True
 
 
 @dataclass(frozen=True)

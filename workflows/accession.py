@@ -71,6 +71,11 @@ class AccessionSubject(Protocol):
     @property
     def document_count(self) -> int: ...
 
+    @property
+    def signature_verdict(self) -> str | None:
+        """None (no signed file), "pending" (not all reported yet), "passed" or "not_passed"."""
+        ...
+
 
 def _data_complete(app: AccessionSubject, _: Mapping[str, Any]) -> bool:
     return all(
@@ -88,6 +93,19 @@ def _arrived_by_email(app: AccessionSubject, _: Mapping[str, Any]) -> bool:
 
 def _at_service_center(app: AccessionSubject, _: Mapping[str, Any]) -> bool:
     return app.channel == "service_center"
+
+
+def _signature_reported(app: AccessionSubject, _: Mapping[str, Any]) -> bool:
+    return app.channel != "email_qualified" or app.signature_verdict in {"passed", "not_passed"}
+
+
+def acceptance_needs_reason(app: AccessionSubject) -> bool:
+    """Accepting a signature the verifier did not pass is the operator's call, and the reason goes on record."""
+    return app.signature_verdict == "not_passed"
+
+
+def _verdict_overruled_with_reason(app: AccessionSubject, ctx: Mapping[str, Any]) -> bool:
+    return not acceptance_needs_reason(app) or bool(str(ctx.get("reason") or "").strip())
 
 
 def _code_word_matched(_: AccessionSubject, ctx: Mapping[str, Any]) -> bool:
@@ -121,6 +139,17 @@ CODE_WORD_MATCHED = Guard(
     N_("the code word the caller gave does not match"),
     on_input=True,
 )
+SIGNATURE_REPORTED = Guard(
+    "signature_reported",
+    _signature_reported,
+    N_("the qualified signature has not been checked yet: wait for the verifier's report"),
+)
+VERDICT_OVERRULED = Guard(
+    "verdict_overruled_with_reason",
+    _verdict_overruled_with_reason,
+    N_("the signature did not pass the check: give a reason to accept it anyway"),
+    on_input=True,
+)
 HAS_EMAIL = Guard("has_email", _has_email, N_("the application has no email to send the code to"))
 CODE_ACCEPTED = Guard(
     "code_accepted", _code_accepted, N_("the registration code was not accepted"), on_input=True
@@ -151,7 +180,7 @@ TABLE: tuple[Transition[AccessionState], ...] = (
         (S.AWAITING_SIGNATURE_CHECK,),
         S.AWAITING_CONFIRMATION_CALL,
         STAFF_AND_SYSTEM,
-        (HAS_DOCUMENTS, DATA_COMPLETE),
+        (HAS_DOCUMENTS, DATA_COMPLETE, SIGNATURE_REPORTED, VERDICT_OVERRULED),
         label=N_("Accept signature"),
     ),
     Transition(

@@ -34,7 +34,7 @@ from backoffice.settings import Settings
 from backoffice.staff.models import Operator
 from backoffice.types import utcnow
 from backoffice.web import database, db_session, reads_only
-from workflows.accession import ACCESSION, STATE_LABELS, WAITING_FOR_STAFF, AccessionState
+from workflows.accession import ACCESSION, STATE_LABELS, WAITING_FOR_STAFF, AccessionState, acceptance_needs_reason
 from workflows.diagram import DiagramError, svg
 from workflows.roles import Role
 
@@ -122,7 +122,8 @@ class ApplicationView(StaffView):
             events=events,
             label_of=label_of,
             buttons=[t for t in available if t in BUTTONS],
-            needs_reason={t for t in BUTTONS if (row := ACCESSION.transition(t)) and row.needs_reason},
+            needs_reason={t for t in BUTTONS if (row := ACCESSION.transition(t)) and row.needs_reason}
+            | ({"accept_signature"} if acceptance_needs_reason(app) else set()),
             can_call=any(t in available for t in CALL_TRIGGERS),
             can_edit=app.state in WAITING_FOR_STAFF,
             warnings=checks.warnings(app),

@@ -14,6 +14,7 @@ from backoffice.validation.identifiers import IdentifierKind
 from workflows.accession import WAITING_FOR_STAFF, AccessionState
 
 if TYPE_CHECKING:
+    from backoffice.documents.models import SignatureCheck
     from backoffice.staff.models import Operator, ServiceCenter
 
 
@@ -32,6 +33,10 @@ class DocumentKind(StrEnum):
     OTHER = "other"
     # What a signature actually covers (the signed revision of a PDF, the document inside a .p7s), kept as evidence.
     SIGNED_EVIDENCE = "signed_evidence"
+
+
+#: Kinds that carry a qualified signature, and so go to the verifier.
+SIGNED_KINDS = frozenset({DocumentKind.SIGNED_PDF, DocumentKind.DETACHED_SIGNATURE, DocumentKind.CONTAINER})
 
 
 class CallOutcome(StrEnum):
@@ -58,6 +63,11 @@ class Document(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     application: Mapped[Application] = relationship(back_populates="documents")
+    #: The verifier's reports on this file, oldest first (``backoffice.documents``; named, not imported, so the
+    #: documents' layer stays above this one).
+    checks: Mapped[list[SignatureCheck]] = relationship(
+        "SignatureCheck", viewonly=True, order_by="SignatureCheck.id", lazy="selectin"
+    )
 
 
 #: The states that wait for staff, written out as SQL constants: a partial index is used only when the query's
@@ -145,6 +155,23 @@ class Application(Base):
     @property
     def document_count(self) -> int:
         return len(self.documents)
+
+    @property
+    def signature_verdict(self) -> str | None:
+        """The verifier's word on the application's signed files, for the workflow's guards.
+
+        None when there is no signed file; ``"pending"`` while one of them has no report yet; ``"passed"`` only
+        when the latest report of every signed file is TOTAL_PASSED with its content intact; ``"not_passed"``
+        otherwise. One bad file is enough: a forged signature beside a good one is never a pass.
+        """
+        signed = [d for d in self.documents if d.kind in SIGNED_KINDS]
+        if not signed:
+            return None
+        if any(not d.checks for d in signed):
+            return "pending"
+        latest = [d.checks[-1] for d in signed]
+        ok = all(c.indication == "TOTAL_PASSED" and c.integrity == "intact" for c in latest)
+        return "passed" if ok else "not_passed"
 
     def __str__(self) -> str:
         return self.number or f"#{self.id}"

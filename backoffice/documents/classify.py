@@ -17,7 +17,7 @@ from pathlib import Path
 
 from asn1crypto import cms
 
-from backoffice.applications.models import DocumentKind
+from backoffice.applications.models import SIGNED_KINDS, DocumentKind
 
 CHUNK = 1024 * 1024
 OVERLAP = 64
@@ -101,8 +101,6 @@ class FileType:
         return DocumentKind.OTHER
 
 
-#: Kinds that carry a qualified signature, and so go to the verifier.
-SIGNED_KINDS = frozenset({DocumentKind.SIGNED_PDF, DocumentKind.DETACHED_SIGNATURE, DocumentKind.CONTAINER})
 #: Kinds an application can be opened with (the rest are kept, but a message of only those is quarantined).
 APPLICATION_KINDS = SIGNED_KINDS | {DocumentKind.SCAN}
 

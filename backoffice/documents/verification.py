@@ -9,6 +9,7 @@ verification never holds up or undoes an arrival) and are picked up again until 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,14 +19,16 @@ from sqlalchemy.orm import Session
 
 import signatures
 from backoffice.actors import Actor
-from backoffice.applications.models import Application, Document, DocumentKind
+from backoffice.applications import services
+from backoffice.applications.models import SIGNED_KINDS, Application, Channel, Document, DocumentKind
 from backoffice.audit.trail import record
-from backoffice.documents.classify import SIGNED_KINDS
 from backoffice.documents.models import SignatureCheck
 from backoffice.documents.storage import Storage, open_storage
 from backoffice.settings import Settings
 from backoffice.types import utcnow
 from backoffice.validation.identifiers import IdentifierKind
+from workflows.accession import AccessionState
+from workflows.engine import WorkflowError
 
 log = logging.getLogger(__name__)
 VERIFIER = Actor.system("verifier")
@@ -128,7 +131,51 @@ def check_pending(session: Session, settings: Settings, *, limit: int = 20) -> i
             )
             done += 1
     session.flush()
+    for app in {d.application for d in documents}:
+        for document in app.documents:
+            session.expire(document, ["checks"])
+        _accept_if_verified(session, app, settings)
     return done
+
+
+#: Titles of a company's head in certificates ("Директор", "Генеральний директор", "Керівник", "Голова правління");
+#: a deputy's title names the head too, so it is excluded first.
+_HEAD = re.compile(r"директор|керівник|голова|director|head|chief executive", re.IGNORECASE)
+_DEPUTY = re.compile(r"заступник|в\.?\s*о\.|deputy|acting", re.IGNORECASE)
+
+
+def _company_signer(app: Application, report: dict[str, Any]) -> bool:
+    """Is every signer of this file the company's own: the contract's signatory (the verifier compared tax
+    numbers with the contract registry, or with the customer's own when the customer is a person), or, where the
+    registry names no signatory, the company's head by the certificate's company code and title? A seal, another
+    person or another company leaves it to an operator."""
+    signatures_ = [s for s in report.get("signatures", []) if s.get("kind", "signature") == "signature"]
+    if report.get("signer_match") != "match" or not signatures_:
+        return False
+    if app.identifier_kind == IdentifierKind.RNOKPP or (app.contract and app.contract.signatory_tax_number):
+        return True  # the verifier compared the signer's tax number with the customer's or the signatory's
+    return all(
+        _HEAD.search(title := s.get("title") or "") and not _DEPUTY.search(title) for s in signatures_
+    )
+
+
+def _accept_if_verified(session: Session, app: Application, settings: Settings) -> None:
+    """Move a qualified application to the confirmation call, the verifier acting, when its signatures need no
+    person: every signed file passed and names the company's own signer. Anything less waits for an operator,
+    who sees the report; the workflow's own guards (complete data among them) still decide."""
+    if not (
+        settings.workflow.auto_accept_verified_signatures
+        and app.channel == Channel.EMAIL_QUALIFIED
+        and app.state == AccessionState.AWAITING_SIGNATURE_CHECK
+        and app.signature_verdict == "passed"
+        and all(_company_signer(app, d.checks[-1].report) for d in app.documents if d.kind in SIGNED_KINDS)
+    ):
+        return
+    try:
+        with session.begin_nested():
+            services.fire(session, app, "accept_signature", VERIFIER, reason="verified signature", settings=settings)
+    except WorkflowError as exc:
+        log.info("application %s waits for an operator: %s", app.number, exc)
 
 
 def _store_evidence(

@@ -84,6 +84,8 @@ class Application:
     code_word_hash: str = "hash-of-the-code-word"
     contact_name: str = "Петренко Іван"
     document_count: int = 1
+    #: The verifier's word on the signed files: None for a scan (nothing to verify).
+    signature_verdict: str | None = None
 
 
 def _application(state: AccessionState, trigger: str) -> Application:
@@ -140,6 +142,9 @@ def test_buttons_offered_to_an_operator_are_the_domain_s() -> None:
         assert set(ACCESSION.available(app, Role.OPERATOR)) == expected
 
 
+SIGNATURE = "signature_reported"
+
+
 def test_what_each_step_needs() -> None:
     """The data rules of the domain: the code word on the call, an email for the code, the way it arrived."""
     cases = [
@@ -149,6 +154,21 @@ def test_what_each_step_needs() -> None:
         (Application(S.RECEIVED), "witness_signature", {}, "at_service_center"),
         (Application(S.AWAITING_SIGNATURE_CHECK, document_count=0), "accept_signature", {}, "has_documents"),
         (Application(S.AWAITING_SIGNATURE_CHECK, contact_name=""), "accept_signature", {}, "data_complete"),
+        # A qualified signature is accepted only on the verifier's report...
+        (Application(S.AWAITING_SIGNATURE_CHECK, channel="email_qualified"), "accept_signature", {}, SIGNATURE),
+        (
+            Application(S.AWAITING_SIGNATURE_CHECK, channel="email_qualified", signature_verdict="pending"),
+            "accept_signature",
+            {},
+            SIGNATURE,
+        ),
+        # ... and against a verdict that did not pass, only with a reason on record.
+        (
+            Application(S.AWAITING_SIGNATURE_CHECK, channel="email_qualified", signature_verdict="not_passed"),
+            "accept_signature",
+            {"reason": "  "},
+            "verdict_overruled_with_reason",
+        ),
         (Application(S.CODE_ISSUED), "complete", {"code_accepted": False}, "code_accepted"),
     ]
     for app, trigger, context, guard in cases:
@@ -158,6 +178,15 @@ def test_what_each_step_needs() -> None:
             ACCESSION.fire(app, trigger, role, context)
         assert [g.name for g in refused.value.guards] == [guard]
         assert app.state == before
+
+
+def test_a_signature_that_did_not_pass_is_accepted_with_a_reason() -> None:
+    app = Application(S.AWAITING_SIGNATURE_CHECK, channel="email_qualified", signature_verdict="not_passed")
+    ACCESSION.fire(app, "accept_signature", Role.OPERATOR, {"reason": "checked with the signer by phone"})
+    assert app.state == S.AWAITING_CONFIRMATION_CALL
+    passed = Application(S.AWAITING_SIGNATURE_CHECK, channel="email_qualified", signature_verdict="passed")
+    ACCESSION.fire(passed, "accept_signature", Role.SYSTEM, {})
+    assert passed.state == S.AWAITING_CONFIRMATION_CALL
 
 
 def test_every_unmet_guard_is_named_at_once() -> None:
