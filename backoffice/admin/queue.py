@@ -13,8 +13,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-import time
-import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -28,7 +26,6 @@ from sqlalchemy import (
     and_,
     bindparam,
     cast,
-    event,
     false,
     func,
     literal_column,
@@ -39,14 +36,13 @@ from sqlalchemy import (
     type_coerce,
     union_all,
 )
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session
 from sqlalchemy.types import String, Text
 
 from backoffice.actors import Actor
 from backoffice.admin import sqlite_search
 from backoffice.applications.models import WAITING_SQL, Application, Channel
 from backoffice.contracts.models import CommercialOffer
-from backoffice.database import DirectStatement
 from backoffice.staff.models import Operator, ServiceCenter
 from backoffice.types import utcnow
 from workflows.accession import WAITING_FOR_STAFF, AccessionState
@@ -83,10 +79,6 @@ BASE_COLUMNS = (
 
 #: the supervisor's center filter: ids and names only
 _CENTERS = select(ServiceCenter.id, ServiceCenter.name).order_by(ServiceCenter.name)
-#: How long a process keeps the list of centers for the filter. A change made in this process is seen at once
-#: (the mapper events below); one made by another process (web worker, CLI) within this many seconds.
-CENTERS_SECONDS = 30.0
-_centers: weakref.WeakKeyDictionary[Any, tuple[float, list[CenterChoice]]] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -94,7 +86,7 @@ class QueueFilters:
     """What the operator asked for, parsed from the query string; unknown values are ignored, never an error."""
 
     scope: str = "mine"  # "mine": my work; "all": everything I may see
-    state: AccessionState | None = None
+    states: tuple[AccessionState, ...] = ()  # any of these; none given: every state
     center_id: int | None = None
     offer: CommercialOffer | None = None
     channel: Channel | None = None
@@ -107,18 +99,24 @@ class QueueFilters:
 
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> QueueFilters:
+        """``args``: the query string; ``state`` may be repeated (a ``MultiDict``'s ``getlist``)."""
+
         def enum_or_none(kind: Any, value: str | None) -> Any:
             try:
                 return kind(value) if value else None
             except ValueError:
                 return None
 
+        getlist = getattr(args, "getlist", None)
+        asked = getlist("state") if getlist is not None else [args.get("state", "")]
+        states = dict.fromkeys(s for s in (enum_or_none(AccessionState, a) for a in asked) if s is not None)
+
         center = args.get("center", "")
         assignee = args.get("assignee", "")
         sort = args.get("sort", "due")
         return cls(
             scope="all" if args.get("scope") == "all" else "mine",
-            state=enum_or_none(AccessionState, args.get("state")),
+            states=tuple(states),
             center_id=int(center) if center.isdigit() else None,
             offer=enum_or_none(CommercialOffer, args.get("offer")),
             channel=enum_or_none(Channel, args.get("channel")),
@@ -130,12 +128,12 @@ class QueueFilters:
             after=args.get("after", ""),
         )
 
-    def to_args(self, **changes: Any) -> dict[str, str]:
+    def to_args(self, **changes: Any) -> dict[str, str | list[str]]:
         """Query-string arguments for a link to this queue with some filters changed (the cursor dropped)."""
         f = replace(self, **{"after": "", **changes})
-        out = {
+        out: dict[str, str | list[str]] = {
             "scope": f.scope if f.scope != "mine" else "",
-            "state": f.state.value if f.state else "",
+            "state": [s.value for s in f.states],
             "center": str(f.center_id) if f.center_id else "",
             "offer": f.offer.value if f.offer else "",
             "channel": f.channel.value if f.channel else "",
@@ -150,8 +148,8 @@ class QueueFilters:
 
 
 class QueueRow(NamedTuple):
-    """One application of a queue page, its values as the statement returns them (made from C, see
-    ``DirectStatement``): offer, channel and state as their values, which look up as the members do."""
+    """One application of a queue page, its values as the statement returns them: offer, channel and state as
+    their stored values, which look up as the members do."""
 
     id: int
     number: str
@@ -204,7 +202,10 @@ def _plan(
     if who == Role.OPERATOR:
         params["my_center"] = actor.center_id
     filters: list[str] = []
-    for name, value in (("state", f.state), ("center", f.center_id), ("offer", f.offer), ("channel", f.channel)):
+    if f.states:
+        filters.append("states")  # one statement for any number of states: the list is expanded when it runs
+        params["states"] = list(f.states)
+    for name, value in (("center", f.center_id), ("offer", f.offer), ("channel", f.channel)):
         if value is not None:
             filters.append(name)
             params[name] = value
@@ -316,8 +317,8 @@ def _conditions(shape: tuple[Any, ...]) -> list[ColumnElement[bool]]:
     _dialect, _who, _has_me, _scope, filters, search_shape, sort, desc, has_cursor, _size = shape
     clauses: list[ColumnElement[bool]] = []
     for name in filters:
-        if name == "state":
-            clauses.append(Application.state == bindparam("state"))
+        if name == "states":
+            clauses.append(Application.state.in_(bindparam("states", expanding=True)))
         elif name == "center":
             clauses.append(Application.center_id == bindparam("center"))
         elif name == "offer":
@@ -431,19 +432,14 @@ def decode_cursor(cursor: str) -> tuple[Any, int] | None:
         return None
 
 
-@lru_cache(maxsize=512)
-def _direct(shape: tuple[Any, ...], dialect: Any) -> DirectStatement:
-    if shape == ("centers",):
-        return DirectStatement(_CENTERS, dialect, CenterChoice)
-    return DirectStatement(_statement(shape), dialect, QueueRow)
-
-
 def _rows(session: Session, actor: Actor, f: QueueFilters, now: datetime, size: int) -> list[QueueRow]:
+    """The rows of one page, run as any statement is (SQLAlchemy's compiled cache knows the shape's statement
+    object after its first page, so nothing is built or compiled again)."""
     connection = session.connection()
     shape, params = _plan(actor, f, now, connection.dialect.name, size)
     if "match" in params:
         sqlite_search.ensure(connection)
-    return _direct(shape, connection.dialect).rows(connection, params)
+    return list(map(QueueRow._make, connection.execute(_statement(shape), params)))
 
 
 def page(
@@ -464,32 +460,8 @@ def page(
 
 
 def _center_choices(session: Session) -> list[CenterChoice]:
-    """(id, name) of every center for the filter, read once per ``CENTERS_SECONDS`` per database."""
-    connection = session.connection()
-    pool = connection.engine.pool  # shared by the engine and its read-only variant
-    cached = _centers.get(pool)
-    if cached is not None and time.monotonic() < cached[0]:
-        return cached[1]
-    rows: list[CenterChoice] = _direct(("centers",), connection.dialect).rows(connection, {})
-    _centers[pool] = (time.monotonic() + CENTERS_SECONDS, rows)
-    return rows
-
-
-@event.listens_for(ServiceCenter, "after_insert")
-@event.listens_for(ServiceCenter, "after_update")
-@event.listens_for(ServiceCenter, "after_delete")
-def _centers_changed(_mapper: Any, connection: Any, target: Any) -> None:
-    session = object_session(target)
-    if session is not None:
-        session.info["centers_changed"] = connection.engine.pool
-
-
-@event.listens_for(Session, "after_commit")
-def _centers_committed(session: Session) -> None:
-    # Dropped once the change is committed: dropped at the flush, a page read in between would keep the old list.
-    pool = session.info.pop("centers_changed", None)
-    if pool is not None:
-        _centers.pop(pool, None)
+    """(id, name) of every center for the supervisor's filter."""
+    return list(map(CenterChoice._make, session.connection().execute(_CENTERS)))
 
 
 def all_rows(session: Session, actor: Actor, f: QueueFilters, *, chunk: int = 1000) -> Iterator[QueueRow]:
