@@ -9,9 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, request, url_for
-from flask_admin import Admin
+from flask_admin import Admin, BaseView
 from flask_admin.theme import Bootstrap4Theme
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup, escape
 
 from backoffice.admin.base import StaffIndexView
 from backoffice.web.security import csp_nonce
@@ -24,6 +27,7 @@ def init_admin(app: Flask) -> Admin:
     from backoffice.admin.staff import AuditView, CentersView, StaffAccountsView
 
     app.jinja_env.globals["admin_static_url"] = _static_url
+    app.jinja_env.globals["staff_menu"] = _staff_menu
     admin = Admin(
         app,
         name=_l("Back office"),
@@ -64,3 +68,27 @@ def _static_url(endpoint: str, arguments: dict[str, Any]) -> str:
     if key not in _STATIC_URLS:
         _STATIC_URLS[key] = url_for(f"{endpoint}.static", **arguments)
     return _STATIC_URLS[key]
+
+
+def _staff_menu(view: BaseView) -> Markup:
+    """The main menu's items for this user, drawn once per role, language and page.
+
+    Which views a member of staff may open depends on their role alone (``base.StaffOnly``), so the menu is the
+    same for everyone of a role; Flask-Admin's own menu macro asks every view for its access and URL on every
+    page view. The views are flat (no categories); the server still checks access on every request.
+    """
+    staff = current_user.is_authenticated and getattr(current_user, "is_staff", False)
+    role = current_user.role if staff else None
+    key = (request.environ.get("SCRIPT_NAME", ""), role, str(get_locale()), view.endpoint)
+    menus: dict[tuple[object, ...], Markup] = view.admin.__dict__.setdefault("_staff_menus", {})  # per app
+    menu = menus.get(key)
+    if menu is None:
+        items = []
+        for item in view.admin.menu():
+            if item.is_category() or not (item.is_accessible() and item.is_visible()):
+                continue
+            active = ' class="active"' if item.is_active(view) else ""
+            link = f'<a class="nav-link" href="{escape(item.get_url())}">{escape(item.name)}</a>'
+            items.append(f"<li{active}>{link}</li>")
+        menu = menus[key] = Markup("".join(items))  # noqa: S704 - every piece above is escaped
+    return menu

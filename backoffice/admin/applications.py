@@ -99,16 +99,16 @@ class ApplicationView(StaffView):
         filters = queue.QueueFilters.from_args(request.args)
         is_supervisor = current_actor().role == Role.SUPERVISOR
         result = queue.page(db_session(), current_actor(), filters, with_centers=is_supervisor)
+        # Fifty rows: every word translated once per page, dates formatted without a locale lookup each.
+        words = _row_words()
         return self.render(
             "admin/applications/list.html",
             page=result,
+            lines=display.queue_lines(result.rows, words, result.now, WAITING_FOR_STAFF),
             f=filters,
             is_supervisor=is_supervisor,
-            t=_row_words(),
-            short=display.short,  # fifty rows of dates: formatted without a locale lookup each
-            age=display.Ages(result.now),
-            waiting=WAITING_FOR_STAFF,
-            details_base=url_for(".index"),  # an application's page is this plus its number: no url_for per row
+            t=words,
+            details_base=escape(url_for(".index")),  # placed once per row, escaped once here
         )
 
     @expose("/export.csv")
@@ -396,6 +396,7 @@ def _row_words() -> Any:
 def _words_in(language: str) -> Any:
     from types import SimpleNamespace
 
+    # Escaped here once: the queue's rows are placed without escaping again (display.queue_lines).
     return SimpleNamespace(
         states={state: escape(_(label)) for state, label in STATE_LABELS.items()},
         offers={offer: escape(_(label)) for offer, label in OFFER_LABELS.items()},
