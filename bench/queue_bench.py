@@ -249,7 +249,7 @@ def main() -> None:
     args = parser.parse_args()
     measure = (
         (lambda url: over_http(url, {"this tree": REPO, **({"against": args.against} if args.against else {})},
-                               args.rounds, 50))
+                               args.rounds, 100))
         if args.http
         else (lambda url: run(url, args.repeat, args.number))
     )
@@ -465,8 +465,10 @@ PARTS = (
     ("writing the response (gunicorn)", "gunicorn/http/wsgi.py", "write"),
     ("closing the response (gunicorn)", "gunicorn/http/wsgi.py", "close"),
     ("the request's log line (gunicorn access log)", "gunicorn/glogging.py", "access"),
-    ("waiting for PostgreSQL (psycopg's wait)", "psycopg/waiting.py", "wait_c"),
+    ("waiting for PostgreSQL (psycopg's wait)", "psycopg/connection.py", "wait"),
 )
+#: The logins before the pages (an argon2 hash each): left out of the whole.
+LOGIN = ("backoffice/web/auth.py", "login")
 
 
 def served_app() -> Any:
@@ -597,6 +599,17 @@ def serve(tree: Path, url: str, folder: Path, profile: bool = False) -> tuple[su
     raise RuntimeError(f"gunicorn did not start: {folder / f'gunicorn-{port}.log'}")
 
 
+def cpu_seconds(master: int) -> float:
+    """CPU time (user and system) used so far by a gunicorn master and its workers: on a machine whose CPUs
+    are shared, what a request costs the server, unlike its wall time, does not depend on who else is running."""
+    pids = [master, *map(int, Path(f"/proc/{master}/task/{master}/children").read_text().split())]
+    ticks = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def stop(proc: subprocess.Popen[bytes]) -> None:
     proc.terminate()  # gunicorn's graceful stop: the workers exit (and leave their profiles)
     proc.wait(timeout=60)
@@ -617,25 +630,31 @@ def over_http(url: str, trees: dict[str, Path], rounds: int, per_round: int) -> 
                 for _ in range(20):  # warm-up: both workers, their pools, caches and compiled statements
                     browsers[name][login].page(path)
             times: dict[str, list[float]] = {name: [] for name in trees}
+            cpu: dict[str, list[float]] = {name: [] for name in trees}
             for turn in range(rounds):
                 names = list(trees) if turn % 2 == 0 else list(trees)[::-1]
                 for name in names:
                     browser = browsers[name][login]
                     samples = []
+                    used = cpu_seconds(servers[name][0].pid)
                     for _ in range(per_round):
                         start = time.perf_counter()
                         browser.page(path)
                         samples.append((time.perf_counter() - start) * 1000)
+                    cpu[name].append((cpu_seconds(servers[name][0].pid) - used) / per_round * 1000)
                     times[name].append(statistics.median(samples))
-            print(f"  {path} as {login}, one client, median of {per_round} requests a round, {rounds} rounds:")
+            print(f"  {path} as {login}, one client, {per_round} requests a round, {rounds} rounds "
+                  "(median of the rounds, and their range):")
             for name in trees:
-                print(f"    {name}: {statistics.median(times[name]):.2f} ms "
-                      f"({min(times[name]):.2f}–{max(times[name]):.2f})")
+                print(f"    {name}: latency {statistics.median(times[name]):.2f} ms "
+                      f"({min(times[name]):.2f}–{max(times[name]):.2f}), server CPU "
+                      f"{statistics.median(cpu[name]):.2f} ms a request ({min(cpu[name]):.2f}–{max(cpu[name]):.2f})")
             if len(trees) == 2:
                 first, second = trees
-                ratios = [a / b for a, b in zip(times[first], times[second], strict=True)]
-                print(f"    {first} ÷ {second}, round by round: {statistics.median(ratios):.2f}× "
-                      f"({min(ratios):.2f}–{max(ratios):.2f})")
+                for what, figures in (("latency", times), ("server CPU", cpu)):
+                    ratios = [a / b for a, b in zip(figures[first], figures[second], strict=True)]
+                    print(f"    {what}, {first} ÷ {second}, round by round: {statistics.median(ratios):.2f}× "
+                          f"({min(ratios):.2f}–{max(ratios):.2f})")
     finally:
         for proc, _port in servers.values():
             stop(proc)
@@ -658,10 +677,10 @@ def profile_pages(name: str, tree: Path, url: str, folder: Path, requests: int =
     stats = pstats.Stats(*map(str, files))
     by_name: dict[tuple[str, str], float] = {}
     for (filename, _line, function), (_cc, _nc, _tt, cumulative, _callers) in stats.stats.items():  # type: ignore[attr-defined]
-        for _what, suffix, wanted in PARTS:
+        for suffix, wanted in [(suffix, wanted) for _what, suffix, wanted in PARTS] + [LOGIN]:
             if function == wanted and filename.endswith(suffix):
                 by_name[(suffix, wanted)] = by_name.get((suffix, wanted), 0.0) + cumulative
-    whole = by_name.get((PARTS[0][1], PARTS[0][2]), 0.0)
+    by_name[PARTS[0][1:]] = whole = by_name.get(PARTS[0][1:], 0.0) - by_name.get(LOGIN, 0.0)
     calls = requests * len(HTTP_PAGES)
     print(f"  {name}: profile of {calls} requests ({', '.join(p for _l, p in HTTP_PAGES)}), "
           f"{whole / calls * 1000:.2f} ms a request under the profiler")

@@ -292,6 +292,25 @@ def test_what_customers_and_staff_typed_is_shown_as_text_never_as_markup(make, s
     assert "<img src=x" not in page and "<b>Оператор" not in page
 
 
+def test_every_text_of_a_queue_line_is_escaped_html(make, session, staff: Staff, app: Flask):
+    from markupsafe import Markup
+
+    from backoffice.admin import display
+    from backoffice.admin.applications import _words_in
+    from workflows.accession import WAITING_FOR_STAFF
+
+    make.application(S.RECEIVED, center=staff.center_a, consumer_name="A < B")
+    session.commit()
+    with app.test_request_context("/admin/applications/"):
+        page = queue.page(session, Actor.of(staff.operator_a), queue.QueueFilters(scope="all"))
+        lines = display.queue_lines(page.rows, _words_in("uk"), page.now, WAITING_FOR_STAFF)
+    assert lines
+    for line in lines:
+        for name, value in line._asdict().items():
+            assert isinstance(value, bool | Markup), (name, type(value))
+    assert lines[0].customer == "A &lt; B"
+
+
 def test_a_center_an_administrator_adds_or_renames_is_in_the_supervisors_filter_at_once(
     session, staff: Staff, login
 ):
