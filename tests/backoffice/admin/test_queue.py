@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import threading
 from datetime import timedelta
 
@@ -22,8 +23,6 @@ from workflows.accession import AccessionState as S
 
 
 def _numbers(page: str) -> set[str]:
-    import re
-
     return set(re.findall(r'data-number="([^"]+)"', page))
 
 
@@ -384,3 +383,5 @@ def test_several_states_at_once_are_one_expanding_parameter_of_the_queues_statem
     )
     assert page.status_code == 200
     assert _numbers(page.get_data(as_text=True)) == {received.number, call.number}
+    chosen = re.findall(r'<option value="([a-z_]+)" selected>', page.get_data(as_text=True))
+    assert chosen == ["received", "awaiting_confirmation_call", "confirmed"]  # in the list's order
