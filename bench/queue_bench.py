@@ -285,7 +285,8 @@ def run(url: str, repeat: int, number: int) -> None:
     import psycopg
 
     settings = settings_module.load(
-        overrides={"database": {"url": url}, "site": {"instance_dir": "/tmp/backoffice-bench"}},
+        environ={**os.environ, "BACKOFFICE_SECRET_KEY": SECRET, "BACKOFFICE_CODE_KEY": SECRET},
+        overrides={"database": {"url": url}, "site": {"instance_dir": tempfile.mkdtemp(prefix="queue-bench-")}},
     )
     app = create_app(settings)
     app.config.update(TESTING=True)

@@ -439,7 +439,8 @@ def _rows(session: Session, actor: Actor, f: QueueFilters, now: datetime, size: 
     shape, params = _plan(actor, f, now, connection.dialect.name, size)
     if "match" in params:
         sqlite_search.ensure(connection)
-    return list(map(QueueRow._make, connection.execute(_statement(shape), params)))
+    # Fetched whole (``all``): iterating the result would ask the driver for one row at a time.
+    return list(map(QueueRow._make, connection.execute(_statement(shape), params).all()))
 
 
 def page(
@@ -461,7 +462,7 @@ def page(
 
 def _center_choices(session: Session) -> list[CenterChoice]:
     """(id, name) of every center for the supervisor's filter."""
-    return list(map(CenterChoice._make, session.connection().execute(_CENTERS)))
+    return list(map(CenterChoice._make, session.connection().execute(_CENTERS).all()))
 
 
 def all_rows(session: Session, actor: Actor, f: QueueFilters, *, chunk: int = 1000) -> Iterator[QueueRow]:
