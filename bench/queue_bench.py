@@ -3,6 +3,7 @@
 Run from the repository root (PostgreSQL on 127.0.0.1:5432, or BACKOFFICE_TEST_PG_URL):
 
     .venv/bin/python bench/queue_bench.py [--rows 1000000] [--repeat 22] [--number 5] [--keep | --database NAME]
+    .venv/bin/python bench/queue_bench.py --database NAME --http [--against OTHER_CHECKOUT] [--rounds 10]
 
 A fresh database is migrated and filled with bulk SQL (INSERT … SELECT over generate_series): 25 service
 centers, 60 operators, applications received over two years, most of them long completed, the recent ones
@@ -16,6 +17,13 @@ measures such a kept database again). Then, in one run, five queue pages are tim
 * ``stock``: Flask-Admin's ``ModelView`` as it comes over the same table with the equivalent filter, search or
   page (``count(*)`` per page view, OFFSET pages, ILIKE search on the searchable columns);
 * ``stock, our columns``: the same view showing only our queue's columns.
+
+With ``--http`` (and ``--against OTHER_CHECKOUT``), the pages are served instead by gunicorn with the production
+settings (``deploy/gunicorn.conf.py``: two workers of four threads, keep-alive), each checkout by a server of its
+own on the same database, and requested over HTTP by one keep-alive client, the checkouts in alternating rounds;
+the figures are the latency and the servers' CPU time per request. Then each checkout's pages are profiled
+(cProfile in every worker thread, from reading a request to its last byte written) and the profile's time is
+split into the parts of ``PARTS``.
 
 The figure for each is the median of ``--repeat`` turns (the stock views: every third turn) after one warm-up,
 taken in turns of rotating order, every other turn backwards, so that the shared machine's busy moments and

@@ -13,6 +13,8 @@ from __future__ import annotations
 import base64
 import json
 import re
+import time
+import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -26,6 +28,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     cast,
+    event,
     false,
     func,
     literal_column,
@@ -36,7 +39,7 @@ from sqlalchemy import (
     type_coerce,
     union_all,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 from sqlalchemy.types import String, Text
 
 from backoffice.actors import Actor
@@ -79,6 +82,10 @@ BASE_COLUMNS = (
 
 #: the supervisor's center filter: ids and names only
 _CENTERS = select(ServiceCenter.id, ServiceCenter.name).order_by(ServiceCenter.name)
+#: How long a process keeps the list of centers for the filter. A change made in this process is seen at once
+#: (the mapper events below); one made by another process (web worker, CLI) within this many seconds.
+CENTERS_SECONDS = 30.0
+_centers: weakref.WeakKeyDictionary[Any, tuple[float, list[CenterChoice]]] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -461,8 +468,32 @@ def page(
 
 
 def _center_choices(session: Session) -> list[CenterChoice]:
-    """(id, name) of every center for the supervisor's filter."""
-    return list(map(CenterChoice._make, session.connection().execute(_CENTERS).all()))
+    """(id, name) of every center for the filter, read once per ``CENTERS_SECONDS`` per database."""
+    connection = session.connection()
+    pool = connection.engine.pool  # shared by the engine and its read-only variant
+    cached = _centers.get(pool)
+    if cached is not None and time.monotonic() < cached[0]:
+        return cached[1]
+    rows = list(map(CenterChoice._make, connection.execute(_CENTERS).all()))
+    _centers[pool] = (time.monotonic() + CENTERS_SECONDS, rows)
+    return rows
+
+
+@event.listens_for(ServiceCenter, "after_insert")
+@event.listens_for(ServiceCenter, "after_update")
+@event.listens_for(ServiceCenter, "after_delete")
+def _centers_changed(_mapper: Any, connection: Any, target: Any) -> None:
+    session = object_session(target)
+    if session is not None:
+        session.info["centers_changed"] = connection.engine.pool
+
+
+@event.listens_for(Session, "after_commit")
+def _centers_committed(session: Session) -> None:
+    # Dropped once the change is committed: dropped at the flush, a page read in between would keep the old list.
+    pool = session.info.pop("centers_changed", None)
+    if pool is not None:
+        _centers.pop(pool, None)
 
 
 def all_rows(session: Session, actor: Actor, f: QueueFilters, *, chunk: int = 1000) -> Iterator[QueueRow]:
