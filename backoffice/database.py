@@ -9,13 +9,11 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from itertools import repeat
 from typing import Any
 
 from sqlalchemy import JSON, MetaData, create_engine, event
-from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 NAMING = {
@@ -123,84 +121,6 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
-
-
-class DirectStatement:
-    """A hot read compiled once for one dialect and run straight on the driver's cursor.
-
-    SQLAlchemy builds the statement, compiles it and supplies every conversion (its types' bind and result
-    processors, the anonymous parameters of the compiled form); only its per-execution machinery is skipped
-    (execution context, result object, row proxies), which costs more than a small indexed query itself: for
-    the fifty rows of the work queue, a third of the database time. The cursor is the session's own, in the
-    session's transaction, and ``before_cursor_execute`` listeners still see every statement.
-    """
-
-    def __init__(self, statement: Any, dialect: Any, row: type[tuple[Any, ...]] = tuple) -> None:
-        """``row``: a named tuple type of exactly the statement's columns, to have rows of it instead of plain
-        tuples, each made by ``tuple.__new__`` from C, without a Python call per row (``_make`` is one)."""
-        fields = getattr(row, "_fields", None)
-        if fields is not None and len(fields) != len(statement.selected_columns):
-            raise TypeError(f"{row.__name__} has {len(fields)} fields for {len(statement.selected_columns)} columns")
-        self._row = row
-        compiled = statement.compile(dialect=dialect)
-        self.sql: str = compiled.string
-        self._compiled = compiled
-        self._order: list[str] | None = list(compiled.positiontup) if compiled.positional else None
-        self._binds = {
-            name: processor
-            for name, bind in compiled.binds.items()
-            if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
-        }
-        self._results = [
-            (i, _lookup(column.type, processor))
-            for i, column in enumerate(statement.selected_columns)
-            if (processor := column.type.dialect_impl(dialect).result_processor(dialect, None)) is not None
-        ]
-
-    def rows(self, connection: Any, params: dict[str, Any]) -> list[Any]:
-        """All rows as ``row`` tuples, converted as SQLAlchemy would convert them."""
-        values = self._compiled.construct_params(params)
-        for name, processor in self._binds.items():
-            if name in values:
-                values[name] = processor(values[name])
-        parameters: Any = values if self._order is None else tuple(values[name] for name in self._order)
-        cursor = connection.connection.cursor()
-        try:
-            connection.dispatch.before_cursor_execute(connection, cursor, self.sql, parameters, None, False)
-            cursor.execute(self.sql, parameters)
-            fetched = cursor.fetchall()
-        except connection.dialect.loaded_dbapi.Error as exc:
-            # As SQLAlchemy's own execution would: a dead connection is thrown away, not handed back to the pool,
-            # and the caller sees SQLAlchemy's exception classes.
-            lost = connection.dialect.is_disconnect(exc, connection.connection.dbapi_connection, cursor)
-            if lost:
-                connection.invalidate(exc)
-            raise DBAPIError.instance(
-                self.sql, parameters, exc, connection.dialect.loaded_dbapi.Error,
-                connection_invalidated=lost, dialect=connection.dialect,
-            ) from exc
-        finally:
-            cursor.close()
-        if self._results and fetched:
-            columns: list[Any] = list(zip(*fetched, strict=True))  # converted a column at a time
-            for i, processor in self._results:
-                columns[i] = map(processor, columns[i])
-            converted: Any = zip(*columns, strict=True)
-        else:
-            converted = fetched
-        if self._row is tuple:
-            return converted if converted is fetched else list(converted)
-        return list(map(tuple.__new__, repeat(self._row), converted))
-
-
-def _lookup(column_type: Any, processor: Any) -> Any:
-    """An enum column's conversion as a dictionary look-up: its few values converted once, here, by
-    SQLAlchemy's own processor (a value outside the enum fails as it would there, with an error)."""
-    if not isinstance(column_type, SAEnum):
-        return processor
-    table = {value: processor(value) for value in column_type.enums}
-    table[None] = None
-    return table.__getitem__
 
 
 class WriteInReadOnlySession(RuntimeError):

@@ -81,7 +81,8 @@ def _page_gettext() -> dict[str, Any]:
     Jinja's own ``_`` (the i18n extension's alias of the new-style ``gettext``) passes every string through
     three template calls and a catalogue look-up; the work queue's page asks for forty strings, and that was a
     tenth of its time. This one does what the new-style ``gettext`` does (the translation is markup where the
-    template escapes, and always formatted with its named values) in one call. Templates rendered outside a
+    template escapes, and formatted with its named values, "%%" being "%" even in a string without any) in one
+    call. Templates rendered outside a
     Flask render (letters have an environment of their own) keep Jinja's.
     """
     lookup: Callable[[str], str] = _page_translations().ugettext
@@ -91,7 +92,9 @@ def _page_gettext() -> dict[str, Any]:
         text = lookup(string)
         if eval_ctx.autoescape:
             text = Markup(text)  # noqa: S704 - our own catalogue, trusted as Jinja's gettext trusts it
-        return text % variables
+        # Formatted even without values, as Jinja's is, so that "%%" reads "%" in every string; a string with no
+        # "%" at all has nothing to format (most of a page's strings, and formatting Markup is not cheap).
+        return text % variables if variables or "%" in text else text
 
     return {"_": gettext}
 

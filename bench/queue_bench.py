@@ -3,6 +3,7 @@
 Run from the repository root (PostgreSQL on 127.0.0.1:5432, or BACKOFFICE_TEST_PG_URL):
 
     .venv/bin/python bench/queue_bench.py [--rows 1000000] [--repeat 22] [--number 5] [--keep | --database NAME]
+    .venv/bin/python bench/queue_bench.py --database NAME --http [--against OTHER_CHECKOUT] [--rounds 10]
 
 A fresh database is migrated and filled with bulk SQL (INSERT … SELECT over generate_series): 25 service
 centers, 60 operators, applications received over two years, most of them long completed, the recent ones
@@ -17,6 +18,13 @@ measures such a kept database again). Then, in one run, five queue pages are tim
   page (``count(*)`` per page view, OFFSET pages, ILIKE search on the searchable columns);
 * ``stock, our columns``: the same view showing only our queue's columns.
 
+With ``--http`` (and ``--against OTHER_CHECKOUT``), the pages are served instead by gunicorn with the production
+settings (``deploy/gunicorn.conf.py``: two workers of four threads, keep-alive), each checkout by a server of its
+own on the same database, and requested over HTTP by one keep-alive client, the checkouts in alternating rounds;
+the figures are the latency and the servers' CPU time per request. Then each checkout's pages are profiled
+(cProfile in every worker thread, from reading a request to its last byte written) and the profile's time is
+split into the parts of ``PARTS``.
+
 The figure for each is the median of ``--repeat`` turns (the stock views: every third turn) after one warm-up,
 taken in turns of rotating order, every other turn backwards, so that the shared machine's busy moments and
 cold caches fall on all of them alike, each sample ``--number`` calls in a row with the garbage collector off
@@ -28,10 +36,15 @@ from __future__ import annotations
 
 import argparse
 import gc
+import http.client
 import os
+import pstats
 import re
+import socket
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -42,7 +55,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+if __name__ == "__main__":  # as a script; a gunicorn worker of ``--http`` imports the tree on its PYTHONPATH
+    sys.path.insert(0, str(REPO))
 
 from backoffice import create_app, migrate  # noqa: E402
 from backoffice import settings as settings_module  # noqa: E402
@@ -164,14 +178,14 @@ def fill(url: str, rows: int) -> None:
         pw = hash_secret(PASSWORD)
         conn.execute(
             text("INSERT INTO operator (id, login, full_name, role, center_id, password_hash, totp_required, "
-                 "is_active, created_at) SELECT g, 'op' || g, 'Оператор ' || g, 'operator', 1 + (g % 25), :pw, "
-                 "false, true, now() FROM generate_series(1, 60) g"),
+                 "is_active, created_at, session_stamp) SELECT g, 'op' || g, 'Оператор ' || g, 'operator', "
+                 "1 + (g % 25), :pw, false, true, now(), md5(random()::text) FROM generate_series(1, 60) g"),
             {"pw": pw},
         )
         conn.execute(
             text("INSERT INTO operator (id, login, full_name, role, center_id, password_hash, totp_required, "
-                 "is_active, created_at) VALUES (61, 'chief', 'Керівник', 'supervisor', NULL, :pw, false, true, "
-                 "now())"),
+                 "is_active, created_at, session_stamp) VALUES (61, 'chief', 'Керівник', 'supervisor', NULL, :pw, "
+                 "false, true, now(), md5(random()::text))"),
             {"pw": pw},
         )
         # Bulk loads build indexes once at the end instead of maintaining them row by row.
@@ -237,7 +251,16 @@ def main() -> None:
     parser.add_argument("--number", type=int, default=5, help="calls in a row per sample of our pages and raw SQL")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--database", help="measure an existing database kept by an earlier --keep run")
+    parser.add_argument("--http", action="store_true", help="over HTTP instead: gunicorn, one client, and a profile")
+    parser.add_argument("--against", type=Path, help="with --http: another checkout served the same way, alternately")
+    parser.add_argument("--rounds", type=int, default=10, help="with --http: alternating rounds")
     args = parser.parse_args()
+    measure = (
+        (lambda url: over_http(url, {"this tree": REPO, **({"against": args.against} if args.against else {})},
+                               args.rounds, 100))
+        if args.http
+        else (lambda url: run(url, args.repeat, args.number))
+    )
 
     admin_engine = create_engine(make_url(PG).set(database="postgres"), isolation_level="AUTOCOMMIT")
     if args.database:  # filled before: bring it to the current schema and measure
@@ -247,7 +270,7 @@ def main() -> None:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE application"))
         engine.dispose()
-        run(url, args.repeat, args.number)
+        measure(url)
         return
     name = f"backoffice_bench_{uuid.uuid4().hex[:8]}"
     with admin_engine.connect() as conn:
@@ -256,7 +279,7 @@ def main() -> None:
     try:
         print(f"Filling {name} …", flush=True)
         fill(url, args.rows)
-        run(url, args.repeat, args.number)
+        measure(url)
     finally:
         if args.keep:
             print(f"kept: --database {name}")
@@ -270,7 +293,8 @@ def run(url: str, repeat: int, number: int) -> None:
     import psycopg
 
     settings = settings_module.load(
-        overrides={"database": {"url": url}, "site": {"instance_dir": "/tmp/backoffice-bench"}},
+        environ={**os.environ, "BACKOFFICE_SECRET_KEY": SECRET, "BACKOFFICE_CODE_KEY": SECRET},
+        overrides={"database": {"url": url}, "site": {"instance_dir": tempfile.mkdtemp(prefix="queue-bench-")}},
     )
     app = create_app(settings)
     app.config.update(TESTING=True)
@@ -423,6 +447,257 @@ def run(url: str, repeat: int, number: int) -> None:
               f"{spread(q_raw, 2)} | {spread(s_page, 1)} | {spread(t_page, 1)} |")
     session.close()
 
+
+
+# -- over HTTP: the page as gunicorn serves it, and where its time goes ---------------------------------------
+
+SECRET = "bench-secret-key-" + "x" * 32
+#: The pages timed and profiled over HTTP: the operator's default page and the supervisor's state filter.
+HTTP_PAGES = (
+    ("op7", "/admin/applications/"),
+    ("chief", "/admin/applications/?scope=all&state=awaiting_confirmation_call"),
+)
+
+#: Where a profiled request's time goes: (what, file, function) whose cumulative time is that part.
+PARTS = (
+    ("the whole request, from reading it off the socket to the last byte written", "gunicorn/workers/gthread.py",
+     "handle"),
+    ("reading and parsing the request (gunicorn)", "gunicorn/http/parser.py", "__next__"),
+    ("the app (Flask, WSGI call)", "flask/app.py", "wsgi_app"),
+    ("loading the operator (Flask-Login's user loader)", "backoffice/web/users.py", "_load_user"),
+    ("the queue's data (queue.page)", "backoffice/admin/queue.py", "page"),
+    ("rendering the page (Flask's render_template)", "flask/templating.py", "_render"),
+    ("of which the templates' _ (i18n.gettext)", "backoffice/i18n.py", "gettext"),
+    ("of which the menu (Flask-Admin's menu or ours)", "flask_admin/menu.py", "is_accessible"),
+    ("of which formatting the rows (display.queue_lines, before)", "backoffice/admin/display.py", "queue_lines"),
+    ("the session cookie saved (Flask)", "flask/sessions.py", "save_session"),
+    ("writing the response (gunicorn)", "gunicorn/http/wsgi.py", "write"),
+    ("closing the response (gunicorn)", "gunicorn/http/wsgi.py", "close"),
+    ("the request's log line (gunicorn access log)", "gunicorn/glogging.py", "access"),
+    ("waiting for PostgreSQL (psycopg's wait)", "psycopg/connection.py", "wait"),
+)
+#: The logins before the pages (an argon2 hash each): left out of the whole.
+LOGIN = ("backoffice/web/auth.py", "login")
+
+
+def served_app() -> Any:
+    """The product's app as ``backoffice.wsgi`` makes it, for the gunicorn workers of ``--http``.
+
+    With ``BENCH_PROFILE_DIR`` set, each worker thread profiles (cProfile) every request it handles, from reading
+    it off the socket to the last byte written, and the worker leaves its profile there when it exits: the server
+    is the production one (``deploy/gunicorn.conf.py``), so its own costs are in the profile as they are in
+    production.
+    """
+    import atexit
+    import cProfile
+    import threading
+
+    from gunicorn.workers import gthread
+
+    from backoffice import create_app
+
+    app = create_app()
+    folder = os.environ.get("BENCH_PROFILE_DIR")
+    if not folder:
+        return app
+    profiles: list[cProfile.Profile] = []
+    local = threading.local()
+    handle = gthread.ThreadWorker.handle
+
+    def profiled(worker: Any, conn: Any) -> Any:
+        profile = getattr(local, "profile", None)
+        if profile is None:
+            profile = local.profile = cProfile.Profile()
+            profiles.append(profile)
+        profile.enable()
+        try:
+            return handle(worker, conn)
+        finally:
+            profile.disable()
+
+    def save() -> None:
+        if profiles:
+            stats = pstats.Stats(profiles[0])
+            for profile in profiles[1:]:
+                stats.add(profile)
+            stats.dump_stats(str(Path(folder) / f"{os.getpid()}.prof"))
+
+    gthread.ThreadWorker.handle = profiled  # type: ignore[method-assign]
+    atexit.register(save)
+    return app
+
+
+class Browser:
+    """One keep-alive HTTP connection with its cookies, as a browser holds them."""
+
+    def __init__(self, port: int) -> None:
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, body: str | None = None) -> tuple[int, str]:
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        try:
+            self.connection.request(method, path, body=body, headers=headers)
+            response = self.connection.getresponse()
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            # The server closed the idle keep-alive connection ([server] keepalive_seconds): open another.
+            self.connection.close()
+            self.connection.request(method, path, body=body, headers=headers)
+            response = self.connection.getresponse()
+        text_ = response.read().decode()
+        for cookie in response.headers.get_all("Set-Cookie") or []:
+            name, _, rest = cookie.partition("=")
+            value, _, attributes = rest.partition(";")
+            if "Max-Age=0" in attributes:
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = value
+        return response.status, text_
+
+    def log_in(self, login: str) -> Browser:
+        from urllib.parse import urlencode
+
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', self.request("GET", "/staff/login")[1])
+        assert token is not None, "no login form"
+        form = urlencode({"login": login, "password": PASSWORD, "csrf_token": token.group(1)})
+        assert self.request("POST", "/staff/login", form)[0] == 302, "bench login failed"
+        return self
+
+    def page(self, path: str) -> None:
+        status, _body = self.request("GET", path)
+        assert status == 200, (path, status)
+
+
+def serve(tree: Path, url: str, folder: Path, profile: bool = False) -> tuple[subprocess.Popen[bytes], int]:
+    """gunicorn with the production settings (``deploy/gunicorn.conf.py`` of ``tree``, ``[server]`` of its
+    config.toml: two workers of four threads, keep-alive) serving ``tree``'s code on a free port."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    instance = folder / f"instance-{port}"
+    env = {
+        **os.environ,
+        "BACKOFFICE_SECRET_KEY": SECRET,
+        "BACKOFFICE_CODE_KEY": SECRET,
+        "BACKOFFICE_DATABASE_URL": url,
+        "BACKOFFICE_SITE_INSTANCE_DIR": str(instance),
+        "BACKOFFICE_SERVER_BIND": f"127.0.0.1:{port}",
+        # The tree's own code first; this file (for ``served_app``) only as the top-level module queue_bench.
+        "PYTHONPATH": os.pathsep.join([str(tree), str(REPO / "bench")]),
+    }
+    if profile:
+        (folder / f"profile-{port}").mkdir()
+        env["BENCH_PROFILE_DIR"] = str(folder / f"profile-{port}")
+    log = (folder / f"gunicorn-{port}.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", str(tree / "deploy" / "gunicorn.conf.py"), "queue_bench:served_app()"],
+        cwd=tree, env=env, stdout=subprocess.DEVNULL, stderr=log,
+    )
+    for _ in range(600):
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                connection.close()
+                return proc, port
+        except OSError:
+            time.sleep(0.1)
+    proc.terminate()
+    raise RuntimeError(f"gunicorn did not start: {folder / f'gunicorn-{port}.log'}")
+
+
+def cpu_seconds(master: int) -> float:
+    """CPU time (user and system) used so far by a gunicorn master and its workers: on a machine whose CPUs
+    are shared, what a request costs the server, unlike its wall time, does not depend on who else is running."""
+    pids = [master, *map(int, Path(f"/proc/{master}/task/{master}/children").read_text().split())]
+    ticks = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()  # gunicorn's graceful stop: the workers exit (and leave their profiles)
+    proc.wait(timeout=60)
+
+
+def over_http(url: str, trees: dict[str, Path], rounds: int, per_round: int) -> None:
+    """Each tree's queue pages over HTTP at one client, served the same way, in alternating rounds; then a
+    profile of each tree's pages (a server of its own, profiled, so the timings above carry no profiler)."""
+    folder = Path(tempfile.mkdtemp(prefix="queue-bench-http-"))
+    servers = {name: serve(tree, url, folder) for name, tree in trees.items()}
+    try:
+        browsers = {
+            name: {login: Browser(port).log_in(login) for login, _path in HTTP_PAGES}
+            for name, (_proc, port) in servers.items()
+        }
+        for login, path in HTTP_PAGES:
+            for name in trees:
+                for _ in range(20):  # warm-up: both workers, their pools, caches and compiled statements
+                    browsers[name][login].page(path)
+            times: dict[str, list[float]] = {name: [] for name in trees}
+            cpu: dict[str, list[float]] = {name: [] for name in trees}
+            for turn in range(rounds):
+                names = list(trees) if turn % 2 == 0 else list(trees)[::-1]
+                for name in names:
+                    browser = browsers[name][login]
+                    samples = []
+                    used = cpu_seconds(servers[name][0].pid)
+                    for _ in range(per_round):
+                        start = time.perf_counter()
+                        browser.page(path)
+                        samples.append((time.perf_counter() - start) * 1000)
+                    cpu[name].append((cpu_seconds(servers[name][0].pid) - used) / per_round * 1000)
+                    times[name].append(statistics.median(samples))
+            print(f"  {path} as {login}, one client, {per_round} requests a round, {rounds} rounds "
+                  "(median of the rounds, and their range):")
+            for name in trees:
+                print(f"    {name}: latency {statistics.median(times[name]):.2f} ms "
+                      f"({min(times[name]):.2f}–{max(times[name]):.2f}), server CPU "
+                      f"{statistics.median(cpu[name]):.2f} ms a request ({min(cpu[name]):.2f}–{max(cpu[name]):.2f})")
+            if len(trees) == 2:
+                first, second = trees
+                for what, figures in (("latency", times), ("server CPU", cpu)):
+                    ratios = [a / b for a, b in zip(figures[first], figures[second], strict=True)]
+                    print(f"    {what}, {first} ÷ {second}, round by round: {statistics.median(ratios):.2f}× "
+                          f"({min(ratios):.2f}–{max(ratios):.2f})")
+    finally:
+        for proc, _port in servers.values():
+            stop(proc)
+    for name, tree in trees.items():
+        profile_pages(name, tree, url, folder)
+
+
+def profile_pages(name: str, tree: Path, url: str, folder: Path, requests: int = 300) -> None:
+    """Where the time of a queue page goes, by cumulative time of the calls in ``PARTS``, as a share of the
+    whole request (cProfile counts time in calls, so the shares are of a profiled request)."""
+    proc, port = serve(tree, url, folder, profile=True)
+    try:
+        for login, path in HTTP_PAGES:
+            browser = Browser(port).log_in(login)
+            for _ in range(requests):
+                browser.page(path)
+    finally:
+        stop(proc)
+    files = sorted((folder / f"profile-{port}").glob("*.prof"))
+    stats = pstats.Stats(*map(str, files))
+    by_name: dict[tuple[str, str], float] = {}
+    for (filename, _line, function), (_cc, _nc, _tt, cumulative, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+        for suffix, wanted in [(suffix, wanted) for _what, suffix, wanted in PARTS] + [LOGIN]:
+            if function == wanted and filename.endswith(suffix):
+                by_name[(suffix, wanted)] = by_name.get((suffix, wanted), 0.0) + cumulative
+    by_name[PARTS[0][1:]] = whole = by_name.get(PARTS[0][1:], 0.0) - by_name.get(LOGIN, 0.0)
+    calls = requests * len(HTTP_PAGES)
+    print(f"  {name}: profile of {calls} requests ({', '.join(p for _l, p in HTTP_PAGES)}), "
+          f"{whole / calls * 1000:.2f} ms a request under the profiler")
+    for what, suffix, function in PARTS:
+        spent = by_name.get((suffix, function), 0.0)
+        if spent:
+            print(f"    {spent / whole * 100:5.1f} %  {what}")
+    stats.sort_stats("tottime").print_stats(25)
 
 if __name__ == "__main__":
     main()

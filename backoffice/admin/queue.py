@@ -46,7 +46,6 @@ from backoffice.actors import Actor
 from backoffice.admin import sqlite_search
 from backoffice.applications.models import WAITING_SQL, Application, Channel
 from backoffice.contracts.models import CommercialOffer
-from backoffice.database import DirectStatement
 from backoffice.staff.models import Operator, ServiceCenter
 from backoffice.types import utcnow
 from workflows.accession import WAITING_FOR_STAFF, AccessionState
@@ -94,7 +93,7 @@ class QueueFilters:
     """What the operator asked for, parsed from the query string; unknown values are ignored, never an error."""
 
     scope: str = "mine"  # "mine": my work; "all": everything I may see
-    state: AccessionState | None = None
+    states: tuple[AccessionState, ...] = ()  # any of these; none given: every state
     center_id: int | None = None
     offer: CommercialOffer | None = None
     channel: Channel | None = None
@@ -107,18 +106,24 @@ class QueueFilters:
 
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> QueueFilters:
+        """``args``: the query string; ``state`` may be repeated (a ``MultiDict``'s ``getlist``)."""
+
         def enum_or_none(kind: Any, value: str | None) -> Any:
             try:
                 return kind(value) if value else None
             except ValueError:
                 return None
 
+        getlist = getattr(args, "getlist", None)
+        asked = getlist("state") if getlist is not None else [args.get("state", "")]
+        states = dict.fromkeys(s for s in (enum_or_none(AccessionState, a) for a in asked) if s is not None)
+
         center = args.get("center", "")
         assignee = args.get("assignee", "")
         sort = args.get("sort", "due")
         return cls(
             scope="all" if args.get("scope") == "all" else "mine",
-            state=enum_or_none(AccessionState, args.get("state")),
+            states=tuple(states),
             center_id=int(center) if center.isdigit() else None,
             offer=enum_or_none(CommercialOffer, args.get("offer")),
             channel=enum_or_none(Channel, args.get("channel")),
@@ -130,12 +135,12 @@ class QueueFilters:
             after=args.get("after", ""),
         )
 
-    def to_args(self, **changes: Any) -> dict[str, str]:
+    def to_args(self, **changes: Any) -> dict[str, str | list[str]]:
         """Query-string arguments for a link to this queue with some filters changed (the cursor dropped)."""
         f = replace(self, **{"after": "", **changes})
-        out = {
+        out: dict[str, str | list[str]] = {
             "scope": f.scope if f.scope != "mine" else "",
-            "state": f.state.value if f.state else "",
+            "state": [s.value for s in f.states],
             "center": str(f.center_id) if f.center_id else "",
             "offer": f.offer.value if f.offer else "",
             "channel": f.channel.value if f.channel else "",
@@ -150,8 +155,8 @@ class QueueFilters:
 
 
 class QueueRow(NamedTuple):
-    """One application of a queue page, its values as the statement returns them (made from C, see
-    ``DirectStatement``): offer, channel and state as their values, which look up as the members do."""
+    """One application of a queue page, its values as the statement returns them: offer, channel and state as
+    their stored values, which look up as the members do."""
 
     id: int
     number: str
@@ -204,7 +209,10 @@ def _plan(
     if who == Role.OPERATOR:
         params["my_center"] = actor.center_id
     filters: list[str] = []
-    for name, value in (("state", f.state), ("center", f.center_id), ("offer", f.offer), ("channel", f.channel)):
+    if f.states:
+        filters.append("states")  # one statement for any number of states: the list is expanded when it runs
+        params["states"] = list(f.states)
+    for name, value in (("center", f.center_id), ("offer", f.offer), ("channel", f.channel)):
         if value is not None:
             filters.append(name)
             params[name] = value
@@ -316,8 +324,8 @@ def _conditions(shape: tuple[Any, ...]) -> list[ColumnElement[bool]]:
     _dialect, _who, _has_me, _scope, filters, search_shape, sort, desc, has_cursor, _size = shape
     clauses: list[ColumnElement[bool]] = []
     for name in filters:
-        if name == "state":
-            clauses.append(Application.state == bindparam("state"))
+        if name == "states":
+            clauses.append(Application.state.in_(bindparam("states", expanding=True)))
         elif name == "center":
             clauses.append(Application.center_id == bindparam("center"))
         elif name == "offer":
@@ -431,19 +439,15 @@ def decode_cursor(cursor: str) -> tuple[Any, int] | None:
         return None
 
 
-@lru_cache(maxsize=512)
-def _direct(shape: tuple[Any, ...], dialect: Any) -> DirectStatement:
-    if shape == ("centers",):
-        return DirectStatement(_CENTERS, dialect, CenterChoice)
-    return DirectStatement(_statement(shape), dialect, QueueRow)
-
-
 def _rows(session: Session, actor: Actor, f: QueueFilters, now: datetime, size: int) -> list[QueueRow]:
+    """The rows of one page, run as any statement is (SQLAlchemy's compiled cache knows the shape's statement
+    object after its first page, so nothing is built or compiled again)."""
     connection = session.connection()
     shape, params = _plan(actor, f, now, connection.dialect.name, size)
     if "match" in params:
         sqlite_search.ensure(connection)
-    return _direct(shape, connection.dialect).rows(connection, params)
+    # Fetched whole (``all``): iterating the result would ask the driver for one row at a time.
+    return list(map(QueueRow._make, connection.execute(_statement(shape), params).all()))
 
 
 def page(
@@ -470,7 +474,7 @@ def _center_choices(session: Session) -> list[CenterChoice]:
     cached = _centers.get(pool)
     if cached is not None and time.monotonic() < cached[0]:
         return cached[1]
-    rows: list[CenterChoice] = _direct(("centers",), connection.dialect).rows(connection, {})
+    rows = list(map(CenterChoice._make, connection.execute(_CENTERS).all()))
     _centers[pool] = (time.monotonic() + CENTERS_SECONDS, rows)
     return rows
 

@@ -83,30 +83,3 @@ def test_a_connection_back_in_the_pool_a_moment_ago_is_used_without_a_round_trip
         _backend(engine)
 
     assert _backend(engine) != first
-
-
-def test_a_direct_statement_on_a_dead_connection_fails_as_sqlalchemy_would_and_the_next_one_works(
-    migrated: str,
-) -> None:
-    """The queue's statements run on the driver's cursor; a connection killed under them must still be thrown
-    away (not handed to the next request) and reported with SQLAlchemy's own exception."""
-    from sqlalchemy import select
-
-    from backoffice.staff.models import Operator
-
-    db = database.Database(migrated)
-    statement = database.DirectStatement(select(Operator.id), db.engine.dialect)
-    try:
-        with db.sessions() as session:
-            connection = session.connection()
-            pid = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
-            _kill(migrated, pid)
-            with pytest.raises(OperationalError) as failed:
-                statement.rows(connection, {})
-            assert failed.value.connection_invalidated
-        with db.sessions() as session:
-            connection = session.connection()
-            assert statement.rows(connection, {}) == []
-            assert connection.execute(text("SELECT pg_backend_pid()")).scalar_one() != pid
-    finally:
-        db.dispose()

@@ -50,19 +50,21 @@ def test_the_staff_login_page_in_each_language(client: FlaskClient) -> None:
     ).get_data(True)
 
 
-#: a translated string, one with a named value, and an untranslated one whose own markup frames a value
+#: a translated string, one with a named value, an untranslated one whose own markup frames a value, and one
+#: with a percent sign and no value (written "%%", as gettext's python-format strings and Jinja's _ want it)
 _STRINGS = (
     '{{ _("Log out") }}|{{ _("%(n)d h", n=5) }}|{{ _("<b>%(who)s</b>", who=who) }}'
     '|{% autoescape false %}{{ _("<b>%(who)s</b>", who=who) }}{% endautoescape %}'
+    '|{{ _("100%% <sure>") }}|{% autoescape false %}{{ _("100%%") }}{% endautoescape %}'
 )
 
 
 @pytest.mark.parametrize(
     ("language", "expected"),
     [
-        ("uk", "Вийти|5 год|<b>&lt;i&gt;</b>|<b><i></b>"),
-        ("ru", "Выйти|5 ч|<b>&lt;i&gt;</b>|<b><i></b>"),
-        ("en", "Log out|5 h|<b>&lt;i&gt;</b>|<b><i></b>"),
+        ("uk", "Вийти|5 год|<b>&lt;i&gt;</b>|<b><i></b>|100% <sure>|100%"),
+        ("ru", "Выйти|5 ч|<b>&lt;i&gt;</b>|<b><i></b>|100% <sure>|100%"),
+        ("en", "Log out|5 h|<b>&lt;i&gt;</b>|<b><i></b>|100% <sure>|100%"),
     ],
 )
 def test_page_strings_come_in_the_language_of_the_request_with_their_values_escaped(

@@ -7,6 +7,7 @@ import time
 from datetime import UTC, datetime
 
 import pyotp
+import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
 
@@ -162,3 +163,97 @@ def test_a_code_a_phone_a_little_slow_shows_still_works(app, session, staff: Sta
         assert answer.status_code == 302
         _, answer = _code_login(app, pyotp.TOTP(secret).at(datetime(2026, 12, 2, 8, 59, 20, tzinfo=UTC)))
         assert "The code is not right" in answer.get_data(as_text=True)  # two steps back: too old
+
+
+# -- who is logged in: kept between requests, and still current on the next page after any change --------------
+
+
+def _staff_form(operator: Operator, **changes: object) -> dict[str, object]:
+    """The account page's form as an administrator sends it, with some fields changed."""
+    form: dict[str, object] = {
+        "full_name": operator.full_name, "role": operator.role.value, "center_id": operator.center_id or "",
+        "is_active": "1", "totp_required": "",
+    }
+    return {**form, **changes}
+
+
+def test_a_deactivated_operator_is_logged_out_on_the_next_page(session, staff: Staff, login):
+    operator = login(staff.operator_a)
+    assert operator.get("/admin/applications/").status_code == 200
+    assert post(login(staff.admin), f"/admin/staff/{staff.operator_a.id}", _staff_form(staff.operator_a, is_active="")
+                ).status_code == 302
+    response = operator.get("/admin/applications/")
+    assert response.status_code == 302 and "/staff/login" in response.location
+
+
+def test_a_new_password_logs_the_operator_out_on_the_next_page(session, staff: Staff, login):
+    operator = login(staff.operator_a)
+    assert operator.get("/admin/applications/").status_code == 200
+    form = {"action": "password", "password": "a brand new password 2026"}
+    assert post(login(staff.admin), f"/admin/staff/{staff.operator_a.id}", form).status_code == 302
+    response = operator.get("/admin/applications/")
+    assert response.status_code == 302 and "/staff/login" in response.location
+
+
+def test_a_new_center_or_role_counts_from_the_next_page(make, session, staff: Staff, login):
+    from workflows.accession import AccessionState as S
+
+    at_a = make.application(S.RECEIVED, center=staff.center_a)
+    at_b = make.application(S.RECEIVED, center=staff.center_b)
+    session.commit()
+    operator, admin = login(staff.operator_a), login(staff.admin)
+    assert at_a.number in operator.get("/admin/applications/").get_data(as_text=True)
+    post(admin, f"/admin/staff/{staff.operator_a.id}", _staff_form(staff.operator_a, center_id=staff.center_b.id))
+    page = operator.get("/admin/applications/").get_data(as_text=True)
+    assert at_b.number in page and at_a.number not in page
+    assert operator.get("/admin/dashboard/").status_code == 403
+    session.expire_all()
+    post(admin, f"/admin/staff/{staff.operator_a.id}", _staff_form(staff.operator_a, role="supervisor"))
+    assert operator.get("/admin/dashboard/").status_code == 200
+
+
+def test_a_change_made_by_another_process_counts_from_the_next_page(app, db, session, staff: Staff, login):
+    """Another web worker or the CLI changes the row through its own engine: PostgreSQL tells this process, and
+    on SQLite the row is read on every request."""
+    from backoffice.actors import Actor
+    from backoffice.database import Database
+    from backoffice.staff import services
+
+    operator = login(staff.operator_a)
+    assert operator.get("/admin/dashboard/").status_code == 403
+    elsewhere = Database(db.url)
+    try:
+        with elsewhere.session() as other:
+            person = other.get(Operator, staff.operator_a.id)
+            services.update_operator(other, Actor.of(other.get(Operator, staff.admin.id)), person,
+                                     role=person.role.SUPERVISOR, center=person.center)
+        assert operator.get("/admin/dashboard/").status_code == 200
+        with elsewhere.session() as other:
+            person = other.get(Operator, staff.operator_a.id)
+            services.update_operator(other, Actor.of(other.get(Operator, staff.admin.id)), person,
+                                     center=person.center, is_active=False)
+        response = operator.get("/admin/applications/")
+        assert response.status_code == 302 and "/staff/login" in response.location
+    finally:
+        elsewhere.dispose()
+
+
+def test_while_nothing_changes_the_operator_is_not_read_again(app, staff: Staff, login):
+    from sqlalchemy import event
+
+    engine = app.extensions["backoffice.db"].engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite announces no changes: there the row is read on every request")
+    operator = login(staff.operator_a)
+    assert operator.get("/admin/applications/").status_code == 200
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        assert operator.get("/admin/applications/").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert statements and not [s for s in statements if "FROM operator" in s and "application" not in s]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import threading
 from datetime import timedelta
 
@@ -22,8 +23,6 @@ from workflows.accession import AccessionState as S
 
 
 def _numbers(page: str) -> set[str]:
-    import re
-
     return set(re.findall(r'data-number="([^"]+)"', page))
 
 
@@ -344,10 +343,9 @@ def test_the_queue_opens_after_a_quiet_moment(make, session, staff: Staff, login
 
 
 def test_queue_rows_come_back_named_with_values_that_look_up_as_members(make, session, staff: Staff):
-    """Rows are made from C as QueueRows: their fields must still be the statement's columns, and the stored
-    values of offer, channel and state must find what the tables keyed by the enum members hold."""
+    """Rows come as QueueRows: their fields must be the statement's columns, and the stored values of offer,
+    channel and state must find what the tables keyed by the enum members hold."""
     from backoffice.applications.labels import CHANNEL_LABELS
-    from backoffice.database import DirectStatement
 
     app = make.application(S.AWAITING_SIGNATURE_CHECK, center=staff.center_a)
     session.commit()
@@ -358,5 +356,32 @@ def test_queue_rows_come_back_named_with_values_that_look_up_as_members(make, se
     assert STATE_LABELS[first.state] == STATE_LABELS[S.AWAITING_SIGNATURE_CHECK]
     assert CHANNEL_LABELS[first.channel] == CHANNEL_LABELS[app.channel]
     assert first.state in WAITING_FOR_STAFF and first.overdue(first.due_at + timedelta(seconds=1))
-    with pytest.raises(TypeError, match="15 fields for 2 columns"):
-        DirectStatement(select(Application.id, Application.number), session.get_bind().dialect, queue.QueueRow)
+
+
+def test_several_states_at_once_are_one_expanding_parameter_of_the_queues_statement(
+    make, session, staff: Staff, login
+):
+    """A filter on a list of states is an ordinary ``in_(bindparam(..., expanding=True))``, run by SQLAlchemy as
+    any statement is: the same statement serves lists of any length, on SQLite and on PostgreSQL alike."""
+    received = make.application(S.RECEIVED, center=staff.center_a)
+    call = make.application(S.AWAITING_CONFIRMATION_CALL, center=staff.center_a)
+    make.application(S.COMPLETED, center=staff.center_a)
+    session.commit()
+    supervisor = Actor.of(staff.supervisor)
+    both = queue.QueueFilters(scope="all", states=(S.RECEIVED, S.AWAITING_CONFIRMATION_CALL))
+    assert {r.number for r in queue.page(session, supervisor, both).rows} == {received.number, call.number}
+    one = queue.QueueFilters(scope="all", states=(S.RECEIVED,))
+    assert [r.number for r in queue.page(session, supervisor, one).rows] == [received.number]
+    assert queue._plan(supervisor, both, queue.utcnow(), "sqlite", 50)[0] == queue._plan(
+        supervisor, one, queue.utcnow(), "sqlite", 50
+    )[0]  # one shape, so one statement object for both
+    assert [r.number for r in queue.page(session, supervisor, queue.QueueFilters(scope="all", states=())).rows]
+
+    page = login(staff.supervisor).get(
+        "/admin/applications/", query_string=[("scope", "all"), ("state", "received"), ("state", "confirmed"),
+                                             ("state", "awaiting_confirmation_call"), ("state", "no-such-state")]
+    )
+    assert page.status_code == 200
+    assert _numbers(page.get_data(as_text=True)) == {received.number, call.number}
+    chosen = re.findall(r'<option value="([a-z_]+)" selected>', page.get_data(as_text=True))
+    assert chosen == ["received", "awaiting_confirmation_call", "confirmed"]  # in the list's order
