@@ -25,13 +25,13 @@ from sqlalchemy.orm import Session
 from backoffice.admin import checks, display, queue, signature_report
 from backoffice.admin.base import StaffView, current_actor, run_action
 from backoffice.admin.downloads import send_stored
-from backoffice.applications import services
+from backoffice.applications import duplicates, routing, services
 from backoffice.applications.labels import CHANNEL_LABELS, OFFER_LABELS, OUTCOME_LABELS, label_of
 from backoffice.applications.models import Application, CallOutcome, Document, DocumentKind
 from backoffice.audit.trail import history
 from backoffice.documents.storage import open_storage
 from backoffice.settings import Settings
-from backoffice.staff.models import Operator
+from backoffice.staff.models import Operator, ServiceCenter
 from backoffice.types import utcnow
 from backoffice.web import database, db_session, reads_only
 from workflows.accession import ACCESSION, STATE_LABELS, WAITING_FOR_STAFF, AccessionState, acceptance_needs_reason
@@ -112,6 +112,7 @@ class ApplicationView(StaffView):
         available = services.available_actions(app, actor)
         events = history(session, services.SUBJECT, app.id)
         staff = _operators_for(session, app) if actor.role == Role.SUPERVISOR else []
+        same_customer = duplicates.find(session, [(app.id, app.identifier)]).get(app.id)
         return self.render(
             "admin/applications/details.html",
             app=app,
@@ -126,7 +127,9 @@ class ApplicationView(StaffView):
             | ({"accept_signature"} if acceptance_needs_reason(app) else set()),
             can_call=any(t in available for t in CALL_TRIGGERS),
             can_edit=app.state in WAITING_FOR_STAFF,
-            warnings=checks.warnings(app),
+            warnings=checks.warnings(app, same_customer),
+            open_duplicates=same_customer.open_numbers if same_customer else (),
+            centers=_centers(session) if actor.role == Role.SUPERVISOR else [],
             reports=signature_report.for_application(session, app.id),
             staff=staff,
             actor=actor,
@@ -182,6 +185,33 @@ class ApplicationView(StaffView):
             reason_hint=_l("Give a reason: it goes into the audit trail and the letter to the customer."),
             state_hint=_l("This action is not possible in the application's current state."),
         )
+
+    @expose("/<number>/route", methods=["POST"])
+    def route(self, number: str) -> Any:
+        """A supervisor sends the application to a service center (from the unrouted pool, or a wrong one)."""
+        center = request.form.get("center", "")
+
+        def change(session: Session, app: Application) -> str:
+            services.FLOW.check_version(session, app, _version())
+            routing.route_by_supervisor(session, app, current_actor(), int(center) if center.isdigit() else 0)
+            return _("The application is routed to %(center)s.", center=app.center.name if app.center else "")
+
+        return self._act(number, change)
+
+    @expose("/<number>/merge", methods=["POST"])
+    def merge(self, number: str) -> Any:
+        """Fold this duplicate into the customer's open application; the page of the one that stays follows."""
+        settings: Settings = current_app.config["SETTINGS"]
+        into = request.form.get("into", "")
+        kept: list[str] = []
+
+        def change(session: Session, app: Application) -> str:
+            target = services.merge(session, app, into, current_actor(), expected_version=_version(), settings=settings)
+            kept.append(target.number)
+            return _("Merged into application %(number)s.", number=target.number)
+
+        response = self._act(number, change)
+        return redirect(url_for(".details", number=kept[0])) if kept else response
 
     @expose("/<number>/act/<trigger>", methods=["POST"])
     def act(self, number: str, trigger: str) -> Any:
@@ -395,6 +425,11 @@ def _operators_for(session: Session, app: Application) -> list[Operator]:
         .order_by(Operator.full_name)
     )
     return list(session.scalars(query))
+
+
+def _centers(session: Session) -> list[ServiceCenter]:
+    """Where a supervisor can route an application."""
+    return list(session.scalars(select(ServiceCenter).order_by(ServiceCenter.name)))
 
 
 def _plain_cells(cells: list[str]) -> list[str]:

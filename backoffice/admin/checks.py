@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
+from backoffice.applications.duplicates import Duplicates
 from backoffice.applications.models import Application
 from backoffice.validation import contact, identifiers
 from backoffice.validation.problems import Invalid
@@ -22,8 +23,18 @@ class Warning:
     serious: bool = True
 
 
-def warnings(app: Application) -> list[Warning]:
+def warnings(app: Application, duplicates: Duplicates | None) -> list[Warning]:
+    """``duplicates``: what else exists for the application's identifier (``applications.duplicates.find``)."""
     out: list[Warning] = []
+    if duplicates and duplicates.open_numbers:
+        numbers = ", ".join(duplicates.open_numbers)
+        text = _("This customer has another open application: %(numbers)s", numbers=numbers)
+        out.append(Warning("duplicate", text))
+    if duplicates and duplicates.registered:
+        out.append(Warning("duplicate", _("This customer has registered before and has a login already")))
+    if app.center_id is None:
+        text = _("Not routed to a service center yet: whoever takes it routes it to theirs")
+        out.append(Warning("center", text, serious=False))
     if app.identifier:
         try:
             identifiers.ukrainian_identifier(app.identifier)
@@ -62,6 +73,9 @@ def warnings(app: Application) -> list[Warning]:
         out.append(Warning("phones", _("No phone number to call")))
     if not app.email:
         out.append(Warning("email", _("No email to send the code to")))
+    elif app.email_from_envelope:
+        text = _("The email was taken from the sender's address, not from the form: confirm it on the call")
+        out.append(Warning("email", text, serious=False))
     if not app.code_word_hash:
         out.append(Warning("code_word", _("No code word: the data cannot be confirmed by phone")))
     return out

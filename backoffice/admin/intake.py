@@ -13,7 +13,7 @@ from flask import abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from backoffice.admin import signature_report
 from backoffice.admin.base import StaffView, current_actor, explain
@@ -21,7 +21,7 @@ from backoffice.admin.downloads import send_stored
 from backoffice.applications import services
 from backoffice.applications.data import FIELDS, clean
 from backoffice.applications.labels import FIELD_LABELS, OFFER_LABELS
-from backoffice.applications.models import Channel, Document, DocumentKind
+from backoffice.applications.models import Application, Channel, Document, DocumentKind
 from backoffice.documents.classify import Family, sniff
 from backoffice.documents.storage import TooLarge, open_storage
 from backoffice.intake import quarantine
@@ -33,6 +33,7 @@ from backoffice.settings import Settings
 from backoffice.validation.problems import Invalid, Problem
 from backoffice.web import database, db_session
 from workflows.engine import WorkflowError
+from workflows.roles import Role
 
 PAGE_SIZE = 100
 TABS = {
@@ -60,6 +61,12 @@ class QuarantineView(StaffView):
         if tab not in TABS:
             tab = "quarantined"
         query = select(IncomingMessage).where(IncomingMessage.status.in_(TABS[tab]))
+        if current_actor().role != Role.SUPERVISOR:
+            # As private as the applications the messages made or joined; the rest is everyone's pool.
+            visible = select(Application.id).where(services.visible_to(current_actor()))
+            query = query.where(
+                or_(IncomingMessage.application_id.is_(None), IncomingMessage.application_id.in_(visible))
+            )
         page = NEWEST.page(db_session(), query, request.args.get("after", ""), PAGE_SIZE)
         return self.render("admin/intake/quarantine.html", page=page, tab=tab, reasons=REASONS)
 
@@ -132,8 +139,12 @@ class QuarantineView(StaffView):
         return redirect(url_for(".index"))
 
     def _message(self, message_id: int) -> IncomingMessage:
+        """The message, if this member of staff may see it: one that made or joined an application is as private
+        as the application (another center's looks exactly like a missing one); the rest is everyone's pool."""
         message = db_session().get(IncomingMessage, message_id)
-        if message is None:
+        if message is None or (
+            message.application is not None and not services.can_access(current_actor(), message.application)
+        ):
             abort(404)
         return message
 

@@ -363,9 +363,10 @@ def _order(columns: Any, sort: str, desc: bool) -> list[Any]:
 def _statement(shape: tuple[Any, ...]) -> Select[Any]:
     """The page's one statement: rows first, then the assignee's and center's names joined by primary key.
 
-    "My work" is two indexed halves (assigned to me; unassigned at my center, or anywhere for a supervisor),
-    each reading only as many rows as a page shows from a small partial index over the waiting states; an OR
-    of the two would make the database collect and sort every waiting application of the center instead.
+    "My work" is indexed parts (assigned to me; unassigned at my center, unassigned in the unrouted pool, or
+    unassigned anywhere for a supervisor), each reading only as many rows as a page shows from a small partial
+    index over the waiting states; an OR of them would make the database collect and sort every waiting
+    application of the center instead.
     """
     dialect, who, has_me, scope, _filters, _search, sort, desc, _cursor, _size = shape
     common = _conditions(shape)
@@ -375,6 +376,8 @@ def _statement(shape: tuple[Any, ...]) -> Select[Any]:
             halves.append(Application.assignee_id == bindparam("me"))
         if who == Role.OPERATOR:
             halves.append(and_(Application.assignee_id.is_(None), Application.center_id == bindparam("my_center")))
+            # The shared pool of emailed applications no center could be found for: every operator's work.
+            halves.append(and_(Application.assignee_id.is_(None), Application.center_id.is_(None)))
         elif who == Role.SUPERVISOR:
             halves.append(Application.assignee_id.is_(None))
         parts = [
@@ -414,10 +417,10 @@ def _statement(shape: tuple[Any, ...]) -> Select[Any]:
 
 
 def _visible(who: Role | None, has_me: bool) -> ColumnElement[bool]:
-    """What an operator may see at all: their center's applications and their own."""
+    """What an operator may see at all: their center's applications, the unrouted pool and their own."""
     if who != Role.OPERATOR:
         return false()
-    here = Application.center_id == bindparam("my_center")
+    here = or_(Application.center_id == bindparam("my_center"), Application.center_id.is_(None))
     return or_(here, Application.assignee_id == bindparam("me")) if has_me else here
 
 

@@ -45,6 +45,8 @@ ACTION_LABELS = {
     "release": N_("Released"),
     "reassign": N_("Reassigned"),
     "code_word_mismatch": N_("Code word did not match"),
+    "route": N_("Routed to a service center"),
+    "merge": N_("A duplicate merged in"),
 }
 
 

@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy import ForeignKey, Index, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.contracts.models import CommercialOffer, Contract
@@ -109,6 +109,8 @@ class Application(Base):
     identifier: Mapped[str] = mapped_column(String(10), default="", index=True)
     identifier_kind: Mapped[IdentifierKind | None] = mapped_column(enum_column(IdentifierKind), default=None)
     email: Mapped[str] = mapped_column(String(254), default="")
+    # The email was taken from the sender's address (the form gave none): the page marks it for the call.
+    email_from_envelope: Mapped[bool] = mapped_column(default=False, server_default=false())
     # E.164 numbers, first one preferred.
     phones: Mapped[list[str]] = mapped_column(default=list)
     # argon2id hash of the normalised code word; staff check what a caller says against it, never read it.

@@ -8,21 +8,23 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, false, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from backoffice import statechange
 from backoffice.actors import Actor
 from backoffice.applications import (
+    duplicates,
     effects,  # noqa: F401 - registers the letters each transition writes
     labels,
+    routing,
 )
 from backoffice.applications.data import FIELDS, Cleaned, clean
 from backoffice.applications.models import Application, CallOutcome, Channel, ConfirmationCall
 from backoffice.audit.models import AuditEvent
 from backoffice.audit.trail import record
 from backoffice.contracts.models import Contract
-from backoffice.errors import Forbidden
+from backoffice.errors import BackofficeError, Forbidden
 from backoffice.passwords import MIN_PASSWORD, code_word_could_be_password, code_word_matches, hash_code_word
 from backoffice.settings import Settings
 from backoffice.types import utcnow
@@ -39,14 +41,29 @@ class AccessDenied(Forbidden):
 
 
 def can_access(actor: Actor, app: Application) -> bool:
-    """Operators work their own center's applications and those assigned to them; supervisors all of them."""
+    """Operators work their own center's applications, those assigned to them and the unrouted pool (no center
+    yet: every operator sees it and may take one); supervisors all of them."""
     if actor.role in {Role.SUPERVISOR, Role.SYSTEM}:
         return True
     if actor.role == Role.OPERATOR:
-        return app.center_id == actor.center_id or (
+        return app.center_id in (actor.center_id, None) or (
             actor.operator_id is not None and app.assignee_id == actor.operator_id
         )
     return False
+
+
+def visible_to(actor: Actor) -> ColumnElement[bool]:
+    """:func:`can_access` as a condition on ``Application``, for lists of things that belong to applications (the
+    queue has its own form of it, with bound parameters, for its cached statements)."""
+    if actor.role in {Role.SUPERVISOR, Role.SYSTEM}:
+        return true()
+    if actor.role == Role.OPERATOR:
+        return or_(
+            Application.center_id.is_(None),
+            Application.center_id == actor.center_id,
+            Application.assignee_id == actor.operator_id,
+        )
+    return false()
 
 
 def ensure_access(actor: Actor, app: Application) -> None:
@@ -266,6 +283,9 @@ def claim(session: Session, app: Application, actor: Actor) -> bool:
     record(session, actor, SUBJECT, app.id, "claim", changes={"assignee_id": [None, actor.operator_id]})
     session.flush()
     session.refresh(app)
+    if app.center_id is None and actor.center_id is not None:  # taken from the pool: now the taker's center's
+        routing.route(session, app, actor, actor.center_id, routing.BY_CLAIM)
+        session.flush()
     return True
 
 
@@ -314,3 +334,41 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "value"):
         return value.value
     return value
+
+
+class NotADuplicate(BackofficeError):
+    """The application to merge into is not an open application of the same customer."""
+
+    message = _l("Only an open application of the same customer (same EDRPOU or RNOKPP) can take this one in.")
+
+
+def merge(
+    session: Session,
+    duplicate: Application,
+    into_number: str,
+    actor: Actor,
+    *,
+    expected_version: int | None,
+    settings: Settings,
+) -> Application:
+    """Fold a duplicate into the customer's open application: its documents move there, it is withdrawn with
+    the other's number as the reason, and both histories say so. Returns the application that stays."""
+    target = by_number(session, into_number)
+    if (
+        target is None
+        or target.id == duplicate.id
+        or not duplicate.identifier
+        or target.identifier != duplicate.identifier
+        or target.state in duplicates.CLOSED
+    ):
+        raise NotADuplicate(into_number)
+    ensure_access(actor, target)
+    FLOW.check_version(session, duplicate, expected_version)
+    moved = [document.filename for document in duplicate.documents]
+    for document in list(duplicate.documents):
+        document.application = target
+    fire(session, duplicate, "withdraw", actor, reason=f"merged into {target.number}", settings=settings)
+    changes = {"merged": [None, duplicate.number], "documents": moved}
+    record(session, actor, SUBJECT, target.id, "merge", changes=changes)
+    FLOW.flush(session, target.id)
+    return target

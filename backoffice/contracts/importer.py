@@ -20,6 +20,7 @@ from backoffice.actors import Actor
 from backoffice.audit.trail import record
 from backoffice.contracts.models import CommercialOffer, Contract
 from backoffice.errors import BackofficeError
+from backoffice.staff.models import ServiceCenter
 from backoffice.validation import contact, identifiers
 from backoffice.validation.problems import Invalid
 
@@ -40,6 +41,9 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "signatory_name": ("signatoryname", "signatory", "підписант", "піб підписанта", "підписантпіб"),
     "signatory_tax_number": ("signatorytaxnumber", "signatoryrnokpp", "рнокппідписанта", "рнокпппідписанта"),
     "contact_email": ("contactemail", "email", "електроннапошта", "email"),
+    # The code of the service center that serves the customer (``backoffice operators``' centers): emailed
+    # applications of this customer are routed there.
+    "center": ("center", "centercode", "servicecenter", "сервіснийцентр", "центр", "кодцентру"),
 }
 REQUIRED = ("identifier", "number", "consumer_name", "commercial_offer")
 OFFERS = {
@@ -121,6 +125,8 @@ def import_bytes(session: Session, data: bytes, actor: Actor) -> ImportReport:
         values = {name: (row[i].strip() if i < len(row) else "") for name, i in columns.items()}
         try:
             clean = _clean_row(values)
+            if "center" in columns:
+                clean["center_id"] = _center(session, values["center"])
         except Invalid as exc:
             report.rejected.append((line, str(exc)))
             continue
@@ -131,6 +137,15 @@ def import_bytes(session: Session, data: bytes, actor: Actor) -> ImportReport:
             _upsert(session, clean, actor, report)
     session.flush()
     return report
+
+
+def _center(session: Session, code: str) -> int | None:
+    if not code:
+        return None
+    center_id = session.scalar(select(ServiceCenter.id).where(ServiceCenter.code == code))
+    if center_id is None:
+        raise ValueError(f"unknown service center {code!r}")
+    return center_id
 
 
 def _clean_row(values: dict[str, str]) -> dict[str, Any]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backoffice.database import Base
@@ -32,5 +32,7 @@ class Contract(Base):
     # RNOKPP of the person who signed the contract; a qualified signature is matched against it.
     signatory_tax_number: Mapped[str] = mapped_column(String(10), default="")
     contact_email: Mapped[str] = mapped_column(String(254), default="")
+    # The service center that serves this customer: an emailed application is routed there.
+    center_id: Mapped[int | None] = mapped_column(ForeignKey("service_center.id"), index=True, default=None)
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -23,7 +23,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from backoffice.actors import Actor
-from backoffice.applications import services
+from backoffice.applications import routing, services
 from backoffice.applications.data import FIELDS
 from backoffice.applications.models import Application, Channel, Document, DocumentKind
 from backoffice.audit.trail import record
@@ -282,6 +282,10 @@ def _new_application(
     storage = open_storage(settings, session)
     fields = _form_fields(storage, attachments)
     raw = {name: fields[name] for name in FIELDS if fields.get(name)}
+    # The form gave no email: the sender's address is offered instead, marked as such for the confirmation call.
+    from_envelope = "email" not in raw and _may_acknowledge(message.sender, settings)
+    if from_envelope:
+        raw["email"] = message.sender
     signed = any(a.type.kind in SIGNED_KINDS for a in attachments)
     app, cleaned = services.create(
         session,
@@ -294,6 +298,9 @@ def _new_application(
         received_at=message.received_at,
         settings=settings,
     )
+    app.email_from_envelope = from_envelope and bool(app.email)
+    if center_id is None and (routed := routing.center_for(session, app, message.sender)):
+        routing.route(session, app, actor, *routed)
     # A scan has no fields: the operator types the data, and a list of "required" problems would be noise.
     problems = list(cleaned.problems) if raw else []
     number = fields.get("contract_number", "")

@@ -1,0 +1,81 @@
+"""Which service center an application belongs to, from the moment it arrives.
+
+An application brought to a center is that center's. One that arrives by email is routed through the contract
+registry (identifier → contract → the contract's center, as the supplier's export says), failing that through
+the sender's known addresses (a contract's contact email, or an earlier application from the same address that
+has a center). Whatever stays unrouted is in the shared pool every operator sees: the first to take it routes it
+to their own center, and a supervisor can route it to any.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from backoffice.actors import Actor
+from backoffice.applications.models import Application
+from backoffice.audit.trail import record
+from backoffice.contracts.models import Contract
+from backoffice.errors import BackofficeError, Forbidden
+from backoffice.staff.models import ServiceCenter
+from workflows.roles import Role
+
+#: Why an application went to its center, as the history says it ("route" rows' ``by``).
+BY_CONTRACT = "contract"
+BY_SENDER = "sender"
+BY_CLAIM = "claim"
+BY_SUPERVISOR = "supervisor"
+
+
+class UnknownCenter(BackofficeError, LookupError):
+    """No such service center."""
+
+    message = _l("Choose a service center.")
+
+
+def center_for(session: Session, app: Application, sender: str) -> tuple[int, str] | None:
+    """The center to route an emailed application to and why, or None for the shared pool."""
+    if app.contract is not None and app.contract.center_id is not None:
+        return app.contract.center_id, BY_CONTRACT
+    address = sender.strip().casefold()
+    if not address:
+        return None
+    by_contract = session.scalar(
+        select(Contract.center_id)
+        .where(func.lower(Contract.contact_email) == address, Contract.center_id.is_not(None))
+        .order_by(Contract.id)
+        .limit(1)
+    )
+    if by_contract is not None:
+        return by_contract, BY_SENDER
+    earlier = session.scalar(
+        select(Application.center_id)
+        .where(
+            func.lower(Application.email) == address,
+            Application.center_id.is_not(None),
+            Application.id != app.id,
+        )
+        .order_by(Application.id.desc())
+        .limit(1)
+    )
+    return (earlier, BY_SENDER) if earlier is not None else None
+
+
+def route(session: Session, app: Application, actor: Actor, center_id: int, by: str) -> None:
+    """Put the application in a center's queue; the history says where from and why."""
+    before = app.center_id
+    if before == center_id:
+        return
+    app.center_id = center_id
+    record(session, actor, "application", app.id, "route", changes={"center_id": [before, center_id], "by": by})
+
+
+def route_by_supervisor(session: Session, app: Application, actor: Actor, center_id: int) -> None:
+    """A supervisor sends an application to a center (an unrouted one, or one that reached the wrong center)."""
+    if actor.role != Role.SUPERVISOR:
+        raise Forbidden(f"{actor.label} may not route applications")
+    if session.get(ServiceCenter, center_id) is None:
+        raise UnknownCenter(center_id)
+    route(session, app, actor, center_id, BY_SUPERVISOR)
+    session.flush()
