@@ -236,6 +236,7 @@ class ApplicationView(StaffView):
     @expose("/<number>/call", methods=["POST"])
     def call(self, number: str) -> Any:
         settings: Settings = current_app.config["SETTINGS"]
+        self._load(number)  # another center's application is missing, whatever the form says
         try:
             outcome = CallOutcome(request.form.get("outcome", ""))
         except ValueError:
