@@ -96,11 +96,17 @@ def raw_signature(value: bytes, key: DstuKey) -> bytes:
     return unwrap_signature(value)
 
 
+@functools.lru_cache(maxsize=512)
 def verify_signed(tbs: bytes, algorithm_oid: str, signature: bytes, issuer: DstuKey) -> bool:
     """Whether ``signature`` (algorithm ``algorithm_oid``) by ``issuer`` covers the DER ``tbs``.
 
     The hash is GOST 34.311 with the issuer's S-box: the signature OIDs of
-    DSTU 4145 name that pairing."""
+    DSTU 4145 name that pairing.
+
+    Remembered per process: the same providers' certificates and CRLs come
+    with every file the intake's long-lived verifier worker checks, and each
+    costs a pure-Python DSTU verification; the answer depends only on these
+    arguments, so a remembered one is exactly the one that would be computed."""
     order = BYTE_ORDER_BY_OID.get(algorithm_oid)
     if order is None:
         return False
