@@ -19,7 +19,7 @@ STATUS_LABELS = {
 }
 
 VOCABULARY = Vocabulary(
-    subject=N_("Email"),
+    subject=N_("Incoming email"),
     actions={
         "process": N_("Processed"),
         "convert": N_("Made into an application"),
