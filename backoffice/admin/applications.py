@@ -22,13 +22,20 @@ from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backoffice.admin import checks, display, queue, signature_report
+from backoffice.admin import checks, display, history, queue, signature_report
 from backoffice.admin.base import StaffView, current_actor, run_action
 from backoffice.admin.downloads import send_stored
 from backoffice.applications import duplicates, routing, services
-from backoffice.applications.labels import CHANNEL_LABELS, OFFER_LABELS, OUTCOME_LABELS, label_of
+from backoffice.applications.labels import (
+    CALL_CHOICES,
+    CHANNEL_LABELS,
+    DOCUMENT_KIND_LABELS,
+    OFFER_LABELS,
+    OUTCOME_LABELS,
+    label_of,
+)
 from backoffice.applications.models import Application, CallOutcome, Document, DocumentKind
-from backoffice.audit.trail import history
+from backoffice.audit import trail
 from backoffice.documents.storage import open_storage
 from backoffice.settings import Settings
 from backoffice.staff.models import Operator, ServiceCenter
@@ -53,6 +60,8 @@ BUTTONS = (
     "withdraw",
 )
 CALL_TRIGGERS = ("confirm", "call_unanswered")
+#: Triggers open from nearly every state: the diagram names them in a sentence instead of drawing each arrow.
+EVERYWHERE = ("reject", "withdraw")
 EDITABLE = ("consumer_name", "identifier", "email", "phones", "contact_name", "commercial_offer")
 
 INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp"}
@@ -110,7 +119,7 @@ class ApplicationView(StaffView):
         app = self._load(number)
         actor = current_actor()
         available = services.available_actions(app, actor)
-        events = history(session, services.SUBJECT, app.id)
+        events = history.lines(session, trail.history(session, services.SUBJECT, app.id))
         staff = _operators_for(session, app) if actor.role == Role.SUPERVISOR else []
         same_customer = duplicates.find(session, [(app.id, app.identifier)]).get(app.id)
         return self.render(
@@ -120,6 +129,8 @@ class ApplicationView(StaffView):
             offer_labels=OFFER_LABELS,
             channel_labels=CHANNEL_LABELS,
             outcome_labels=OUTCOME_LABELS,
+            call_choices=CALL_CHOICES,
+            document_kinds=DOCUMENT_KIND_LABELS,
             events=events,
             label_of=label_of,
             buttons=[t for t in available if t in BUTTONS],
@@ -135,6 +146,9 @@ class ApplicationView(StaffView):
             actor=actor,
             is_supervisor=actor.role == Role.SUPERVISOR,
             states_waiting=WAITING_FOR_STAFF,
+            next_steps=_next_steps(app.state),
+            everywhere=", ".join(_(label_of(t)) for t in EVERYWHERE if t in ACCESSION.triggers_from(app.state)),
+            language=str(get_locale()),
         )
 
     @expose("/diagram/<state>.svg")
@@ -144,7 +158,7 @@ class ApplicationView(StaffView):
         except ValueError:
             abort(404)
         try:
-            body = _diagram(current)
+            body = _diagram(current, str(get_locale()))
         except DiagramError:
             abort(404)
         response = Response(body, mimetype="image/svg+xml")
@@ -438,6 +452,29 @@ def _plain_cells(cells: list[str]) -> list[str]:
     return ["'" + c if c and c.startswith(CSV_FORMULA) else c for c in cells]
 
 
-@lru_cache(maxsize=32)
-def _diagram(state: AccessionState) -> bytes:
-    return svg(ACCESSION, highlight=state)
+def _next_steps(state: AccessionState) -> list[tuple[str, str]]:
+    """Where the application can go from here, as (action, state it leads to), untranslated."""
+    return [
+        (label_of(trigger), STATE_LABELS[dest])
+        for source, dest, trigger in ACCESSION.edges()
+        if source == state and trigger not in EVERYWHERE
+    ]
+
+
+@lru_cache(maxsize=64)
+def _diagram(state: AccessionState, language: str) -> bytes:
+    """The page's diagram: small, in the page's language, the current state and the moves from it marked.
+
+    Rejecting and withdrawing, possible from nearly every state, are left out of the drawing (the panel says
+    so in words): with them it was a tangle of arrows half a screen high. Cached per state and language (the
+    catalogues do not change while the process runs); ``language`` is the key, the request's locale the words.
+    """
+    del language
+    return svg(
+        ACCESSION,
+        highlight=state,
+        state_labels={s: _(label) for s, label in STATE_LABELS.items()},
+        trigger_labels={t: _(label_of(t)) for _s, _d, t in ACCESSION.edges()},
+        leave_out=EVERYWHERE,
+        compact=True,
+    )

@@ -16,10 +16,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from backoffice.admin import history
 from backoffice.admin.base import StaffView, current_actor, run_action
-from backoffice.audit.trail import history
+from backoffice.audit import trail
 from backoffice.selfreg import services
-from backoffice.selfreg.labels import label_of
+from backoffice.selfreg.labels import FORM_LABELS, label_of
 from backoffice.selfreg.models import PersonKind, SelfRegistration
 from backoffice.settings import Settings
 from backoffice.web import db_session
@@ -62,7 +63,8 @@ class SelfRegistrationView(StaffView):
             labels=STATE_LABELS,
             kind_labels=services.KIND_LABELS,
             identifier_labels=services.IDENTIFIER_LABELS,
-            events=history(session, services.SUBJECT, reg.id),
+            events=history.lines(session, trail.history(session, services.SUBJECT, reg.id)),
+            form_labels=FORM_LABELS,
             label_of=label_of,
             actions=[t for t in services.available_actions(reg, actor) if t in ACTIONS],
             needs_reason={t for t in ACTIONS if (row := SELF_REGISTRATION.transition(t)) and row.needs_reason},

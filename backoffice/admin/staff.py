@@ -9,17 +9,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_login import login_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backoffice.admin import history
 from backoffice.admin.base import AdministratorView, SupervisorView, current_actor
 from backoffice.audit.models import AuditEvent
+from backoffice.audit.present import Line
 from backoffice.paging import Keyset
 from backoffice.staff import services
+from backoffice.staff.labels import ROLE_LABELS
 from backoffice.staff.models import Operator, ServiceCenter
 from backoffice.validation.problems import Invalid, Problem
 from backoffice.web import db_session
@@ -27,7 +30,6 @@ from backoffice.web.users import StaffUser
 from workflows.i18n import N_
 from workflows.roles import Role
 
-ROLE_LABELS = {Role.OPERATOR: N_("Operator"), Role.SUPERVISOR: N_("Supervisor"), Role.ADMIN: N_("Administrator")}
 AUDIT_PAGE = 100
 NEWEST_EVENTS = Keyset((AuditEvent.id,))
 
@@ -129,12 +131,15 @@ class StaffAccountsView(AdministratorView):
             if saved is not None:
                 return saved
         centers = session.scalars(select(ServiceCenter).order_by(ServiceCenter.name)).all()
-        events = session.scalars(
-            select(AuditEvent)
-            .where(AuditEvent.subject_type == "operator", AuditEvent.subject_id == operator.id)
-            .order_by(AuditEvent.id.desc())
-            .limit(50)
-        ).all()
+        events = history.lines(
+            session,
+            session.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.subject_type == "operator", AuditEvent.subject_id == operator.id)
+                .order_by(AuditEvent.id.desc())
+                .limit(50)
+            ).all(),
+        )
         return self.render(
             "admin/staff/account.html", operator=operator, centers=centers, roles=ROLE_LABELS, events=events
         )
@@ -192,6 +197,25 @@ class AuditView(SupervisorView):
                 query = query.where(getattr(AuditEvent, name) == args[name].strip())
         if args.get("subject_id", "").isdigit():
             query = query.where(AuditEvent.subject_id == int(args["subject_id"]))
-        page = NEWEST_EVENTS.page(db_session(), query, args.get("after", ""), AUDIT_PAGE)
+        session = db_session()
+        page = NEWEST_EVENTS.page(session, query, args.get("after", ""), AUDIT_PAGE)
         filters = {k: v for k, v in args.items() if k != "after" and v}
-        return self.render("admin/audit.html", page=page, filters=filters)
+        return self.render(
+            "admin/audit.html",
+            page=page,
+            lines=history.lines(session, page.rows),
+            filters=filters,
+            subjects=history.subject_choices(),
+            link=_record_link,
+        )
+
+
+def _record_link(line: Line) -> str | None:
+    """Where a supervisor reads the record a row is about: an application's or a registration's own page."""
+    if line.subject_name is None:
+        return None
+    if line.subject_type == "application":
+        return url_for("applications.details", number=line.subject_name)
+    if line.subject_type == "self_registration" and "selfreg_admin.details" in current_app.view_functions:
+        return url_for("selfreg_admin.details", reg_id=line.subject_id)
+    return None

@@ -40,9 +40,14 @@ SIGNED_KINDS = frozenset({DocumentKind.SIGNED_PDF, DocumentKind.DETACHED_SIGNATU
 
 
 class CallOutcome(StrEnum):
+    """What happened on a confirmation call. The operator chooses one; a code word that does not match turns
+    "confirmed" or "corrected" into ``CODE_WORD_MISMATCH``, since then nothing was confirmed."""
+
     CONFIRMED = "confirmed"
     CORRECTED = "corrected"
+    CODE_WORD_MISMATCH = "code_word_mismatch"
     NO_ANSWER = "no_answer"
+    WRONG_NUMBER = "wrong_number"
     REFUSED = "refused"
 
 
@@ -196,6 +201,15 @@ class ConfirmationCall(Base):
 
     application: Mapped[Application] = relationship(back_populates="calls")
     operator: Mapped[Operator | None] = relationship()
+
+    @property
+    def what_happened(self) -> CallOutcome:
+        """The outcome as it really was: calls recorded before mismatches had their own outcome kept the
+        operator's "confirmed" beside ``code_word_matched = False``, and must not read as confirmed."""
+        confirming = self.outcome in {CallOutcome.CONFIRMED, CallOutcome.CORRECTED}
+        if confirming and self.code_word_matched is not True:
+            return CallOutcome.CODE_WORD_MISMATCH
+        return self.outcome
 
 
 class RegistrationCode(Base):

@@ -75,7 +75,7 @@ def full(session: Session, app: Application) -> dict[str, Any]:
                 "at": _time(c.called_at),
                 "operator": c.operator.login if c.operator else None,
                 "phone": c.phone,
-                "outcome": c.outcome.value,
+                "outcome": c.what_happened.value,
                 "code_word_matched": c.code_word_matched,
                 "note": c.note,
             }

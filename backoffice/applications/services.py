@@ -203,33 +203,39 @@ def log_call(
 ) -> ConfirmationCall:
     """Record a confirmation call and move the application by its outcome.
 
-    Confirmed or corrected: the caller must give the code word; the data is confirmed only when it matches.
-    No answer: a retry is scheduled. Refused: the application is rejected with the note as the reason.
+    Confirmed or corrected: the caller must give the code word; the data is confirmed (and corrected) only when
+    it matches, and otherwise the call is kept as what it was, a mismatch. No answer: a retry is scheduled. Wrong
+    number: the call is on record, the application waits for another number. Refused: the application is
+    rejected with the note as the reason.
     """
     ensure_access(actor, app)
     FLOW.check_version(session, app, expected_version)
+    if outcome == CallOutcome.CODE_WORD_MISMATCH:
+        raise ValueError("a mismatch is what the code word check finds, not an outcome to choose")
     matched = code_word_matches(app.code_word_hash, spoken_code_word) if spoken_code_word else None
+    confirming = outcome in {CallOutcome.CONFIRMED, CallOutcome.CORRECTED}
     call = ConfirmationCall(
         application=app,
         operator_id=actor.operator_id,
         called_at=utcnow(),
         phone=phone or (app.phones[0] if app.phones else ""),
-        outcome=outcome,
+        outcome=CallOutcome.CODE_WORD_MISMATCH if confirming and not matched else outcome,
         code_word_matched=matched,
         note=note,
     )
     session.add(call)
-    if outcome in {CallOutcome.CONFIRMED, CallOutcome.CORRECTED}:
-        if outcome == CallOutcome.CORRECTED and corrections:
-            update_data(
-                session, app, actor, corrections, reason=note or "corrected during the confirmation call"
-            )
+    if confirming:
         if not matched:
-            # The call is on record (who tried, when); the application stays where it was.
+            # The call is on record (who tried, when); the application stays where it was, and corrections
+            # offered by a caller who could not give the code word are not taken.
             record(session, actor, SUBJECT, app.id, "code_word_mismatch", reason=note)
             session.flush()
             msg = N_("The code word does not match: the data cannot be confirmed")
             raise CodeWordMismatch([Problem("code_word", "mismatch", msg)])
+        if outcome == CallOutcome.CORRECTED and corrections:
+            update_data(
+                session, app, actor, corrections, reason=note or "corrected during the confirmation call"
+            )
         fire(
             session,
             app,
@@ -243,6 +249,9 @@ def log_call(
         app.call_attempts += 1
         app.next_call_at = utcnow() + timedelta(hours=settings.workflow.call_retry_hours)
         fire(session, app, "call_unanswered", actor, reason=note, settings=settings)
+    elif outcome == CallOutcome.WRONG_NUMBER:
+        record(session, actor, SUBJECT, app.id, "call_wrong_number", reason=note, changes={"phone": call.phone})
+        FLOW.flush(session, app.id)
     elif outcome == CallOutcome.REFUSED:
         fire(
             session,

@@ -1,22 +1,64 @@
-"""What Flow B's actions are called in a registration's history and on its buttons, on every page that shows them.
+"""What Flow B's values are called in a registration's history, on its buttons and on its pages.
 
-The transitions' own labels are in the workflow's table (``workflows.self_registration``); these are the words for
-the actions that are not transitions.
+The transitions' own labels and the state labels are in the workflow's table (``workflows.self_registration``);
+these are the words for the actions that are not transitions, for who registers, and for what the history notes.
 """
 
 from __future__ import annotations
 
+from backoffice.audit.present import Vocabulary
+from backoffice.selfreg.models import PersonKind
 from workflows.i18n import N_
-from workflows.self_registration import SELF_REGISTRATION
+from workflows.self_registration import SELF_REGISTRATION, STATE_LABELS
 
 OTHER_LABELS = {
     "register": N_("Registered"),
     "remind": N_("Reminder to confirm sent"),
     "accept_consent": N_("New consent text accepted"),
     "duplicate_registration": N_("Second registration with this identifier refused"),
+    "guessing_alert": N_("Alert: many wrong tries"),
 }
+KIND_LABELS: dict[PersonKind, str] = {
+    PersonKind.INDIVIDUAL: N_("Individual"),
+    PersonKind.SOLE_PROPRIETOR: N_("Sole proprietor"),
+    PersonKind.LEGAL_ENTITY: N_("Legal entity"),
+}
+IDENTIFIER_LABELS: dict[PersonKind, str] = {
+    PersonKind.INDIVIDUAL: N_("SNILS"),
+    PersonKind.SOLE_PROPRIETOR: N_("OGRNIP"),
+    PersonKind.LEGAL_ENTITY: N_("OGRN"),
+}
+#: The form a consent was given or withdrawn on (``services.REGISTRATION_FORM`` and its neighbours).
+FORM_LABELS = {
+    "self_registration": N_("registration form"),
+    "consent_renewal": N_("renewed at login"),
+    "consent_withdrawal": N_("withdrawal form"),
+}
+HISTORY_FIELDS = {
+    "kind": N_("Who"),
+    "identifier": N_("Identifier"),
+    "name": N_("Organization / full name"),
+    "email": N_("Email"),
+    "reminded_at": N_("Reminder sent"),
+    "text_version": N_("Consent text version"),
+    "text_language": N_("Language of the text"),
+}
+LANGUAGE_LABELS = {"uk": N_("Ukrainian"), "ru": N_("Russian"), "en": N_("English")}
+#: The reasons the system itself writes.
+SYSTEM_REASONS = {"not confirmed in time": N_("not confirmed in time")}
 
 
 def label_of(action: str) -> str:
     """The untranslated words for an action in this flow's history or on its button."""
     return SELF_REGISTRATION.label_of(action, OTHER_LABELS)
+
+
+#: How a registration's history reads on every page that shows it (``audit.present``).
+VOCABULARY = Vocabulary(
+    subject=N_("Self-registration"),
+    actions=label_of,
+    states=STATE_LABELS,
+    fields=HISTORY_FIELDS,
+    values={"kind": KIND_LABELS, "text_language": LANGUAGE_LABELS},
+    reasons=SYSTEM_REASONS,
+)

@@ -26,6 +26,7 @@ from backoffice.customers.models import CustomerAccount
 from backoffice.errors import BackofficeError
 from backoffice.paging import Keyset, Page
 from backoffice.selfreg import consent, effects, labels, links
+from backoffice.selfreg.labels import IDENTIFIER_LABELS, KIND_LABELS  # noqa: F401 - the pages read them here
 from backoffice.selfreg.models import ConsentRecord, PersonKind, SelfRegistration, fold
 from backoffice.settings import Settings
 from backoffice.types import utcnow
@@ -57,16 +58,6 @@ IDENTIFIER_OF: dict[PersonKind, Callable[[str, str], str]] = {
     PersonKind.INDIVIDUAL: identifiers.snils,
     PersonKind.SOLE_PROPRIETOR: identifiers.ogrnip,
     PersonKind.LEGAL_ENTITY: identifiers.ogrn,
-}
-KIND_LABELS: dict[PersonKind, str] = {
-    PersonKind.INDIVIDUAL: N_("Individual"),
-    PersonKind.SOLE_PROPRIETOR: N_("Sole proprietor"),
-    PersonKind.LEGAL_ENTITY: N_("Legal entity"),
-}
-IDENTIFIER_LABELS: dict[PersonKind, str] = {
-    PersonKind.INDIVIDUAL: N_("SNILS"),
-    PersonKind.SOLE_PROPRIETOR: N_("OGRNIP"),
-    PersonKind.LEGAL_ENTITY: N_("OGRN"),
 }
 _NAME_REQUIRED: dict[PersonKind, str] = {
     PersonKind.INDIVIDUAL: N_("Enter your full name: surname, first name and patronymic"),

@@ -28,7 +28,9 @@ def test_supervisors_read_the_audit_trail(make, session, staff: Staff, login):
     app = make.application(S.RECEIVED, center=staff.center_a)
     session.commit()
     page = login(staff.supervisor).get("/admin/audit/?subject_type=application").get_data(as_text=True)
-    assert f"application {app.id}" in page
+    # The record by its name and a link to its page, the action in words (the English page: the login chose it).
+    assert f'href="/admin/applications/{app.number}">Application {app.number}</a>' in page
+    assert "Registered" in page and ">create<" not in page
     assert login(staff.operator_a).get("/admin/audit/").status_code == 403
 
 
