@@ -25,9 +25,11 @@ from backoffice.web import db_session, limiter
 def _refused() -> claims.Refused | None:
     """The registration this browser was refused, if any: the only identifier it may claim."""
     kept = session.get(REFUSED)
+    if not isinstance(kept, dict):
+        return None
     try:
         return claims.Refused(PersonKind(kept["kind"]), kept["identifier"], kept["name"], kept["email"])
-    except (TypeError, KeyError, ValueError):
+    except (KeyError, ValueError):
         return None
 
 
