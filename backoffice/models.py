@@ -17,7 +17,7 @@ from backoffice.documents.models import SignatureCheck, StoredChunk, StoredFile
 from backoffice.intake.models import IncomingMessage, MessageStatus
 from backoffice.letters.models import OutboxMessage, OutboxStatus
 from backoffice.monitoring.models import Heartbeat
-from backoffice.selfreg.models import ConsentRecord, PersonKind, SelfRegistration
+from backoffice.selfreg.models import ConsentRecord, OwnershipClaim, PersonKind, SelfRegistration
 from backoffice.staff.models import Operator, ServiceCenter
 from backoffice.validation.identifiers import IdentifierKind
 
@@ -42,6 +42,7 @@ __all__ = [
     "Operator",
     "OutboxMessage",
     "OutboxStatus",
+    "OwnershipClaim",
     "PersonKind",
     "RegistrationCode",
     "SelfRegistration",

@@ -6,7 +6,8 @@ the back office offers as buttons exactly what this table allows, the one write 
 Resending the confirmation is a transition onto the same state, so that it goes through the write path like
 every other action (role check, version, audit row, letter as an outbox row) and its button comes from the
 table. Blocking is for a confirmed account only: an unconfirmed registration cannot log in anyway and is removed
-by the scheduler when nobody confirms it.
+by the scheduler when nobody confirms it. An account blocked because an ownership check
+(:mod:`workflows.ownership_claim`) gave its identifier to someone else is never unblocked.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ class SelfRegistrationSubject(Protocol):
     state: SelfRegistrationState
     email: str
     confirmed_at: datetime | None
+    #: An ownership check gave this registration's identifier to another person.
+    identifier_given_away: bool
 
 
 def _token_accepted(_: SelfRegistrationSubject, ctx: Mapping[str, Any]) -> bool:
@@ -67,6 +70,10 @@ def _was_confirmed(reg: SelfRegistrationSubject, _: Mapping[str, Any]) -> bool:
     return reg.confirmed_at is not None
 
 
+def _keeps_identifier(reg: SelfRegistrationSubject, _: Mapping[str, Any]) -> bool:
+    return not reg.identifier_given_away
+
+
 TOKEN_ACCEPTED = Guard(
     "token_accepted", _token_accepted, N_("the confirmation link is not valid"), on_input=True
 )
@@ -78,6 +85,11 @@ WARNING_ACKNOWLEDGED = Guard(
 )
 HAS_EMAIL = Guard("has_email", _has_email, N_("the registration has no email to send the letter to"))
 WAS_CONFIRMED = Guard("was_confirmed", _was_confirmed, N_("the account was never confirmed"))
+KEEPS_IDENTIFIER = Guard(
+    "keeps_identifier",
+    _keeps_identifier,
+    N_("an ownership check gave this identifier to another person"),
+)
 
 S = SelfRegistrationState
 SUPERVISOR = frozenset({Role.SUPERVISOR})
@@ -120,7 +132,7 @@ TABLE: tuple[Transition[SelfRegistrationState], ...] = (
         (S.BLOCKED,),
         S.ACTIVE,
         SUPERVISOR,
-        (WAS_CONFIRMED,),
+        (WAS_CONFIRMED, KEEPS_IDENTIFIER),
         label=N_("Unblock the account"),
     ),
     Transition(

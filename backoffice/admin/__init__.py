@@ -54,6 +54,11 @@ def init_admin(app: Flask) -> Admin:
         admin.add_view(
             SelfRegistrationView(name=_l("Self-registrations"), endpoint="selfreg_admin", url="self-registrations")
         )
+        from backoffice.admin.selfreg_claims import OwnershipClaimView
+
+        admin.add_view(
+            OwnershipClaimView(name=_l("Ownership claims"), endpoint="selfreg_claims", url="ownership-claims")
+        )
     return admin
 
 

@@ -35,6 +35,7 @@ VOCABULARIES: dict[str, Vocabulary] = {
     "application": application_labels.VOCABULARY,
     "registration": application_labels.REGISTRATION_VOCABULARY,
     "self_registration": selfreg_labels.VOCABULARY,
+    "ownership_claim": selfreg_labels.CLAIM_VOCABULARY,
     "operator": staff_labels.OPERATOR_VOCABULARY,
     "service_center": staff_labels.CENTER_VOCABULARY,
     "customer_account": customer_labels.VOCABULARY,

@@ -1,5 +1,6 @@
 """Flow B registrations in the back office: the list with its own filter and search, one registration's page with
-its consent records and audit trail, and the supervisors' actions (resend, confirm manually, block, unblock).
+its consent records, audit trail and ownership claims, and the supervisors' actions (resend, confirm manually,
+block, unblock).
 
 Registered only where Flow B runs (``backoffice.admin.init_admin``). The buttons are the workflow's answer
 (``services.available_actions``); every action is a POST with CSRF that goes through the one write path, which
@@ -19,11 +20,12 @@ from sqlalchemy.orm import Session
 from backoffice.admin import history
 from backoffice.admin.base import StaffView, current_actor, run_action
 from backoffice.audit import trail
-from backoffice.selfreg import services
+from backoffice.selfreg import claims, services
 from backoffice.selfreg.labels import FORM_LABELS, label_of
 from backoffice.selfreg.models import PersonKind, SelfRegistration
 from backoffice.settings import Settings
 from backoffice.web import db_session
+from workflows.ownership_claim import STATE_LABELS as CLAIM_LABELS
 from workflows.roles import Role
 from workflows.self_registration import SELF_REGISTRATION, STATE_LABELS, SelfRegistrationState
 
@@ -69,6 +71,9 @@ class SelfRegistrationView(StaffView):
             actions=[t for t in services.available_actions(reg, actor) if t in ACTIONS],
             needs_reason={t for t in ACTIONS if (row := SELF_REGISTRATION.transition(t)) and row.needs_reason},
             is_supervisor=actor.role == Role.SUPERVISOR,
+            # Claims are decided by supervisors only, so only they are shown the claims' links.
+            claims=claims.of_registration(session, reg.id) if actor.role == Role.SUPERVISOR else [],
+            claim_labels=CLAIM_LABELS,
         )
 
     @expose("/<int:reg_id>/act/<trigger>", methods=["POST"])

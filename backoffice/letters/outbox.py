@@ -25,6 +25,7 @@ ONE_TIME_KEYS: dict[str, tuple[str, ...]] = {
     "email_change": ("link",),
     "self_registration_confirm": ("link",),
     "self_registration_reminder": ("link",),
+    "ownership_granted": ("link",),
 }
 
 

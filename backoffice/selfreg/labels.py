@@ -9,6 +9,8 @@ from __future__ import annotations
 from backoffice.audit.present import Vocabulary
 from backoffice.selfreg.models import PersonKind
 from workflows.i18n import N_
+from workflows.ownership_claim import OWNERSHIP_CLAIM
+from workflows.ownership_claim import STATE_LABELS as CLAIM_STATE_LABELS
 from workflows.self_registration import SELF_REGISTRATION, STATE_LABELS
 
 OTHER_LABELS = {
@@ -17,6 +19,13 @@ OTHER_LABELS = {
     "accept_consent": N_("New consent text accepted"),
     "duplicate_registration": N_("Second registration with this identifier refused"),
     "guessing_alert": N_("Alert: many wrong tries"),
+    "ownership_claimed": N_("Someone else asked to check who owns this identifier"),
+    "identifier_released": N_("Identifier given to its owner after the ownership check"),
+}
+
+CLAIM_LABELS = {
+    "file_claim": N_("Ownership claim filed"),
+    "register_invited": N_("The claimant registered through the invitation"),
 }
 KIND_LABELS: dict[PersonKind, str] = {
     PersonKind.INDIVIDUAL: N_("Individual"),
@@ -42,6 +51,7 @@ HISTORY_FIELDS = {
     "reminded_at": N_("Reminder sent"),
     "text_version": N_("Consent text version"),
     "text_language": N_("Language of the text"),
+    "ownership_claim": N_("Ownership claim no."),
 }
 LANGUAGE_LABELS = {"uk": N_("Ukrainian"), "ru": N_("Russian"), "en": N_("English")}
 #: The reasons the system itself writes.
@@ -61,4 +71,28 @@ VOCABULARY = Vocabulary(
     fields=HISTORY_FIELDS,
     values={"kind": KIND_LABELS, "text_language": LANGUAGE_LABELS},
     reasons=SYSTEM_REASONS,
+)
+
+
+def claim_label_of(action: str) -> str:
+    """The untranslated words for an action in an ownership claim's history or on its button."""
+    return OWNERSHIP_CLAIM.label_of(action, CLAIM_LABELS)
+
+
+#: What an ownership claim's evidence is called in its history.
+CLAIM_FIELDS = {
+    "identifier": N_("Identifier"),
+    "name": N_("Organization / full name"),
+    "email": N_("Email"),
+    "phone": N_("Phone"),
+    "contract_number": N_("Supply contract number"),
+    "account_number": N_("Personal account number"),
+    "signed_request": N_("A signed request will follow"),
+}
+#: How an ownership claim's history reads (``audit.present``).
+CLAIM_VOCABULARY = Vocabulary(
+    subject=N_("Ownership claim"),
+    actions=claim_label_of,
+    states=CLAIM_STATE_LABELS,
+    fields=CLAIM_FIELDS,
 )

@@ -1,4 +1,5 @@
-"""Flow B rows: the self-registration beside its customer account, and the consent given through it."""
+"""Flow B rows: the self-registration beside its customer account, the consent given through it, and the claims
+of people who say an identifier registered by someone else is theirs."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from backoffice.database import Base
 from backoffice.types import UTCDateTime, enum_column, utcnow
+from workflows.ownership_claim import ClaimState
 from workflows.self_registration import SelfRegistrationState
 
 if TYPE_CHECKING:
@@ -73,6 +75,10 @@ class SelfRegistration(Base):
     consents: Mapped[list[ConsentRecord]] = relationship(
         back_populates="registration", order_by="ConsentRecord.id"
     )
+    #: Ownership claims against this registration's identifier, filed while it held it.
+    claims: Mapped[list[OwnershipClaim]] = relationship(
+        back_populates="holder", foreign_keys="OwnershipClaim.holder_id", order_by="OwnershipClaim.id"
+    )
 
     __mapper_args__: dict[str, Any] = {"version_id_col": version}
 
@@ -85,6 +91,11 @@ class SelfRegistration(Base):
     def email(self) -> str:
         """The account's email, the one place it is kept (the customer may change it in the cabinet)."""
         return self.account.email if self.account is not None else ""
+
+    @property
+    def identifier_given_away(self) -> bool:
+        """An ownership check gave the identifier to someone else: this account stays blocked for good."""
+        return any(claim.state == ClaimState.GRANTED for claim in self.claims)
 
 
 class ConsentRecord(Base):
@@ -114,3 +125,54 @@ class ConsentRecord(Base):
     withdrawn_form: Mapped[str] = mapped_column(String(40), default="")
 
     registration: Mapped[SelfRegistration] = relationship(back_populates="consents")
+
+
+class OwnershipClaim(Base):
+    """A newcomer's request to check who owns an identifier that someone else registered first.
+
+    Filed from the page that refused their registration (so it reveals nothing the refusal did not), with what
+    the newcomer can show: the contract or personal account number on the supplier's record, or a signed request
+    they will send. A supervisor compares it with the holder's registration and decides
+    (``workflows.ownership_claim``). When the claimant wins, ``invitation_hash`` is the hash of the one-time link
+    in their letter: registering through it releases the identifier from the blocked holder (``released_at``).
+    """
+
+    __tablename__ = "ownership_claim"
+    __table_args__ = (Index("ix_ownership_claim_state_created_at", "state", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    identifier: Mapped[str] = mapped_column(String(15), index=True)
+    kind: Mapped[PersonKind] = mapped_column(enum_column(PersonKind))
+    # The registration that held the identifier when the claim was filed.
+    holder_id: Mapped[int | None] = mapped_column(ForeignKey("self_registration.id"), index=True, default=None)
+    name: Mapped[str] = mapped_column(String(300), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    # The evidence: numbers on the supplier's record, a signed request promised, anything else in the note.
+    contract_number: Mapped[str] = mapped_column(String(64), default="")
+    account_number: Mapped[str] = mapped_column(String(64), default="")
+    signed_request: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str] = mapped_column(Text, default="")
+    # Language of the letters: the one the claim was filed in.
+    language: Mapped[str] = mapped_column(String(2), default="ru")
+    filed_from: Mapped[str] = mapped_column(String(45), default="")
+    filed_user_agent: Mapped[str] = mapped_column(String(300), default="")
+    state: Mapped[ClaimState] = mapped_column(enum_column(ClaimState), default=ClaimState.OPEN)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    invitation_hash: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    # When the claimant registered through the invitation and the holder's account let go of the identifier.
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # The claimant's own registration, made through the invitation.
+    registration_id: Mapped[int | None] = mapped_column(ForeignKey("self_registration.id"), default=None)
+    version: Mapped[int] = mapped_column(default=1)
+
+    holder: Mapped[SelfRegistration | None] = relationship(back_populates="claims", foreign_keys=[holder_id])
+    registration: Mapped[SelfRegistration | None] = relationship(foreign_keys=[registration_id])
+
+    __mapper_args__: dict[str, Any] = {"version_id_col": version}
+
+    @property
+    def holder_awaits_confirmation(self) -> bool:
+        """The holder has not confirmed its email yet: Flow B does not block such a registration."""
+        return self.holder is not None and self.holder.state == SelfRegistrationState.PENDING_CONFIRMATION

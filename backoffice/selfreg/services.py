@@ -1,5 +1,8 @@
 """Flow B's only writers: register, confirm, resend, remind, remove, consent, and the supervisors' actions.
 
+(Ownership claims, a newcomer's request to check who owns a registered identifier, are in ``claims``; only
+their last step, registering through the claim's invitation, is here, as part of registering.)
+
 Services take the acting person as an argument and never read the web session. State changes go through the one
 write path (``backoffice.statechange.Flow.fire``), which checks the role, bumps the version, writes the audit row and
 runs the effects (``backoffice.selfreg.effects``) in the caller's transaction; the caller commits.
@@ -23,20 +26,24 @@ from backoffice.audit.trail import record
 from backoffice.customers import rules
 from backoffice.customers.accounts import open_account
 from backoffice.customers.models import CustomerAccount
+from backoffice.customers.tokens import token_hash
 from backoffice.errors import BackofficeError
 from backoffice.paging import Keyset, Page
 from backoffice.selfreg import consent, effects, labels, links
 from backoffice.selfreg.labels import IDENTIFIER_LABELS, KIND_LABELS  # noqa: F401 - the pages read them here
-from backoffice.selfreg.models import ConsentRecord, PersonKind, SelfRegistration, fold
+from backoffice.selfreg.models import ConsentRecord, OwnershipClaim, PersonKind, SelfRegistration, fold
+from backoffice.sessions import end_sessions
 from backoffice.settings import Settings
 from backoffice.types import utcnow
 from backoffice.validation import contact, identifiers
 from backoffice.validation.problems import Invalid, Problem
 from workflows.i18n import N_
+from workflows.ownership_claim import ClaimState
 from workflows.roles import Role
 from workflows.self_registration import HOLDS_IDENTIFIER, SELF_REGISTRATION, SelfRegistrationState
 
 SUBJECT = effects.SUBJECT
+CLAIM_SUBJECT = "ownership_claim"  # the audit trail's name for an ownership claim
 #: Flow B as the back office runs it: every change of a registration's state goes through ``FLOW.fire``.
 FLOW = statechange.Flow(
     SELF_REGISTRATION,
@@ -158,14 +165,20 @@ def register(
     password_hash: str,
     language: str,
     origin: Origin,
+    invitation: str = "",
 ) -> SelfRegistration:
     """Create the inactive account, the registration, its consent record and the confirmation letter.
 
     Raises :class:`AlreadyRegistered` (after recording the attempt for staff; the caller commits) when the
-    identifier has an account, including one created by a simultaneous registration.
+    identifier has an account, including one created by a simultaneous registration. ``invitation`` is the
+    token of an ownership claim decided for this person: with it, the blocked holder's account lets go of the
+    identifier first (the email is still confirmed by the usual link).
     """
     now = utcnow()
     actor = anonymous(origin)
+    claim = invited_claim(session, invitation, cleaned.identifier)
+    if claim is not None:
+        _release(session, actor, claim)
     if identifier_taken(session, cleaned.identifier):
         raise _duplicate(session, actor, cleaned)
     account = open_account(
@@ -191,6 +204,8 @@ def register(
     )
     session.add(reg)
     session.flush()
+    if claim is not None:
+        claim.registration_id = reg.id
     _consent(session, settings, reg, origin, language, REGISTRATION_FORM)
     record(
         session,
@@ -223,6 +238,42 @@ def _duplicate(session: Session, actor: Actor, cleaned: Cleaned) -> AlreadyRegis
     )
     session.flush()
     return AlreadyRegistered(cleaned.identifier)
+
+
+def invited_claim(session: Session, invitation: str, identifier: str | None = None) -> OwnershipClaim | None:
+    """The claim decided for the claimant whose invitation this is, while it has not been used (for ``identifier``
+    only, when given: an invitation never frees another identifier)."""
+    if not invitation:
+        return None
+    claim = session.scalars(
+        select(OwnershipClaim).where(
+            OwnershipClaim.invitation_hash == token_hash(invitation),
+            OwnershipClaim.state == ClaimState.GRANTED,
+            OwnershipClaim.released_at.is_(None),
+        )
+    ).first()
+    if claim is None or (identifier is not None and claim.identifier != identifier):
+        return None
+    return claim
+
+
+def _release(session: Session, actor: Actor, claim: OwnershipClaim) -> None:
+    """The claimant registers: the blocked holder's account gives up the identifier as its login.
+
+    Only now, not when the claim was decided: until the claimant comes, the blocked account's login keeps the
+    identifier taken, so nobody else can register it in between. The holder's row keeps its identifier, state and
+    history as evidence; its account gets a login nobody types and its sessions end.
+    """
+    holder = claim.holder
+    account = holder.account if holder is not None else None
+    if holder is not None and account is not None and account.login == claim.identifier:
+        account.login = f"released.{holder.id}.{account.id}"
+        account.is_active = False
+        end_sessions(account)
+        record(session, actor, SUBJECT, holder.id, "identifier_released", changes={"ownership_claim": claim.id})
+    claim.released_at = utcnow()
+    record(session, actor, CLAIM_SUBJECT, claim.id, "register_invited", changes={"identifier": claim.identifier})
+    session.flush()
 
 
 def anonymous(origin: Origin) -> Actor:

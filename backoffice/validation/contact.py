@@ -27,14 +27,15 @@ def email(value: str, field: str = "email") -> str:
         ) from None
 
 
-def phone(value: str, field: str = "phones") -> tuple[str, list[Problem]]:
-    """One phone number in E.164; Ukrainian numbers may be written nationally (067…, 0 44…).
+def phone(value: str, field: str = "phones", region: str = "UA") -> tuple[str, list[Problem]]:
+    """One phone number in E.164; numbers of ``region`` may be written nationally (067…, 0 44… in Ukraine).
 
-    A valid foreign number is accepted with a warning: the operator will call it, but should know.
+    A valid foreign number is accepted with a warning: the operator will call it, but should know. Flow B, run in
+    Russian-speaking markets, reads national numbers as Russian (``region="RU"``) and ignores the warning.
     """
     raw = (value or "").strip()
     try:
-        number = phonenumbers.parse(raw, "UA")
+        number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
         raise Invalid(
             [Problem(field, "invalid", N_("%(value)s is not a phone number"), {"value": raw})]

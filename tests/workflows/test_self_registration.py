@@ -26,6 +26,7 @@ class Registration:
     state: SelfRegistrationState
     email: str = "a@example.com"
     confirmed_at: datetime | None = datetime(2026, 1, 1, tzinfo=UTC)
+    identifier_given_away: bool = False
 
 
 @pytest.mark.parametrize("state", list(S))
@@ -58,6 +59,10 @@ def test_guards_and_reasons_hold_without_their_input() -> None:
     never_confirmed = Registration(S.BLOCKED, confirmed_at=None)
     with pytest.raises(GuardFailed, match="never confirmed"):
         SELF_REGISTRATION.fire(never_confirmed, "unblock", Role.SUPERVISOR, {})
+    given_away = Registration(S.BLOCKED, identifier_given_away=True)  # an ownership check gave it to its owner
+    with pytest.raises(GuardFailed, match="ownership check"):
+        SELF_REGISTRATION.fire(given_away, "unblock", Role.SUPERVISOR, {})
+    assert given_away.state == S.BLOCKED
     no_email = Registration(S.PENDING_CONFIRMATION, email="")
     with pytest.raises(WorkflowError):
         SELF_REGISTRATION.fire(no_email, "resend_confirmation", Role.SUPERVISOR, {})

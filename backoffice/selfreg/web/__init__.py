@@ -45,7 +45,7 @@ def init_app(app: Flask) -> bool:
     """Register Flow B's pages on ``app`` when the deployment runs Flow B; says whether it did."""
     if not enabled(app.config["SETTINGS"]):
         return False
-    from backoffice.selfreg.web import cabinet, views  # noqa: F401 - routes on bp
+    from backoffice.selfreg.web import cabinet, claims, views  # noqa: F401 - routes on bp
     from backoffice.selfreg.web.login import after_failed_login
 
     app.register_blueprint(bp)

@@ -22,6 +22,10 @@ from backoffice.validation.problems import Invalid
 from backoffice.web import db_session, limiter
 
 PER_IDENTIFIER = "3 per hour;10 per day"
+#: Session keys: the registration just refused (what an ownership claim may be about), and the invitation of a
+#: claim decided for this person (followed from their letter).
+REFUSED = "selfreg_refused"
+INVITATION = "selfreg_invitation"
 RESEND_PER_ADDRESS = "5 per minute;30 per day"
 
 
@@ -49,6 +53,8 @@ def register() -> ResponseReturnValue:
     if kind is None:
         return page("selfreg/choose.html", kinds=list(PersonKind), labels=services.KIND_LABELS)
     form.kind.data = kind.value
+    if request.method == "GET" and request.args.get("identifier"):  # from an ownership claim's invitation
+        form.identifier.data = limits.digits(request.args["identifier"])[:15]
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:  # a page left open too long, or cookies off: say so, never fail silently
             form.form_errors.append(_("The form has expired. Fill it in and send it again."))
@@ -71,12 +77,26 @@ def register() -> ResponseReturnValue:
     db = db_session()
     try:
         services.register(
-            db, settings(), cleaned, password_hash=password_hash, language=data.language, origin=origin()
+            db,
+            settings(),
+            cleaned,
+            password_hash=password_hash,
+            language=data.language,
+            origin=origin(),
+            invitation=session.get(INVITATION, ""),
         )
     except services.AlreadyRegistered:
         db.commit()  # the attempt is recorded for staff
+        # The one identifier this person may now ask to be checked: the one they were just refused.
+        session[REFUSED] = {
+            "kind": kind.value,
+            "identifier": cleaned.identifier,
+            "name": cleaned.name,
+            "email": cleaned.email,
+        }
         return page("selfreg/already_registered.html", status=409, kind=kind, labels=services.IDENTIFIER_LABELS)
     db.commit()
+    session.pop(INVITATION, None)
     session["selfreg_sent_to"] = cleaned.email
     return redirect(url_for(".sent"))
 
@@ -118,6 +138,7 @@ def _form(form: RegistrationForm, kind: PersonKind) -> ResponseReturnValue:
         kind_label=services.KIND_LABELS[kind],
         identifier_label=services.IDENTIFIER_LABELS[kind],
         min_password=12,
+        invited=bool(session.get(INVITATION)),
     )
 
 

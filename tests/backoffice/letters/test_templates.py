@@ -50,6 +50,10 @@ CONTEXTS: dict[str, dict[str, object]] = {
     },
     "self_registration_confirm": {"link": "http://127.0.0.1:5000/register/confirm/t0k3n", "expires_at": EXPIRES},
     "self_registration_reminder": {"link": "http://127.0.0.1:5000/register/confirm/t0k3n", "expires_at": EXPIRES},
+    "ownership_granted": {"identifier": "1027700132195", "link": "http://127.0.0.1:5000/signup/invited/t0k3n"},
+    "ownership_refused": {"identifier": "1027700132195", "reason": "Номер договора не совпадает"},
+    "ownership_lost": {"identifier": "1027700132195", "reason": "Договор № 12-345 на имя заявителя"},
+    "ownership_kept": {"identifier": "1027700132195"},
 }
 
 

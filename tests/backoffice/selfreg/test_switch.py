@@ -19,6 +19,8 @@ FLOW_B_PAGES = (
     "/signup/consent",
     "/signup/confirm/some-token",
     "/signup/resend",
+    "/signup/claim",
+    "/signup/invited/some-token",
     "/signup/closed",
     "/account/consent",
     "/account/consent/withdraw",
@@ -47,7 +49,9 @@ def test_switched_off_its_pages_do_not_exist(off_app: Flask) -> None:
 
 def test_switched_off_the_back_office_has_no_self_registrations(off_app: Flask) -> None:
     assert off_app.test_client().get("/admin/self-registrations/").status_code == 404
-    assert "selfreg_admin.index" not in {rule.endpoint for rule in off_app.url_map.iter_rules()}
+    assert off_app.test_client().get("/admin/ownership-claims/").status_code == 404
+    endpoints = {rule.endpoint for rule in off_app.url_map.iter_rules()}
+    assert {"selfreg_admin.index", "selfreg_claims.index"}.isdisjoint(endpoints)
 
 
 def test_switched_off_there_are_no_flow_b_jobs(settings: Settings) -> None:
