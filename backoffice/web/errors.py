@@ -73,11 +73,12 @@ def init_app(app: Flask) -> None:
 
 
 def wait_duration(seconds: int) -> str:
-    """A wait in the page's language, rounded up to its largest unit ("2 minutes" for 61 seconds): a person told
-    to wait less than they must would only be refused again."""
+    """A wait in the page's language, rounded up to its largest unit ("2 minutes" for 90 seconds): a person told
+    to wait less than they must would only be refused again. A second or so over the unit (a limit's reset time
+    is given to the next whole second) is not worth a unit more."""
     for unit in (86400, 3600, 60):
         if seconds >= unit:
-            seconds = -(-seconds // unit) * unit
+            seconds = -(-(seconds - seconds // 100) // unit) * unit
             break
     return format_timedelta(timedelta(seconds=seconds), granularity="second", threshold=1)
 
