@@ -137,3 +137,19 @@ def _links(html: str) -> list[str]:
     import re
 
     return sorted(set(re.findall(r'href="(/admin[^"?#]*)"', html)))
+
+
+def test_when_the_layout_itself_fails_a_plain_page_says_the_same(
+    errors_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from backoffice.web import errors
+
+    def broken(_context: object) -> str:
+        raise RuntimeError("the database is gone")
+
+    monkeypatch.setattr(errors, "_render", broken)
+    response = errors_app.test_client().get("/test-fails/500?lang=ru")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert 'id="error-title">Что-то пошло не так на нашей стороне<' in html and '<html lang="ru">' in html
+    assert "the database is gone" not in html and not [w for w in WERKZEUG if w in html]
