@@ -39,11 +39,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     from backoffice.customers.web import bp as customers_bp
     from backoffice.monitoring import web as monitoring_web
     from backoffice.selfreg import web as selfreg_web
-    from backoffice.web import init_web
+    from backoffice.web import errors, init_web
 
     i18n.init_app(app)
     monitoring_web.init_app(app)  # first: request ids, request log lines and latencies; /healthz, /readyz, /metrics
     init_web(app)
+    errors.init_app(app)  # our page for every error, in the customer pages' look or the back office's
     app.register_blueprint(customers_bp)
     selfreg_web.init_app(app)  # Flow B's pages, only where [flows] self_registration is on
     init_admin(app)

@@ -16,12 +16,13 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations
 from flask import Flask, current_app, g, has_request_context, request, session
-from flask_babel import Babel, get_locale, get_translations
+from flask_babel import Babel, force_locale, get_locale, get_translations, gettext
 from jinja2 import pass_eval_context
 from jinja2.nodes import EvalContext
 from markupsafe import Markup
 
 from backoffice.settings import LANGUAGES
+from workflows.i18n import N_
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 LANGUAGE_NAMES = {"uk": "Українська", "ru": "Русский", "en": "English"}
@@ -46,15 +47,46 @@ def compile_catalogues(directory: Path = TRANSLATIONS) -> list[Path]:
     return written
 
 
-def select_language() -> str:
-    """The user's explicit choice, then the browser's preference among ours, then the site default."""
-    default = current_app.config["SETTINGS"].site.default_language
-    if not has_request_context():
-        return str(default)
+#: ``app.extensions`` key: a function that names the language of the page being drawn when it is not the site's
+#: default (Flow B's pages speak their own country's language), or None.
+PAGE_LANGUAGE = "backoffice.i18n.page_language"
+#: Offered in the browser's language (see :func:`offer_in`); the English text is for a browser that asks for English.
+READ_IN_THIS_LANGUAGE = N_("Read this page in English?")
+
+
+def chosen_language() -> str | None:
+    """The language the user picked on a page (``?lang=``, remembered in the session), if any."""
     chosen = request.args.get("lang") or session.get("lang")
-    if chosen in LANGUAGES:
-        return str(chosen)
-    return request.accept_languages.best_match(LANGUAGES, default=default) or default
+    return str(chosen) if chosen in LANGUAGES else None
+
+
+def select_language() -> str:
+    """The user's choice, then the page's own language, then the site's default.
+
+    The browser's Accept-Language never decides: a Ukrainian supplier's service is in Ukrainian unless the user
+    picks another language on the page. :func:`browser_language` offers the browser's language as a link.
+    """
+    default = str(current_app.config["SETTINGS"].site.default_language)
+    if not has_request_context():
+        return default
+    hook = current_app.extensions.get(PAGE_LANGUAGE)
+    return chosen_language() or (hook() if hook else None) or default
+
+
+def browser_language() -> str | None:
+    """The browser's language among ours when the page is in another and the user has chosen none: a suggestion
+    the page offers as a link, never applied by itself."""
+    if not has_request_context() or chosen_language():
+        return None
+    best = request.accept_languages.best_match(LANGUAGES)
+    return best if best and best != str(get_locale()) else None
+
+
+def offer_in(language: str) -> str:
+    """The offer to read the page in ``language``, written in that language: it must be readable by the person
+    it is made to, not in the page's language."""
+    with force_locale(language):
+        return gettext(READ_IN_THIS_LANGUAGE)
 
 
 def init_app(app: Flask) -> Babel:
@@ -70,7 +102,12 @@ def init_app(app: Flask) -> Babel:
         npgettext=lambda c, s, p, n: _page_translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
-    app.jinja_env.globals.update(get_locale=get_locale, language_names=LANGUAGE_NAMES)
+    app.jinja_env.globals.update(
+        get_locale=get_locale,
+        language_names=LANGUAGE_NAMES,
+        browser_language=browser_language,
+        offer_in=offer_in,
+    )
     app.context_processor(_page_gettext)
     return babel
 

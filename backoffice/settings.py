@@ -161,8 +161,17 @@ class SelfRegistrationSettings:
     reminder_after_hours: int = 24
     remove_unconfirmed_after_days: int = 7
     jobs_interval_seconds: int = 300
+    #: Flow B serves a country of its own (its identifiers are SNILS, OGRNIP, OGRN): its pages speak this language
+    #: unless the person picks another, whatever Flow A's ``[site] default_language``.
+    language: str = "ru"
+    #: The country (ISO 3166 code) whose phone numbers Flow B's customers write nationally.
+    country: str = "RU"
+    #: The distribution system operator's site for Flow B's customers; empty: the cabinet names none.
+    dso_url: str = ""
 
     def __post_init__(self) -> None:
+        if not re.fullmatch(r"[A-Z]{2}", self.country):
+            raise SettingsError(f"[self_registration] country must be a two-letter country code, not {self.country!r}")
         if self.confirmation_link_hours < 1:
             raise SettingsError("[self_registration] confirmation_link_hours must be at least 1")
         if self.jobs_interval_seconds < 1:
@@ -309,6 +318,10 @@ class Settings:
     #: Keys the registration codes, apart from the session key, so rotating one leaves the other's codes valid.
     code_key: str = field(default="", repr=False)
     source: str = "<defaults>"
+    #: The keys ("section.key") given by the file, the environment or an override rather than left at their
+    #: defaults: a command may fill in what was left unset (``backoffice run`` makes ``site.base_url`` its own
+    #: address) but never overrides what an administrator wrote.
+    explicit: frozenset[str] = frozenset()
 
     # Derived paths: one place decides where an empty setting points.
     @property
@@ -336,10 +349,11 @@ class Settings:
 
     def replace(self, **sections: Mapping[str, Any]) -> Settings:
         """A copy with some keys changed, validated like the file (tests use this)."""
-        return _build(_merge(_as_dict(self), sections), source=self.source)
+        built = _build(_merge(_as_dict(self), sections), source=self.source)
+        return dataclasses.replace(built, explicit=self.explicit | _keys_of(sections))
 
 
-_NOT_SECTIONS = {"secret_key", "secret_key_fallbacks", "code_key", "source"}
+_NOT_SECTIONS = {"secret_key", "secret_key_fallbacks", "code_key", "source", "explicit"}
 _SECTIONS: dict[str, type] = {
     f.name: typing.get_type_hints(Settings)[f.name]
     for f in dataclasses.fields(Settings)
@@ -347,6 +361,7 @@ _SECTIONS: dict[str, type] = {
 }
 _CHOICES: dict[str, tuple[str, ...]] = {
     "site.default_language": LANGUAGES,
+    "self_registration.language": LANGUAGES,
     "mail.transport": ("folder", "smtp"),
     "smtp.security": ("starttls", "tls", "none"),
     "intake.source": ("maildir", "imap"),
@@ -391,7 +406,14 @@ def load(
     if overrides:
         data = _merge(data, overrides)
     settings = _build(data, source=str(file), base_dir=file.parent)
-    return dataclasses.replace(settings, **_secrets(settings, environ, file))
+    return dataclasses.replace(settings, explicit=_keys_of(data), **_secrets(settings, environ, file))
+
+
+def _keys_of(sections: Mapping[str, Any]) -> frozenset[str]:
+    """"section.key" of every key given in ``sections`` (a value that is itself a section's table)."""
+    return frozenset(
+        f"{section}.{key}" for section, values in sections.items() if isinstance(values, Mapping) for key in values
+    )
 
 
 def _secrets(settings: Settings, environ: Mapping[str, str], file: Path) -> dict[str, Any]:

@@ -58,7 +58,9 @@ class StaffIndexView(StaffOnly, AdminIndexView):
             db_session().execute(select(Application.state, func.count()).group_by(Application.state)).all()
         )
         rows = [(state, label, counts.get(state, 0)) for state, label in STATE_LABELS.items()]
-        return self.render("admin/home.html", rows=rows)
+        # A state links to its list only where this role may open the list: an administrator reads the counts.
+        lists = next((v for v in self.admin._views if v.endpoint == "applications"), None)
+        return self.render("admin/home.html", rows=rows, can_list=bool(lists and lists.is_accessible()))
 
 
 class StaffView(StaffOnly, BaseView):

@@ -57,9 +57,15 @@ main = FlaskGroup(
 )
 @with_appcontext
 def run_command(host: str, port: int, demo: bool) -> None:
-    """Run the back office on the development server (migrates the database first)."""
+    """Run the back office on the development server (migrates the database first).
+
+    Unless ``[site] base_url`` was set, the links in letters point at this server (``--host``, ``--port``): a demo
+    started on another port must not send its customers to port 5000.
+    """
     from backoffice import migrate
 
+    if "site.base_url" not in common.settings().explicit:
+        current_app.config["SETTINGS"] = common.settings().replace(site={"base_url": served_at(host, port)})
     migrate.upgrade(common.database().engine)
     if demo:
         from backoffice import demo as demo_data
@@ -68,7 +74,8 @@ def run_command(host: str, port: int, demo: bool) -> None:
             loaded = demo_data.load(session, common.settings())
         if loaded:
             click.echo(demo_data.CREDENTIALS_NOTE)
-    click.echo(f"Back office: http://{host}:{port}/admin   (staff login: http://{host}:{port}/staff/login)")
+    url = served_at(host, port)
+    click.echo(f"Back office: {url}/admin   (staff login: {url}/staff/login)")
     from werkzeug.serving import run_simple
 
     from backoffice.scheduler.embedded import start_in_process
@@ -79,6 +86,16 @@ def run_command(host: str, port: int, demo: bool) -> None:
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
+
+
+def served_at(host: str, port: int) -> str:
+    """The address a browser on this machine opens the development server at (a wildcard host is listened on
+    every interface, the loopback among them)."""
+    if host in {"", "0.0.0.0", "::"}:  # noqa: S104 - read, not bound
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 # -- serve -------------------------------------------------------------------------------------------------------

@@ -144,8 +144,9 @@ def reset_password(session: Session, token: str, password: str) -> CustomerAccou
     return account
 
 
-def change_phone(session: Session, account: CustomerAccount, phone: str) -> bool:
-    e164, _warnings = contact.phone(phone, "phone")
+def change_phone(session: Session, account: CustomerAccount, phone: str, region: str = "UA") -> bool:
+    """The account's phone, written nationally as in ``region`` (the country the account's flow serves)."""
+    e164, _warnings = contact.phone(phone, "phone", region)
     if e164 == account.phone:
         return False
     old, account.phone = account.phone, e164

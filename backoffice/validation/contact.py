@@ -28,10 +28,11 @@ def email(value: str, field: str = "email") -> str:
 
 
 def phone(value: str, field: str = "phones", region: str = "UA") -> tuple[str, list[Problem]]:
-    """One phone number in E.164; numbers of ``region`` may be written nationally (067…, 0 44… in Ukraine).
+    """One phone number in E.164; numbers of ``region`` (a country code; Ukraine's for Flow A) may be written
+    nationally (067…, 0 44… in Ukraine).
 
-    A valid foreign number is accepted with a warning: the operator will call it, but should know. Flow B, run in
-    Russian-speaking markets, reads national numbers as Russian (``region="RU"``) and ignores the warning.
+    A valid number of another country than Ukraine is accepted with a warning in Flow A: the operator will call
+    it, but should know.
     """
     raw = (value or "").strip()
     try:
@@ -46,7 +47,7 @@ def phone(value: str, field: str = "phones", region: str = "UA") -> tuple[str, l
         )
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     warnings = []
-    if phonenumbers.region_code_for_number(number) != "UA":
+    if region == "UA" and phonenumbers.region_code_for_number(number) != "UA":
         msg = N_("%(value)s is not a Ukrainian number")
         warnings.append(Problem(field, "not_ukrainian", msg, {"value": e164}, warning=True))
     return e164, warnings
@@ -73,3 +74,9 @@ def phones(value: str | list[str], field: str = "phones") -> tuple[list[str], li
     if errors:
         raise Invalid(errors)
     return out, warnings
+
+
+def phone_example(region: str) -> str:
+    """A mobile number of ``region`` as its people write it (``050 123 4567`` in Ukraine), for a field's hint."""
+    number = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL) if number else ""

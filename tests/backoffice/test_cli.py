@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from backoffice import demo
+from backoffice import create_app, demo
 from backoffice.cli import main
+from backoffice.database import Database
 from backoffice.settings import Settings
 from tests.factories import Factory
 from workflows.accession import AccessionState
@@ -109,3 +112,37 @@ def test_svg_diagram(app: Flask, tmp_path: Path) -> None:
     svg = out.read_text()
     assert svg.lstrip().startswith("<?xml") and "<svg" in svg
     assert "awaiting_confirmation_call" in svg and "issue_code" in svg
+
+
+def _run(app: Flask, monkeypatch: pytest.MonkeyPatch, *args: str) -> str:
+    """``backoffice run`` with its server and scheduler replaced: the base_url the letters would use."""
+    import werkzeug.serving
+
+    from backoffice.scheduler import embedded
+
+    served: dict[str, str] = {}
+
+    def serve(host: str, port: int, wsgi: Flask, **_kwargs: object) -> None:
+        served["base_url"] = wsgi.config["SETTINGS"].site.base_url
+
+    monkeypatch.setattr(werkzeug.serving, "run_simple", serve)
+    monkeypatch.setattr(embedded, "start_in_process", lambda *_args: None)
+    result = app.test_cli_runner().invoke(main, ["run", *args])
+    assert result.exit_code == 0, result.output
+    return served["base_url"]
+
+
+def test_run_points_the_letters_at_its_own_port_unless_base_url_was_set(
+    settings: Settings, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unset = dataclasses.replace(settings, explicit=settings.explicit - {"site.base_url"})
+    for given, host, expected in (
+        (unset, "127.0.0.1", "http://127.0.0.1:5099"),
+        (unset, "0.0.0.0", "http://127.0.0.1:5099"),
+        (settings, "127.0.0.1", "http://127.0.0.1:5000"),  # the tests' settings set it
+    ):
+        app = create_app(given)
+        try:
+            assert _run(app, monkeypatch, "--host", host, "--port", "5099") == expected
+        finally:
+            app.extensions["backoffice.db"].dispose()

@@ -99,7 +99,7 @@ def test_2_one_address_waits_longer_after_each_wrong_code_but_the_owner_does_not
             assert attacker.post("/company", _wrong_code(issued)).status_code == 200
         waiting = attacker.post("/company", _wrong_code(issued))
         assert waiting.status_code == 429 and waiting.headers["Retry-After"] == "1"
-        assert "Wait 1 seconds" in waiting.get_data(as_text=True)
+        assert "Time to wait: 1 second." in waiting.get_data(as_text=True)
         clock.tick(2)
         assert attacker.post("/company", _wrong_code(issued)).status_code == 200
         assert attacker.post("/company", _wrong_code(issued)).headers["Retry-After"] == "2"  # doubled

@@ -146,3 +146,15 @@ def test_relative_paths_are_resolved_against_the_file(tmp_path: Path) -> None:
     loaded = settings_module.load(path, environ={"BACKOFFICE_SECRET_KEY": "s" * 40})
     assert loaded.site.instance_dir == tmp_path / "data"
     assert loaded.documents_dir == tmp_path / "data" / "documents"
+
+
+def test_settings_know_which_keys_were_given(tmp_path: Path) -> None:
+    """A command may fill in what the administrator left unset (``backoffice run`` sets base_url), never more."""
+    path = _write(tmp_path, '[site]\nsupplier_name = "X"\n')
+    loaded = settings_module.load(path, environ={"BACKOFFICE_SITE_BASE_URL": "http://a.example:1"})
+    assert {"site.supplier_name", "site.base_url"} <= loaded.explicit
+    assert "site.dso_url" not in loaded.explicit
+    assert "site.base_url" not in settings_module.load(path, environ={}).explicit
+    changed = settings_module.load(path, environ={}).replace(site={"dso_url": "https://dso.example"})
+    assert {"site.supplier_name", "site.dso_url"} <= changed.explicit
+    assert "site.base_url" not in settings_module.load(REPO / "config.toml", environ={}).explicit

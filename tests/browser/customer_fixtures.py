@@ -54,28 +54,28 @@ def customer_chromium(_browser: Any) -> Any:
     return _browser
 
 
-@pytest.fixture
-def customer_page(customer_chromium: Any) -> Iterator[Any]:
-    """A fresh browser profile in English (the catalogues may translate the default Ukrainian any day)."""
-    context = customer_chromium.new_context(locale="en-US")
+def _in_english(context: Any, server: str) -> Iterator[Any]:
+    """A page of ``context`` whose user chose English on the site (the catalogues may translate the default
+    Ukrainian any day); the browser asking for English alone would not switch the pages."""
     context.set_default_timeout(10_000)
     page = context.new_page()
     try:
+        page.goto(server + "/?lang=en")
         yield page
     finally:
         context.close()
 
 
 @pytest.fixture
-def axe_page(customer_chromium: Any) -> Iterator[Any]:
+def customer_page(customer_chromium: Any, customer_server: str) -> Iterator[Any]:
+    """A fresh browser profile in English, English chosen on the site."""
+    yield from _in_english(customer_chromium.new_context(locale="en-US"), customer_server)
+
+
+@pytest.fixture
+def axe_page(customer_chromium: Any, customer_server: str) -> Iterator[Any]:
     """Like ``customer_page``, but the page lets the test inject axe-core (an inline script the CSP would stop)."""
-    context = customer_chromium.new_context(locale="en-US", bypass_csp=True)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    try:
-        yield page
-    finally:
-        context.close()
+    yield from _in_english(customer_chromium.new_context(locale="en-US", bypass_csp=True), customer_server)
 
 
 def axe_violations(page: Any) -> list[dict[str, Any]]:

@@ -54,7 +54,7 @@ def test_supervisor_searches_and_confirms_by_hand(visit: tuple[Any, FlowB], sess
     customer = page.context.browser.new_context(locale="en-US")  # the customer's own browser
     person = customer.new_page()
     try:
-        person.goto(site.url + "/account/login")
+        person.goto(site.url + "/account/login?lang=en")
         person.get_by_label("Login").fill(target.identifier)
         person.get_by_label("Password").fill(PASSWORD)
         person.get_by_role("button", name="Log in").click()

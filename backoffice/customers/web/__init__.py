@@ -12,6 +12,9 @@ bp = Blueprint("customers", __name__)
 #: ``app.extensions`` key: what to try after a customer's login failed, before saying so (Flow B sets it to
 #: explain an unconfirmed or blocked registration); a response, or None to say the login failed.
 AFTER_FAILED_LOGIN = "backoffice.customers.after_failed_login"
+#: ``app.extensions`` key: the :class:`~backoffice.customers.web.common.Country` of an account when it is not
+#: Flow A's Ukraine (Flow B sets it for its own accounts), or None.
+COUNTRY_OF = "backoffice.customers.country_of"
 
 
 @bp.record_once
@@ -19,4 +22,4 @@ def _load_customers(state: BlueprintSetupState) -> None:
     state.app.extensions.setdefault(USER_LOADERS, {})["customer"] = load_customer
 
 
-from backoffice.customers.web import account, errors, registration, status  # noqa: E402, F401 - routes on bp
+from backoffice.customers.web import account, registration, status  # noqa: E402, F401 - routes on bp

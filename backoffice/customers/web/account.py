@@ -12,7 +12,14 @@ from backoffice.applications.labels import OFFER_LABELS
 from backoffice.customers import accounts, tokens
 from backoffice.customers.models import CustomerAccount, CustomerToken
 from backoffice.customers.web import AFTER_FAILED_LOGIN, bp, limits
-from backoffice.customers.web.common import backed_off, customer_required, page, settings, show_problems
+from backoffice.customers.web.common import (
+    backed_off,
+    country,
+    customer_required,
+    page,
+    settings,
+    show_problems,
+)
 from backoffice.customers.web.forms import (
     ChangePasswordForm,
     ConfirmForm,
@@ -24,6 +31,7 @@ from backoffice.customers.web.forms import (
 )
 from backoffice.customers.web.users import CustomerUser
 from backoffice.types import utcnow
+from backoffice.validation.contact import phone_example
 from backoffice.validation.problems import Invalid
 from backoffice.web import db_session, limiter, throttle
 from backoffice.web.redirects import safe_next
@@ -131,7 +139,7 @@ def change_phone() -> ResponseReturnValue:
     form = PhoneForm()
     if form.validate_on_submit():
         try:
-            changed = accounts.change_phone(db_session(), account, form.phone.data)
+            changed = accounts.change_phone(db_session(), account, form.phone.data, country(account).code)
         except Invalid as exc:
             db_session().rollback()
             show_problems(form, exc.problems)
@@ -235,9 +243,12 @@ def _cabinet(account: CustomerAccount, phone_form: PhoneForm, email_form: EmailF
         )
         .first()
     )
+    where = country(account)
     return page(
         "customer/cabinet.html",
         account=account,
+        country=where,
+        phone_example=phone_example(where.code),
         application=app,
         contract=contract,
         offer=_(OFFER_LABELS[offer]) if offer else "",

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
 
 from flask import Response, current_app, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import Form
 
+from backoffice.customers.models import CustomerAccount
+from backoffice.customers.web import COUNTRY_OF
 from backoffice.settings import Settings
 from backoffice.validation.problems import Problem
+from backoffice.web import errors
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -19,6 +24,33 @@ F = TypeVar("F", bound=Callable[..., Any])
 def settings() -> Settings:
     value: Settings = current_app.config["SETTINGS"]
     return value
+
+
+@dataclass(frozen=True)
+class Country:
+    """The country an account's flow serves: how its customers write phone numbers, and who takes their meter
+    readings. Flow A serves Ukraine; Flow B serves the country of its own settings."""
+
+    #: ISO 3166 code; phone numbers are read as this country's when written nationally.
+    code: str
+    #: The distribution system operator's site; empty: the cabinet names none.
+    dso_url: str
+    #: What the cabinet says about meter readings and the operator's invoices (the country's rule).
+    dso_notice: Any
+
+
+def country(account: CustomerAccount) -> Country:
+    """The account's country: Flow B's for its accounts (``COUNTRY_OF``), Flow A's Ukraine otherwise."""
+    hook = current_app.extensions.get(COUNTRY_OF)
+    found: Country | None = hook(account) if hook else None
+    return found or Country(
+        "UA",
+        settings().site.dso_url,
+        _l(
+            "Meter readings and the invoices of the distribution system operator are handled by the distribution "
+            "system operator, not by us (Commercial Metering Code, clause 8.6)."
+        ),
+    )
 
 
 def customer_required(view: F) -> F:
@@ -56,6 +88,4 @@ def no_store(html: str, status: int = 200) -> Response:
 
 def backed_off(seconds: int) -> Response:
     """The answer while this address waits before its next try on an identifier (``backoffice.web.throttle``)."""
-    response = page("customer/too_many.html", status=429, wait=seconds)
-    response.headers["Retry-After"] = str(seconds)
-    return response
+    return errors.too_many(seconds)

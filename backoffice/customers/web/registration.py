@@ -23,6 +23,7 @@ from backoffice.customers.web import bp, limits
 from backoffice.customers.web.common import backed_off, no_store, page, settings, show_problems
 from backoffice.customers.web.forms import RegistrationForm
 from backoffice.customers.web.users import CustomerUser
+from backoffice.i18n import browser_language
 from backoffice.monitoring.counters import count_refusal
 from backoffice.passwords import hash_secret
 from backoffice.validation import identifiers
@@ -111,13 +112,14 @@ def _format_problems(form: RegistrationForm) -> str | None:
 
 
 def _blank_form() -> ResponseReturnValue:
-    """The empty form, the page every invitation link opens: rendered once per language, then only the CSRF
-    token changes. A visitor who is logged in or has a message waiting gets the page rendered in full."""
+    """The empty form, the page every invitation link opens: rendered once per language (and language offered),
+    then only the CSRF token changes. A visitor who is logged in or has a message waiting gets the page rendered
+    in full."""
     if current_user.is_authenticated or current_app.debug or "_flashes" in flask_session:
         return _form(RegistrationForm())
     cache: dict[str, str] = current_app.extensions.setdefault("customers.blank_form", {})
     token = generate_csrf()
-    language = str(get_locale())
+    language = f"{get_locale()}/{browser_language() or ''}"  # the page offers the browser's language, if another
     html = cache.get(language)
     if html is None:
         rendered = page(TEMPLATE, form=RegistrationForm(), refused=False, common_url=url_for(".common_passwords"))

@@ -3,42 +3,86 @@
 Nothing here exists unless the deployment switched Flow B on: :func:`init_app` is the only way in, and it
 returns without registering anything when ``[flows] self_registration`` is false.
 
-Flow B's pages speak Russian unless the person chose another language (the language links, remembered in the
-session): the flow serves Russian-speaking markets, whatever the site's default language for Flow A.
+Flow B serves a country of its own (``[self_registration] language``, ``country``, ``dso_url``), whatever Flow A's
+site settings say. Its pages speak its language unless the person chose another (the language links, remembered
+in the session), and so do the account pages (login, cabinet, passwords) of a person who came through Flow B; a
+Flow B account's phone numbers and meter-readings notice are its country's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from flask import Blueprint, Flask, current_app, g, has_request_context, request, session
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
-from flask import Blueprint, Flask, current_app, has_request_context, request, session
-from flask_babel import get_babel
-
-from backoffice.customers.web import AFTER_FAILED_LOGIN
-from backoffice.selfreg import enabled
-from backoffice.settings import LANGUAGES
+from backoffice.customers.models import CustomerAccount
+from backoffice.customers.web import AFTER_FAILED_LOGIN, COUNTRY_OF
+from backoffice.customers.web.common import Country
+from backoffice.i18n import PAGE_LANGUAGE, chosen_language
+from backoffice.selfreg import enabled, services
+from backoffice.settings import SelfRegistrationSettings
+from backoffice.web import db_session
 
 bp = Blueprint("selfreg", __name__)
-LANGUAGE = "ru"
+#: Session key: this browser came through Flow B's pages, so the account pages it opens next (the login, a
+#: forgotten password) speak Flow B's language too.
+VISITOR = "selfreg_visitor"
+#: The account pages Flow A and Flow B share.
+_ACCOUNT_PAGES = "/account"
 
 
-def chosen_language() -> str | None:
-    """The language the person picked with the language links, if any."""
-    chosen = request.args.get("lang") or session.get("lang")
-    return str(chosen) if chosen in LANGUAGES else None
+def _settings() -> SelfRegistrationSettings:
+    flow_b: SelfRegistrationSettings = current_app.config["SETTINGS"].self_registration
+    return flow_b
 
 
 def page_language() -> str:
-    return chosen_language() or LANGUAGE
+    """The language of a Flow B page: the person's choice, else Flow B's own."""
+    return chosen_language() or _settings().language
 
 
-def _flow_b_locale(fallback: Callable[[], str | None]) -> Callable[[], str | None]:
-    def select() -> str | None:
-        if has_request_context() and request.blueprint == bp.name:
-            return page_language()
-        return fallback()
+def _flow_b_language() -> str | None:
+    """Flow B's language on Flow B's pages and on the account pages of a Flow B person; None elsewhere."""
+    if not has_request_context():
+        return None
+    if request.blueprint == bp.name:
+        return _settings().language
+    if request.path != _ACCOUNT_PAGES and not request.path.startswith(_ACCOUNT_PAGES + "/"):
+        return None
+    if not current_app.config["SETTINGS"].flows.accession:
+        return _settings().language  # only Flow B runs here: every account is its
+    if current_user.is_authenticated and getattr(current_user, "role", None) == "customer":
+        return _settings().language if _is_flow_b_account(int(current_user.account_id)) else None
+    return _settings().language if session.get(VISITOR) else None
 
-    return select
+
+def _is_flow_b_account(account_id: int) -> bool:
+    """Whether the account was registered through Flow B (asked once per request)."""
+    memo: dict[int, bool] = g.setdefault("selfreg_accounts", {})
+    if account_id not in memo:
+        memo[account_id] = services.by_account(db_session(), account_id) is not None
+    return memo[account_id]
+
+
+def _country_of(account: CustomerAccount) -> Country | None:
+    """Flow B's country for a Flow B account: its phone numbers and its distribution system operator."""
+    if not _is_flow_b_account(account.id):
+        return None
+    flow_b = _settings()
+    return Country(
+        flow_b.country,
+        flow_b.dso_url,
+        _l(
+            "Meter readings and the invoices of the distribution system operator are handled by the distribution "
+            "system operator, not by us."
+        ),
+    )
+
+
+@bp.before_request
+def _remember_visitor() -> None:
+    if not session.get(VISITOR):
+        session[VISITOR] = True
 
 
 def init_app(app: Flask) -> bool:
@@ -50,8 +94,8 @@ def init_app(app: Flask) -> bool:
 
     app.register_blueprint(bp)
     app.extensions[AFTER_FAILED_LOGIN] = after_failed_login
-    babel = get_babel(app)
-    babel.locale_selector = _flow_b_locale(babel.locale_selector or (lambda: None))
+    app.extensions[PAGE_LANGUAGE] = _flow_b_language
+    app.extensions[COUNTRY_OF] = _country_of
     return True
 
 

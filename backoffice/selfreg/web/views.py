@@ -37,11 +37,6 @@ def _identifier_key() -> str:
     return "selfreg-identifier:" + limits.digits(request.form.get("identifier", ""))
 
 
-@bp.errorhandler(429)
-def too_many(_exc: Exception) -> ResponseReturnValue:
-    return page("customer/too_many.html", status=429)
-
-
 # -- registering ---------------------------------------------------------------------------------------------------
 
 

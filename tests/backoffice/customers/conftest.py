@@ -68,14 +68,22 @@ class Browser:
         self.client = client
 
     def get(self, path: str, **kwargs: Any) -> TestResponse:
-        return self.client.get(path, headers={"Accept-Language": "en"}, **kwargs)
+        self._in_english()
+        return self.client.get(path, **kwargs)
 
     def post(self, path: str, data: dict[str, str], *, form_page: str | None = None, **kwargs: Any) -> TestResponse:
         page = self.get(form_page or path)
         match = CSRF.search(page.get_data(as_text=True))
         assert match, "no CSRF token on " + (form_page or path)
         token = match.group(1) or match.group(2)
-        return self.client.post(path, data={"csrf_token": token, **data}, headers={"Accept-Language": "en"}, **kwargs)
+        self._in_english()
+        return self.client.post(path, data={"csrf_token": token, **data}, **kwargs)
+
+    def _in_english(self) -> None:
+        """English, as a customer who chose it on the page (the browser's language never switches the pages);
+        chosen again before every request, since logging out clears the session."""
+        with self.client.session_transaction() as session:
+            session["lang"] = "en"
 
 
 @pytest.fixture
