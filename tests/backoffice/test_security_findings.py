@@ -99,7 +99,7 @@ def test_2_one_address_waits_longer_after_each_wrong_code_but_the_owner_does_not
             assert attacker.post("/company", _wrong_code(issued)).status_code == 200
         waiting = attacker.post("/company", _wrong_code(issued))
         assert waiting.status_code == 429 and waiting.headers["Retry-After"] == "1"
-        assert "Wait 1 seconds" in waiting.get_data(as_text=True)
+        assert "Wait before the next try: 1 second." in waiting.get_data(as_text=True)
         clock.tick(2)
         assert attacker.post("/company", _wrong_code(issued)).status_code == 200
         assert attacker.post("/company", _wrong_code(issued)).headers["Retry-After"] == "2"  # doubled
@@ -189,7 +189,7 @@ def test_4_failed_staff_logins_slow_the_guessers_address_not_the_operator(app: F
         for n in range(free + 1):
             assert _staff_try(attacker, "op.a", f"guess {n}", ATTACKER).status_code == 200
         refused = _staff_try(attacker, "op.a", factories.PASSWORD, ATTACKER)
-        assert refused.status_code == 429 and "Try again in 1 seconds" in refused.get_data(as_text=True)
+        assert refused.status_code == 429 and "Try again in 1 second." in refused.get_data(as_text=True)
         # Renewing it forever from that address does not touch the operator at the office.
         for _ in range(5):
             clock.tick(120)

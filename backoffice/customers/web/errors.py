@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask.typing import ResponseReturnValue
 
 from backoffice.customers.web import bp
-from backoffice.customers.web.common import page
+from backoffice.customers.web.common import rate_limited
 
 
 @bp.errorhandler(429)
-def too_many(_exc: Exception) -> ResponseReturnValue:
-    return page("customer/too_many.html", status=429)
+def too_many(exc: Exception) -> ResponseReturnValue:
+    return rate_limited(exc)

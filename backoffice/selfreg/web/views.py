@@ -12,7 +12,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from backoffice.customers.web import limits
-from backoffice.customers.web.common import page, settings, show_problems
+from backoffice.customers.web.common import page, rate_limited, settings, show_problems
 from backoffice.passwords import hash_secret
 from backoffice.selfreg import consent, services
 from backoffice.selfreg.models import PersonKind
@@ -34,8 +34,8 @@ def _identifier_key() -> str:
 
 
 @bp.errorhandler(429)
-def too_many(_exc: Exception) -> ResponseReturnValue:
-    return page("customer/too_many.html", status=429)
+def too_many(exc: Exception) -> ResponseReturnValue:
+    return rate_limited(exc)
 
 
 # -- registering ---------------------------------------------------------------------------------------------------
@@ -49,9 +49,7 @@ def register() -> ResponseReturnValue:
     if kind is None:
         return page("selfreg/choose.html", kinds=list(PersonKind), labels=services.KIND_LABELS)
     form.kind.data = kind.value
-    if not form.validate_on_submit():
-        if "csrf_token" in form.errors:  # a page left open too long, or cookies off: say so, never fail silently
-            form.form_errors.append(_("The form has expired. Fill it in and send it again."))
+    if not form.submitted():  # a page left open too long: the summary says so
         return _form(form, kind)
     data = services.Submission(
         kind=kind.value,
@@ -65,7 +63,8 @@ def register() -> ResponseReturnValue:
     try:
         cleaned = services.clean(data)
     except Invalid as exc:
-        show_problems(form, exc.problems)
+        show_problems(form, exc.problems, spare_fields_in_error=True)
+    if form.errors:  # every problem of this submit, at once
         return _form(form, kind)
     password_hash = hash_secret(data.password)
     db = db_session()
