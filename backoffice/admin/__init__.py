@@ -33,7 +33,7 @@ def init_admin(app: Flask) -> Admin:
         name=_l("Back office"),
         url="/admin",
         index_view=StaffIndexView(name=_l("Home"), url="/admin"),
-        theme=Bootstrap4Theme(swatch="default", fluid=True),
+        theme=Bootstrap4Theme(base_template="admin/page.html", swatch="default", fluid=True),
         csp_nonce_generator=csp_nonce,
     )
     admin.add_view(ApplicationView(name=_l("Applications"), endpoint="applications"))

@@ -74,9 +74,7 @@ def _actor(account: CustomerAccount) -> Actor:
 
 
 def _set_password(session: Session, account: CustomerAccount, password: str, action: str) -> None:
-    problems = rules.password_problems(password, login=account.login, identifier=_identifier(account))
-    if not problems and account.application is not None:
-        problems = rules.code_word_problems(password, account.application)
+    problems = new_password_problems(account, password)
     if problems:
         raise Invalid(problems)
     account.password_hash = hash_secret(password)
@@ -89,15 +87,34 @@ def _set_password(session: Session, account: CustomerAccount, password: str, act
     session.flush()
 
 
+def new_password_problems(account: CustomerAccount, password: str) -> list[Problem]:
+    """The rules of a new password; the code word last (an argon2 check), only for one that passes the rest."""
+    problems = rules.password_problems(password, login=account.login, identifier=_identifier(account))
+    if not problems and account.application is not None:
+        problems = rules.code_word_problems(password, account.application)
+    return problems
+
+
 def log_out(session: Session, account: CustomerAccount) -> None:
     """Logging out ends every session of this account, including copies of this browser's cookie."""
     end_sessions(account)
     session.flush()
 
 
-def change_password(session: Session, account: CustomerAccount, current: str, new: str) -> None:
+def change_password(
+    session: Session, account: CustomerAccount, current: str, new: str, *, check_only: bool = False
+) -> None:
+    """Change the password, or raise :class:`Invalid` with every problem at once: a wrong current password and
+    the new one's rules together, so the customer fixes both on one try. ``check_only`` (the page found a problem
+    of its own, such as two passwords that differ) changes nothing but still raises what is wrong here."""
     if not verify_or_dummy(account.password_hash, current):
-        raise Invalid([Problem("current_password", "wrong", N_("The current password is not correct"))])
+        wrong = Problem("current_password", "wrong", N_("The current password is not correct"))
+        raise Invalid([wrong, *rules.password_problems(new, login=account.login, identifier=_identifier(account))])
+    if check_only:
+        problems = new_password_problems(account, new)
+        if problems:
+            raise Invalid(problems)
+        return
     _set_password(session, account, new, "change_password")
 
 
@@ -127,8 +144,12 @@ def request_password_reset(session: Session, settings: Settings, login: str) -> 
     session.flush()
 
 
-def reset_password(session: Session, token: str, password: str) -> CustomerAccount | None:
-    """Set a new password with a reset link; ``None`` when the link is unknown, used or expired."""
+def reset_password(session: Session, token: str, password: str, *, check_only: bool = False) -> CustomerAccount | None:
+    """Set a new password with a reset link; ``None`` when the link is unknown, used or expired.
+
+    ``check_only`` (the page found a problem of its own) spends nothing and changes nothing, but raises
+    :class:`Invalid` for the password's own rules, so the page shows every problem at once.
+    """
     row = tokens.peek(session, token, tokens.PASSWORD_RESET)
     if row is None:
         return None
@@ -138,6 +159,8 @@ def reset_password(session: Session, token: str, password: str) -> CustomerAccou
     problems = rules.password_problems(password, login=account.login, identifier=_identifier(account))
     if problems:
         raise Invalid(problems)
+    if check_only:
+        return account
     if tokens.spend(session, token, tokens.PASSWORD_RESET) is None:
         return None
     _set_password(session, account, password, "reset_password")

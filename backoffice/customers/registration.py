@@ -56,6 +56,12 @@ class Refusal(StrEnum):
     NOT_OPEN = "application_not_open"
 
 
+#: The refusals a customer is told as they are. :func:`check` raises them only when the code typed belongs to the
+#: identifier typed: whoever holds a company's letter learns that its code was used, expired or replaced, and a
+#: stranger who tries codes or identifiers learns nothing (every other refusal reads the same, docs/security.md).
+TOLD = frozenset({Refusal.USED, Refusal.EXPIRED, Refusal.REVOKED})
+
+
 class Refused(BackofficeError):
     """The code cannot be redeemed. Raised after the refusal is recorded: the caller commits.
 

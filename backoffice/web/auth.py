@@ -119,14 +119,15 @@ _network_limit = limiter.shared_limit(
 
 @bp.errorhandler(TooManyRequests)
 def _too_many(_exc: TooManyRequests) -> ResponseReturnValue:
-    minutes = _staff_settings().failed_login_window_minutes
+    seconds = throttle.limit_wait_seconds() or _staff_settings().failed_login_window_minutes * 60
     count_throttled("staff-login")
-    flash(_("Too many failed attempts. Try again in %(minutes)d minutes.", minutes=minutes), "error")
-    return render_template("auth/login.html", form=LoginForm()), 429
+    flash(_("Too many failed attempts. Try again in %(wait)s.", wait=throttle.wait_words(seconds)), "error")
+    return render_template("auth/login.html", form=LoginForm()), 429, {"Retry-After": str(seconds)}
 
 
 def _backed_off(seconds: int) -> ResponseReturnValue:
-    message = _("Too many wrong tries for this login from here. Try again in %(seconds)d seconds.", seconds=seconds)
+    wait = throttle.wait_words(seconds)
+    message = _("Too many wrong tries for this login from here. Try again in %(wait)s.", wait=wait)
     flash(message, "error")
     return render_template("auth/login.html", form=LoginForm()), 429, {"Retry-After": str(seconds)}
 

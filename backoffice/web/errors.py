@@ -8,16 +8,13 @@ that something went wrong on our side. A rate limit's page says how long to wait
 from __future__ import annotations
 
 import logging
-import time
-from datetime import timedelta
 from typing import Any
 
 from flask import Flask, Response, current_app, render_template, request
-from flask_babel import format_timedelta
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
-from backoffice.web import limiter
+from backoffice.web import throttle
 
 log = logging.getLogger(__name__)
 
@@ -69,18 +66,7 @@ def init_app(app: Flask) -> None:
     """Every HTTP error with a page of ours. An unexpected exception arrives as a 500 after Flask logged it; while
     testing (``PROPAGATE_EXCEPTIONS``) it is raised to the test instead."""
     app.register_error_handler(HTTPException, _http_error)
-    app.jinja_env.filters["wait_duration"] = wait_duration
-
-
-def wait_duration(seconds: int) -> str:
-    """A wait in the page's language, rounded up to its largest unit ("2 minutes" for 90 seconds): a person told
-    to wait less than they must would only be refused again. A second or so over the unit (a limit's reset time
-    is given to the next whole second) is not worth a unit more."""
-    for unit in (86400, 3600, 60):
-        if seconds >= unit:
-            seconds = -(-(seconds - seconds // 100) // unit) * unit
-            break
-    return format_timedelta(timedelta(seconds=seconds), granularity="second", threshold=1)
+    app.jinja_env.filters["wait_duration"] = throttle.wait_words
 
 
 def error_page(status: int, *, wait: int | None = None, headers: dict[str, str] | None = None) -> Response:
@@ -102,7 +88,7 @@ def error_page(status: int, *, wait: int | None = None, headers: dict[str, str] 
 def too_many(wait: int | None = None) -> Response:
     """The 429 page; without ``wait``, the time until the rate limit that was hit lets the next request in."""
     if wait is None:
-        wait = _limit_resets_in()
+        wait = throttle.limit_wait_seconds() or None
     return error_page(429, wait=wait)
 
 
@@ -118,14 +104,6 @@ def _render(context: dict[str, Any]) -> str:
         html: str = admin[0].index_view.render("errors/staff.html", **context)
         return html
     return render_template("errors/page.html", **context)
-
-
-def _limit_resets_in() -> int | None:
-    """Seconds until the breached Flask-Limiter limit lets the next request in, when one was breached."""
-    current = limiter.current_limit
-    if current is None or not current.breached:
-        return None
-    return max(1, current.reset_at - int(time.time()))
 
 
 def _http_error(exc: HTTPException) -> Response | HTTPException:

@@ -30,3 +30,13 @@ class BoundedForm(FlaskForm):  # type: ignore[misc]
                 field.data = field.data[:limit]
                 field.raw_data = [field.data]
         return valid
+
+    def submitted(self) -> bool:
+        """Validate a POST and say whether it came with a good token, whatever its fields' own rules found.
+
+        The services' checks then run on it as well, so one answer lists every problem (an empty field and a bad
+        code together), in the manner of the GOV.UK Design System. A post without a good token (a page left open
+        too long, a forged one) checks nothing on the sender's behalf.
+        """
+        self.validate_on_submit()
+        return bool(self.is_submitted()) and "csrf_token" not in self.errors

@@ -25,10 +25,13 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import math
 import time
 import unicodedata
 from dataclasses import dataclass
+from datetime import timedelta
 
+from flask_babel import format_timedelta
 from flask_limiter.util import get_remote_address
 from limits.storage import Storage
 from sqlalchemy.orm import Session
@@ -163,3 +166,23 @@ def succeeded(policy: Policy, identifier: str, ip: str | None = None) -> None:
     failed_key, gate, _all = _keys(policy, identifier, ip or address())
     storage.clear(failed_key)
     storage.clear(gate)
+
+
+def limit_wait_seconds() -> int:
+    """How long until the Flask-Limiter limit this request broke lets the next one through: the 429 pages say it,
+    so the person knows whether to wait a minute or come back tomorrow (0 when no limit was broken)."""
+    current = limiter.current_limit
+    if current is None or not current.breached:
+        return 0
+    return max(1, current.reset_at - int(time.time()))
+
+
+def wait_words(seconds: int) -> str:
+    """A wait in the page's language ("80 seconds", "3 minutes", "2 hours"), never shorter than the real one:
+    rounded up to whole minutes from two minutes on and to whole hours from two hours on, so that whoever comes
+    back when it says is let in."""
+    if seconds >= 7200:
+        seconds = math.ceil(seconds / 3600) * 3600
+    elif seconds >= 120:
+        seconds = math.ceil(seconds / 60) * 60
+    return str(format_timedelta(timedelta(seconds=max(1, seconds)), threshold=2))

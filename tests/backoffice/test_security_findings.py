@@ -189,7 +189,7 @@ def test_4_failed_staff_logins_slow_the_guessers_address_not_the_operator(app: F
         for n in range(free + 1):
             assert _staff_try(attacker, "op.a", f"guess {n}", ATTACKER).status_code == 200
         refused = _staff_try(attacker, "op.a", factories.PASSWORD, ATTACKER)
-        assert refused.status_code == 429 and "Try again in 1 seconds" in refused.get_data(as_text=True)
+        assert refused.status_code == 429 and "Try again in 1 second." in refused.get_data(as_text=True)
         # Renewing it forever from that address does not touch the operator at the office.
         for _ in range(5):
             clock.tick(120)

@@ -79,7 +79,7 @@ def test_wrong_codes_do_not_lock_the_right_one(
     page.wait_for_url(re.compile(r"/account"))
 
 
-def test_an_expired_code_gets_the_generic_answer(
+def test_an_expired_code_is_told_to_the_letters_holder(
     customer_server: str, customer_page: Any, make: Factory, session: Session, settings: Settings
 ) -> None:
     app, code, path = _issue(make, session, settings)
@@ -88,8 +88,64 @@ def test_an_expired_code_gets_the_generic_answer(
     customer_page.goto(customer_server + path)
     _fill(customer_page, code, app.identifier)
     refused = customer_page.locator("#registration-refused")
-    assert refused.is_visible()
-    assert "We could not accept this code" in refused.inner_text()
+    assert refused.is_visible() and refused.get_attribute("data-refusal") == "expired"
+    assert "This code has expired" in customer_page.locator("#error-summary").inner_text()
+
+
+def _submit(page: Any, **values: str) -> list[str]:
+    """Type the values (by field id) into the registration form, send it, and read the summary's links."""
+    for field, value in values.items():
+        page.locator(f"#{field}").fill(value)
+    with page.expect_navigation():
+        page.locator("#registration-form button[type=submit]").click()
+    summary = page.locator("#error-summary")
+    assert summary.is_visible() and summary.get_attribute("role") == "alert"
+    assert page.evaluate("document.activeElement.id") == "error-summary"  # the summary has the focus
+    return list(dict.fromkeys(a.get_attribute("href") for a in summary.locator("a[href^='#']").all()))
+
+
+@pytest.mark.parametrize("lang", ["uk", "ru", "en"])
+def test_the_customer_gets_through_after_every_kind_of_mistake(
+    lang: str, customer_server: str, customer_page: Any, make: Factory, session: Session, settings: Settings
+) -> None:
+    """An empty field, a Cyrillic login, a short password and two that differ: all said on the first answer; then
+    a wrong code; then the right one. Each answer lists every problem at once, keeps what was typed (not the
+    passwords), and puts the focus on its summary, whose links lead to the fields."""
+    app, code, _path = _issue(make, session, settings)
+    page = customer_page
+    page.goto(f"{customer_server}/company?lang={lang}")
+
+    links = _submit(page, code=code, identifier="", login="логін", password="x", password_again="y")
+    assert links == ["#identifier", "#login", "#password", "#password_again"]
+    assert page.locator("#code").input_value() == code and page.locator("#login").input_value() == "логін"
+    assert page.locator("#password").input_value() == "" and page.locator("#password_again").input_value() == ""
+    assert page.locator("#login").get_attribute("aria-invalid") == "true"
+    page.locator("#error-summary a[href='#login']").click()
+    assert page.evaluate("document.activeElement.id") == "login"  # the link puts the focus in the field
+
+    links = _submit(page, code="ABCD-EFGH-JKMN", identifier=app.identifier, password="short", password_again="short")
+    assert links == ["#code", "#login", "#password"]
+    assert page.locator("#registration-refused").get_attribute("data-refusal") == "generic"
+    assert page.locator("#identifier").input_value() == app.identifier
+
+    page.locator("#code").fill(code)
+    page.locator("#login").fill(f"firma.{lang}")
+    page.locator("#password").fill(PASSWORD)
+    page.locator("#password_again").fill(PASSWORD)
+    with page.expect_navigation():
+        page.locator("#registration-form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/account"))
+    assert page.locator("#welcome").is_visible()
+
+    # The same code again, from a fresh page: the letter's holder is sent to the login page.
+    page.context.clear_cookies()
+    page.goto(f"{customer_server}/company?lang={lang}")
+    _submit(page, code=code, identifier=app.identifier, login="someone.else", password=PASSWORD,
+            password_again=PASSWORD)
+    assert page.locator("#registration-refused").get_attribute("data-refusal") == "used"
+    with page.expect_navigation():
+        page.locator("#refusal-log-in").click()
+    assert page.url.startswith(f"{customer_server}/account/login")
 
 
 def test_password_rules_are_shown_as_the_customer_types(

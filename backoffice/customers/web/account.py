@@ -100,20 +100,22 @@ def reset(token: str) -> ResponseReturnValue:
     if tokens.peek(session, token, tokens.PASSWORD_RESET) is None:
         return page("customer/link_invalid.html", status=404)
     form = NewPasswordForm()
-    if form.validate_on_submit():
+    if form.submitted():
+        check_only = bool(form.errors)  # the page's own problems (the passwords differ): spend nothing
         try:
-            account = accounts.reset_password(session, token, form.password.data)
+            account = accounts.reset_password(session, token, form.password.data or "", check_only=check_only)
         except Invalid as exc:
             session.rollback()
-            show_problems(form, exc.problems)
+            show_problems(form, exc.problems, spare_fields_in_error=True)
         else:
             if account is None:
                 session.rollback()
                 return page("customer/link_invalid.html", status=404)
-            session.commit()
-            logout_user()
-            flash(_("Your new password is set. Log in with it."), "success")
-            return redirect(url_for(".login"))
+            if not check_only:
+                session.commit()
+                logout_user()
+                flash(_("Your new password is set. Log in with it."), "success")
+                return redirect(url_for(".login"))
     login = _reset_login(token)
     return page("customer/reset.html", form=form, login=login, common_url=url_for(".common_passwords"))
 
@@ -200,13 +202,14 @@ def confirm_email(token: str) -> ResponseReturnValue:
 def change_password() -> ResponseReturnValue:
     account = _account()
     form = ChangePasswordForm()
-    if form.validate_on_submit():
+    if form.submitted():
+        current, new = form.current_password.data or "", form.password.data or ""
         try:
-            accounts.change_password(db_session(), account, form.current_password.data, form.password.data)
+            accounts.change_password(db_session(), account, current, new, check_only=bool(form.errors))
         except Invalid as exc:
             db_session().rollback()
-            show_problems(form, exc.problems)
-        else:
+            show_problems(form, exc.problems, spare_fields_in_error=True)
+        if not form.errors:
             db_session().commit()
             # The session id carries a stamp of the password: renew it so this browser stays logged in.
             login_user(CustomerUser.of(account))

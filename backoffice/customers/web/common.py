@@ -65,14 +65,22 @@ def customer_required(view: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def show_problems(form: Form, problems: list[Problem]) -> None:
-    """Put service problems beside the fields they are about (or on the form when no field matches)."""
+def show_problems(form: Form, problems: list[Problem], *, spare_fields_in_error: bool = False) -> None:
+    """Put service problems beside the fields they are about (or on the form when no field matches).
+
+    The same rule can be checked twice on one submit (by the page before the database is asked, by the service
+    after), so a message a field already shows is not added again. With ``spare_fields_in_error``, a field that
+    already has an error (an empty required field) gets no other: one message per field says what to do first.
+    """
+    in_error = {field.name for field in form if field.errors} if spare_fields_in_error else set()
     for problem in problems:
         field = getattr(form, problem.field, None)
-        if field is not None:
-            field.errors = [*field.errors, problem.text()]
-        else:
-            form.form_errors.append(problem.text())
+        text = problem.text()
+        if field is None:
+            if text not in form.form_errors:
+                form.form_errors.append(text)
+        elif problem.field not in in_error and text not in field.errors:
+            field.errors = [*field.errors, text]
 
 
 def page(template: str, status: int = 200, **context: Any) -> Response:
@@ -89,3 +97,4 @@ def no_store(html: str, status: int = 200) -> Response:
 def backed_off(seconds: int) -> Response:
     """The answer while this address waits before its next try on an identifier (``backoffice.web.throttle``)."""
     return errors.too_many(seconds)
+

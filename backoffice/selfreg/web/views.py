@@ -50,9 +50,7 @@ def register() -> ResponseReturnValue:
     form.kind.data = kind.value
     if request.method == "GET" and request.args.get("identifier"):  # from an ownership claim's invitation
         form.identifier.data = limits.digits(request.args["identifier"])[:15]
-    if not form.validate_on_submit():
-        if "csrf_token" in form.errors:  # a page left open too long, or cookies off: say so, never fail silently
-            form.form_errors.append(_("The form has expired. Fill it in and send it again."))
+    if not form.submitted():  # a page left open too long: the summary says so
         return _form(form, kind)
     data = services.Submission(
         kind=kind.value,
@@ -66,7 +64,8 @@ def register() -> ResponseReturnValue:
     try:
         cleaned = services.clean(data)
     except Invalid as exc:
-        show_problems(form, exc.problems)
+        show_problems(form, exc.problems, spare_fields_in_error=True)
+    if form.errors:  # every problem of this submit, at once
         return _form(form, kind)
     password_hash = hash_secret(data.password)
     db = db_session()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from backoffice import create_app
+from backoffice.web import throttle
 from tests.backoffice.customers.conftest import PASSWORD, Browser
 from tests.factories import valid_edrpou
 from tests.services import redis_server  # noqa: F401 - fixture by name
@@ -26,7 +27,18 @@ def test_one_address_gets_ten_tries_a_minute(browser: Browser, db) -> None:
     answers = [_try(browser, valid_edrpou(n)).status_code for n in range(11)]
     assert answers[:10] == [200] * 10
     assert answers[10] == 429
-    assert "Too many attempts" in _try(browser, valid_edrpou(99)).get_data(as_text=True)
+    refused = _try(browser, valid_edrpou(99))
+    page = refused.get_data(as_text=True)
+    assert "Too many attempts" in page
+    # It says how long: the per-minute limit lets the next try through within the minute.
+    assert 1 <= int(refused.headers["Retry-After"]) <= 61
+    assert "Time to wait:" in page and "second" in page
+
+
+def test_a_wait_is_said_in_words_never_shorter_than_it_is(app: Flask) -> None:
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        words = {seconds: throttle.wait_words(seconds) for seconds in (1, 80, 121, 3601, 7201)}
+    assert words == {1: "1 second", 80: "80 seconds", 121: "3 minutes", 3601: "61 minutes", 7201: "3 hours"}
 
 
 def test_with_redis_two_app_processes_share_the_limits(settings, db, redis_server: str) -> None:

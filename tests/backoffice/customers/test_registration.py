@@ -74,9 +74,11 @@ def _normalised(html: str) -> str:
     return html
 
 
-def test_wrong_unknown_used_and_expired_codes_get_the_same_answer(
+def test_a_stranger_gets_one_answer_the_letters_holder_is_told_used_or_expired(
     browser: Browser, issued: Issued, make: Factory, session: Session, settings
 ) -> None:
+    """A wrong code, an unknown identifier and another company's code (used, expired or live) read the same; the
+    one who typed a code with its own identifier holds the letter, and is told what happened to the code."""
     used = make.application(AccessionState.CODE_ISSUED)
     expired = make.application(AccessionState.CODE_ISSUED)
     session.commit()
@@ -90,24 +92,58 @@ def test_wrong_unknown_used_and_expired_codes_get_the_same_answer(
     session.commit()
 
     same = dict(login="someone", password=PASSWORD, password_again=PASSWORD)
-    cases = {
+    strangers = {
         "wrong_code": {"code": "ABCD-EFGH-JKMN", "identifier": issued.identifier},
         "unknown_identifier": {"code": issued.code, "identifier": valid_edrpou(900)},
-        "used": {"code": used_code, "identifier": used.identifier},
-        "expired": {"code": expired_code, "identifier": expired.identifier},
+        "used code, other identifier": {"code": used_code, "identifier": issued.identifier},
+        "expired code, other identifier": {"code": expired_code, "identifier": issued.identifier},
     }
     browser = Browser(browser.client.application.test_client())  # a fresh visitor, not logged in
-    answers = {name: browser.post("/company", {**data, **same}) for name, data in cases.items()}
+    answers = {name: browser.post("/company", {**data, **same}) for name, data in strangers.items()}
 
     statuses = {a.status_code for a in answers.values()}
     pages = {_normalised(a.get_data(as_text=True)) for a in answers.values()}
     assert statuses == {200}
     assert len(pages) == 1, "the page tells the cases apart"
-    assert "We could not accept this code" in pages.pop()
+    generic = pages.pop()
+    assert "We could not accept this code" in generic
+    assert "already been used" not in generic and "has expired" not in generic.replace("If the code has expired", "")
+
+    told = browser.post("/company", {"code": used_code, "identifier": used.identifier, **same})
+    page = told.get_data(as_text=True)
+    assert told.status_code == 200 and "you already have a login" in page
+    assert 'href="/account/login" id="refusal-log-in"' in page
+    told = browser.post("/company", {"code": expired_code, "identifier": expired.identifier, **same})
+    assert "This code has expired" in told.get_data(as_text=True)
+    assert "A code works for 14 days" in told.get_data(as_text=True)
     # Staff see which case it was; the unknown identifier is recorded with what was typed.
     assert set(_refusals(session)) >= {"identifier_mismatch", "used", "expired", "wrong_code"}
     assert _count(session, CustomerAccount) == 1
     assert session.get(Application, issued.app.id).state == AccessionState.CODE_ISSUED
+
+
+def test_every_problem_of_one_submit_is_shown_at_once_with_what_was_typed(browser: Browser, issued: Issued) -> None:
+    """An empty field, a wrong code, a Cyrillic login, a short password and two passwords that differ: all on the
+    first answer, in a summary that links to each field; what was typed comes back, the passwords do not."""
+    page = browser.post(
+        "/company",
+        {"code": "ABCD-EFGH-JKMN", "identifier": "", "login": "логін", "password": "x", "password_again": "y"},
+    ).get_data(as_text=True)
+    summary = page[page.index('id="error-summary"') : page.index("</ul>", page.index('id="error-summary"'))]
+    assert 'role="alert"' in page and 'tabindex="-1"' in page and "There is a problem" in summary
+    for field in ("identifier", "login", "password", "password_again"):
+        assert f'href="#{field}"' in summary, field
+    assert "Latin letters" in summary and "at least 12 characters" in summary and "differ" in summary
+    assert 'value="ABCD-EFGH-JKMN"' in page and 'value="логін"' in page
+    assert 'value="x"' not in page and 'value="y"' not in page
+    # With the identifier given, the code is checked on the same submit as the login and password.
+    page = browser.post(
+        "/company",
+        {"code": "ABCD-EFGH-JKMN", "identifier": issued.identifier, "login": "логін", "password": "x",
+         "password_again": "x"},
+    ).get_data(as_text=True)
+    assert 'href="#code">We could not accept this code' in page and "Latin letters" in page
+    assert "at least 12 characters" in page
 
 
 def test_login_and_password_rules(browser: Browser, make: Factory, session: Session, settings) -> None:

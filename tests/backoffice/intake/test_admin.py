@@ -112,8 +112,12 @@ def test_the_service_center_form_reports_every_field_and_keeps_no_code_word(
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 200
+    summary = page[page.index('id="error-summary"') : page.index("</ul>", page.index('id="error-summary"'))]
+    assert "There is a problem" in summary
     for field in ("identifier", "email", "consumer_name", "code_word"):
-        assert f'data-testid="error-{field}" aria-live="polite"></div>' not in page, field
+        assert f'href="#f-{field}"' in summary, field  # one summary, linking to every field in error
+        assert f'data-testid="error-{field}" aria-live="polite"></p>' not in page, field
+    assert 'value="nope"' in page  # what was typed stays
     assert "Калина" not in page and 'Ка"' not in page
     assert session.scalars(select(Application)).all() == []
 
