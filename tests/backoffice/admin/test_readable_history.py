@@ -29,6 +29,7 @@ from backoffice.settings import Settings
 from tests.backoffice.admin.conftest import Staff
 from workflows.accession import ACCESSION
 from workflows.accession import AccessionState as S
+from workflows.ownership_claim import OWNERSHIP_CLAIM
 from workflows.self_registration import SELF_REGISTRATION
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -85,12 +86,15 @@ def actions_of(subject_type: str, vocab: Vocabulary) -> list[str]:
         return [row.trigger for row in SELF_REGISTRATION.table] + list(selfreg_labels.OTHER_LABELS)
     if subject_type == "registration":
         return ["registration_refused", "guessing_alert"]
+    if subject_type == "ownership_claim":
+        return [row.trigger for row in OWNERSHIP_CLAIM.table] + list(selfreg_labels.CLAIM_LABELS)
     assert not callable(vocab.actions)
     return list(vocab.actions)
 
 
 def test_every_action_the_code_writes_has_words() -> None:
-    written = actions_the_code_writes() | {row.trigger for row in ACCESSION.table + SELF_REGISTRATION.table}
+    tables = ACCESSION.table + SELF_REGISTRATION.table + OWNERSHIP_CLAIM.table
+    written = actions_the_code_writes() | {row.trigger for row in tables}
     labelled = {a for code, v in VOCABULARIES.items() for a in actions_of(code, v) if v.action(a) != a}
     assert len(written) > 40
     assert not written - labelled, f"actions written to the trail with no words: {sorted(written - labelled)}"
