@@ -66,6 +66,8 @@ class Document(Base):
     # Path relative to the documents folder of the settings.
     storage_path: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The archive or forwarded message it came out of ("docs.zip"); "" for a file attached to the email itself.
+    origin: Mapped[str] = mapped_column(String(255), default="", server_default="")
 
     application: Mapped[Application] = relationship(back_populates="documents")
     #: The verifier's reports on this file, oldest first (``backoffice.documents``; named, not imported, so the

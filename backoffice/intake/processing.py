@@ -356,6 +356,7 @@ def _attach(
             Document(
                 kind=a.type.kind,
                 filename=a.filename[:255],
+                origin=a.origin[:255],
                 content_type=media[:100],
                 size=a.stored.size,
                 sha256=a.stored.sha256,

@@ -83,8 +83,11 @@ def test_names_from_every_client_come_out_right(
 
     poll(intake_db, intake_settings)
 
-    names = {d.filename for a in _apps(session) for d in a.documents if d.kind != DocumentKind.EMAIL_ORIGINAL}
+    documents = [d for a in _apps(session) for d in a.documents if d.kind != DocumentKind.EMAIL_ORIGINAL]
+    names = {d.filename for d in documents}
     assert names == {NAME, long_name, "Скан заяви.jpg", "Заява підписана.pdf", "Заява УТФ.pdf", "Скан заяви.pdf"}
+    # A file out of an archive keeps its own name, with the archive named as where it came from.
+    assert {d.filename: d.origin for d in documents if d.origin} == {"Скан заяви.pdf": "docs.zip"}
 
 
 def test_a_filled_form_fills_the_application_and_lists_its_problems(
