@@ -8,6 +8,7 @@ from backoffice.applications.models import (
     Document,
     DocumentKind,
     RegistrationCode,
+    RoutingRule,
 )
 from backoffice.audit.models import AuditEvent
 from backoffice.contracts.models import CommercialOffer, Contract
@@ -45,6 +46,7 @@ __all__ = [
     "OwnershipClaim",
     "PersonKind",
     "RegistrationCode",
+    "RoutingRule",
     "SelfRegistration",
     "ServiceCenter",
     "SignatureCheck",

@@ -24,6 +24,7 @@ def init_admin(app: Flask) -> Admin:
     from backoffice.admin.applications import ApplicationView
     from backoffice.admin.dashboard import DashboardView
     from backoffice.admin.outbox import OutboxView
+    from backoffice.admin.routing_rules import RoutingRulesView
     from backoffice.admin.staff import AuditView, CentersView, StaffAccountsView
 
     app.jinja_env.globals["admin_static_url"] = _static_url
@@ -42,6 +43,7 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(StaffAccountsView(name=_l("Staff"), endpoint="staff"))
     admin.add_view(CentersView(name=_l("Service centers"), endpoint="centers"))
     admin.add_view(OutboxView(name=_l("Outbox"), endpoint="outbox"))
+    admin.add_view(RoutingRulesView(name=_l("Routing rules"), endpoint="routing_rules", url="routing-rules"))
     from backoffice.admin.intake import QuarantineView, ServiceCenterView
 
     admin.add_view(

@@ -34,6 +34,7 @@ from backoffice.staff.models import Operator, ServiceCenter
 VOCABULARIES: dict[str, Vocabulary] = {
     "application": application_labels.VOCABULARY,
     "registration": application_labels.REGISTRATION_VOCABULARY,
+    "routing_rule": application_labels.RULE_VOCABULARY,
     "self_registration": selfreg_labels.VOCABULARY,
     "ownership_claim": selfreg_labels.CLAIM_VOCABULARY,
     "operator": staff_labels.OPERATOR_VOCABULARY,

@@ -95,6 +95,7 @@ HISTORY_FIELDS = {
 #: Why an application went to its center (``applications.routing``).
 ROUTED_BY_LABELS = {
     "contract": N_("the contract registry"),
+    "rule": N_("a routing rule"),
     "sender": N_("the sender's known address"),
     "claim": N_("the operator who took it"),
     "supervisor": N_("a supervisor"),
@@ -165,4 +166,12 @@ REGISTRATION_VOCABULARY = Vocabulary(
     actions=label_of,
     fields=HISTORY_FIELDS,
     reasons=SYSTEM_REASONS,
+)
+
+#: How a routing rule's history reads (``applications.routing``).
+RULE_VOCABULARY = Vocabulary(
+    subject=N_("Routing rule"),
+    actions={"rule_set": N_("Routing rule saved"), "rule_removed": N_("Routing rule removed")},
+    fields={"sender": N_("Sender"), "center_id": N_("Service center")},
+    references={"center_id": "service_center"},
 )

@@ -234,3 +234,17 @@ class RegistrationCode(Base):
     failed_attempts: Mapped[int] = mapped_column(default=0)
 
     application: Mapped[Application] = relationship(back_populates="codes")
+
+
+class RoutingRule(Base):
+    """A supervisor's rule: applications emailed from ``sender`` (an address, or ``@domain`` for all of a domain)
+    go to a center, for senders the contract registry does not know (``applications.routing``)."""
+
+    __tablename__ = "routing_rule"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender: Mapped[str] = mapped_column(String(254), unique=True)
+    center_id: Mapped[int] = mapped_column(ForeignKey("service_center.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    center: Mapped[ServiceCenter] = relationship()

@@ -22,7 +22,7 @@ from workflows.accession import AccessionState as S
 #: Path arguments that name an application or what belongs to it: another center's must look missing (404).
 PRIVATE = {"number", "document_id", "message_id"}
 #: Pages behind a role an operator does not have: refused whoever's the record (403), or missing (404).
-ROLE_GATED = {"letter_id", "reg_id", "operator_id"}
+ROLE_GATED = {"letter_id", "reg_id", "operator_id", "rule_id", "claim_id"}
 #: Actions refused to every operator before the record is looked up (403 whoever's it is: nothing leaks).
 OPERATORS_REFUSED = {"applications.reassign"}
 #: Arguments that name nothing private.
@@ -49,6 +49,8 @@ def _records(make: factories.Factory, session: Session, staff: Staff) -> dict[st
         "message_id": message.id,
         "letter_id": letter.id,
         "reg_id": 1,
+        "rule_id": 1,
+        "claim_id": 1,
         "operator_id": staff.operator_a.id,
         "trigger": "submit_for_check",
         "state": "received",

@@ -231,3 +231,25 @@ def test_a_message_is_as_private_as_the_application_it_made(
         response.close()  # the original is streamed from storage
     assert f"/admin/intake/{message.id}" not in stranger.get("/admin/intake/?tab=all").get_data(as_text=True)
     assert f"/admin/intake/{message.id}" in owner.get("/admin/intake/?tab=all").get_data(as_text=True)
+
+
+def test_a_supervisors_rule_routes_a_domain_the_registry_does_not_know(
+    intake_db: Database, intake_settings: Settings, maildir: Maildir, session: Session, staff: Staff, app: Flask
+) -> None:
+    supervisor = log_in(app.test_client(), staff.supervisor.login)
+    refused = post(supervisor, "/admin/routing-rules/", {"sender": "not an address", "center": staff.center_a.id})
+    assert "Give an email address" in supervisor.get(refused.location).get_data(as_text=True)
+    post(supervisor, "/admin/routing-rules/", {"sender": "@Firma.example.ua", "center": staff.center_a.id})
+    assert "@firma.example.ua" in supervisor.get("/admin/routing-rules/").get_data(as_text=True)
+    operator = log_in(app.test_client(), staff.operator_a.login)
+    assert operator.get("/admin/routing-rules/").status_code == 403
+    form = {"sender": "@x.example.ua", "center": staff.center_b.id}
+    assert post(operator, "/admin/routing-rules/", form).status_code == 403
+
+    maildir.drop(_mail(_form(UNKNOWN)))  # from ivan@firma.example.ua: no contract knows the company
+    poll(intake_db, intake_settings)
+    (application,) = _applications(session)
+    assert application.center_id == staff.center_a.id
+    assert _routes(session, application) == [{"center_id": [None, staff.center_a.id], "by": "rule"}]
+    saved = session.scalars(select(AuditEvent).where(AuditEvent.subject_type == "routing_rule")).one()
+    assert (saved.action, saved.actor_label) == ("rule_set", staff.supervisor.login)
