@@ -10,8 +10,6 @@ columns, the assignee's and center's names joined after the limit, so it costs t
 
 from __future__ import annotations
 
-import base64
-import json
 import re
 import time
 import weakref
@@ -46,6 +44,7 @@ from backoffice.actors import Actor
 from backoffice.admin import sqlite_search
 from backoffice.applications.models import WAITING_SQL, Application, Channel
 from backoffice.contracts.models import CommercialOffer
+from backoffice.paging import Keyset
 from backoffice.staff.models import Operator, ServiceCenter
 from backoffice.types import utcnow
 from workflows.accession import WAITING_FOR_STAFF, AccessionState
@@ -231,7 +230,7 @@ def _plan(
     if f.q:
         search_shape, search_params = _search(f.q, dialect)
         params.update(search_params)
-    cursor = _cursor(f.after) if f.after else None
+    cursor = _cursor(f.after, f.sort) if f.after else None
     if cursor is not None:
         params["after_value"], params["after_id"] = cursor
     shape = (
@@ -248,8 +247,8 @@ def _search(q: str, dialect: str) -> tuple[tuple[str, ...], dict[str, Any]]:
 
 
 @lru_cache(maxsize=1024)
-def _cursor(after: str) -> tuple[Any, int] | None:
-    return decode_cursor(after)
+def _cursor(after: str, sort: str) -> tuple[Any, int] | None:
+    return decode_cursor(after, sort)
 
 
 def _search_plan(q: str, dialect: str, params: dict[str, Any]) -> tuple[str, ...]:
@@ -424,22 +423,19 @@ def _visible(who: Role | None, has_me: bool) -> ColumnElement[bool]:
     return or_(here, Application.assignee_id == bindparam("me")) if has_me else here
 
 
+#: The queue's orders as the back office's one keyset component sees them (its cursor codec; the queue builds its
+#: own cached statements with the cursor as bound parameters).
+KEYSETS = {sort: Keyset((getattr(Application, column), Application.id)) for sort, column in SORT_COLUMNS.items()}
+
+
 def encode_cursor(row: QueueRow, f: QueueFilters) -> str:
-    value = getattr(row, SORT_COLUMNS[f.sort])
-    # An ISO moment needs no escaping in JSON: written directly, it skips the encoder every full page runs.
-    head = f'"{value.isoformat()}"' if isinstance(value, datetime) else json.dumps(value)
-    raw = f"[{head},{row.id}]"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return KEYSETS[f.sort].encode(row)
 
 
-def decode_cursor(cursor: str) -> tuple[Any, int] | None:
-    try:
-        value, last_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if isinstance(value, str):
-            value = datetime.fromisoformat(value)
-        return value, int(last_id)
-    except (ValueError, TypeError):
-        return None
+def decode_cursor(cursor: str, sort: str = "due") -> tuple[Any, int] | None:
+    """The sort value and id after which the next page starts; None for a cursor that was tampered with."""
+    values = KEYSETS.get(sort, KEYSETS["due"]).decode(cursor)
+    return (values[0], int(values[1])) if values is not None else None
 
 
 def _rows(session: Session, actor: Actor, f: QueueFilters, now: datetime, size: int) -> list[QueueRow]:
