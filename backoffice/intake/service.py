@@ -218,16 +218,16 @@ def watch(
             return
         # After a failed poll the letters still in the mailbox are the ones that failed: waiting for new mail
         # (rather than going again at once because the folder is not empty) keeps a bad letter from spinning.
-        if not (took_all and _idle(settings)):
+        if not (took_all and _idle(settings, should_stop)):
             _sleep(wait, should_stop)
 
 
-def _idle(settings: Settings) -> bool:
+def _idle(settings: Settings, should_stop: Callable[[], bool]) -> bool:
     if settings.intake.source != "imap":
         return False
     try:
         with ImapSource(settings) as source:
-            return source.wait_for_mail(settings.imap.idle_seconds)
+            return source.wait_for_mail(settings.imap.idle_seconds, should_stop)
     except OSError:
         log.warning("IMAP IDLE failed; polling on the interval instead", exc_info=True)
         return False

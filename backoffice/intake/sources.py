@@ -12,7 +12,8 @@ import logging
 import os
 import re
 import ssl
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -22,6 +23,8 @@ from backoffice.documents.storage import CHUNK
 from backoffice.settings import Settings
 
 log = logging.getLogger(__name__)
+#: How often a waiting IMAP IDLE is renewed, so that a watcher told to stop stops within this many seconds.
+STOP_CHECK_SECONDS = 5.0
 IMAP_CHUNK = 4 * 1024 * 1024
 _LITERAL_SIZE = re.compile(rb"\{(\d+)\}$")
 
@@ -138,20 +141,26 @@ class ImapSource:
         assert self.mailbox is not None
         self.mailbox.move(item.ref, self.processed)
 
-    def wait_for_mail(self, seconds: float) -> bool:
+    def wait_for_mail(self, seconds: float, should_stop: Callable[[], bool] = lambda: False) -> bool:
         """Block in IMAP IDLE until the server announces mail or ``seconds`` pass; False without IDLE.
 
         IDLE announces only what arrives after the folder was selected, so a letter that came between the last
         poll and this connection would otherwise wait out the whole interval: if anything is in the folder
         already, return at once. The search itself tells the server what this connection has seen, so a letter
-        arriving after it is announced by the IDLE that follows.
+        arriving after it is announced by the IDLE that follows. The IDLE is renewed every
+        ``STOP_CHECK_SECONDS`` (searching again first), so a watcher told to stop stops within that, not after
+        the whole wait.
         """
         assert self.mailbox is not None
         if "IDLE" not in self.mailbox.client.capabilities:
             return False
-        if self.mailbox.uids("ALL"):
-            return True
-        self.mailbox.idle.wait(timeout=min(seconds, 29 * 60))
+        deadline = time.monotonic() + min(seconds, 29 * 60)
+        while not self.mailbox.uids("ALL"):
+            left = deadline - time.monotonic()
+            if left <= 0 or should_stop():
+                break
+            if self.mailbox.idle.wait(timeout=min(left, STOP_CHECK_SECONDS)):
+                break
         return True
 
 

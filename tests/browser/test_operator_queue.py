@@ -75,10 +75,12 @@ def test_operator_takes_an_application_from_the_queue_to_code_issued(
     assert page.locator(f"tr[data-number='{target.number}']").count() == 1  # my work: the center's queue
 
     page.fill("[data-testid=queue-search]", target.identifier)
-    page.click("[data-testid=queue-filter]")
+    with page.expect_navigation():  # the filtered list is a new page: rows are read from it, not the old one
+        page.click("[data-testid=queue-filter]")
     rows = page.locator("table.queue tbody tr[data-number]")
     assert rows.count() == 1
-    rows.first.locator("a").click()
+    with page.expect_navigation():
+        rows.first.locator("a").click()
     page.wait_for_url(re.compile(target.number))
 
     page.click("[data-testid=claim]")
