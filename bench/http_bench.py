@@ -97,6 +97,7 @@ class Run:
     per_second: float
     median_ms: float
     bytes_per_request: float
+    cpu_ms: float = 0.0  # the server's CPU time (master and workers, user and system) per request
 
 
 @dataclass
@@ -132,16 +133,32 @@ def parse_wrk(output: str) -> Run:
     )
 
 
-def wrk(port: int, path: str, clients: int, seconds: int, cookie: str | None) -> Run:
+def cpu_seconds(master: int) -> float:
+    """CPU time used so far by a gunicorn master and its workers. On a shared machine the wall-clock figures
+    move with the neighbours' load; what a request costs the server in CPU does much less, and says whether a
+    throughput ratio is the code's or the moment's."""
+    pids = [master, *map(int, Path(f"/proc/{master}/task/{master}/children").read_text().split())]
+    ticks = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(server: tuple[int, int], path: str, clients: int, seconds: int, cookie: str | None) -> Run:
     """Load one server: ``clients`` keep-alive connections for ``seconds``, one wrk thread per connection up to
     two (the machine this was written on has two cores, and a third thread would only take them from the
     server)."""
     command = ["wrk", f"-t{min(clients, 2)}", f"-c{clients}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
+    port, pid = server
     command.append(f"http://127.0.0.1:{port}{path}")
+    before = cpu_seconds(pid)
     done = subprocess.run(command, capture_output=True, text=True, check=True)
-    return parse_wrk(done.stdout)
+    run = parse_wrk(done.stdout)
+    run.cpu_ms = (cpu_seconds(pid) - before) * 1000 / max(run.requests, 1)
+    return run
 
 
 # -- servers -----------------------------------------------------------------------------------------------------
@@ -156,9 +173,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(app: str, url: str, folder: Path, name: str) -> Iterator[int]:
+def gunicorn(app: str, url: str, folder: Path, name: str) -> Iterator[tuple[int, int]]:
     """gunicorn as ``backoffice serve`` starts it (the same interpreter, ``deploy/gunicorn.conf.py``, the
-    ``[server]`` settings) serving ``app``; yields its port and stops it gracefully at the end.
+    ``[server]`` settings) serving ``app``; yields its port and the master's pid, and stops it gracefully at the end.
 
     Each server gets an instance folder of its own: the configuration empties the metrics folder in it at start,
     which would otherwise wipe the other server's files.
@@ -193,7 +210,7 @@ def gunicorn(app: str, url: str, folder: Path, name: str) -> Iterator[int]:
                 time.sleep(0.1)
         else:
             raise RuntimeError(f"gunicorn {name} did not start: {folder / f'gunicorn-{name}.log'}")
-        yield port
+        yield port, proc.pid
     finally:
         proc.terminate()
         proc.wait(timeout=60)
@@ -263,28 +280,28 @@ def measure(url: str, rounds: int, seconds: int) -> None:
     try:
         with gunicorn("backoffice.wsgi:app", url, folder, "product") as product, \
                 gunicorn("bare_app:app", url, folder, "bare") as bare:
-            cookie = log_in(product, PASSWORD)
+            cookie = log_in(product[0], PASSWORD)
             sizes: dict[str, int] = {}
             for path, logged_in in {(m.path, m.logged_in) for m in MEASURES}:
-                status, page, _set = fetch(product, "GET", path, cookie if logged_in else "")
+                status, page, _set = fetch(product[0], "GET", path, cookie if logged_in else "")
                 assert status == 200, (path, status)
                 sizes[path] = len(page)
                 print(f"page {path}: {len(page):,} bytes", flush=True)
             for m in MEASURES:  # warm-up: every worker, its pool, caches and compiled statements
-                for port in (product, bare):
-                    wrk(port, m.path, m.clients, 1, cookie if m.logged_in else None)
+                for server in (product, bare):
+                    wrk(server, m.path, m.clients, 1, cookie if m.logged_in else None)
             results = {m: Results() for m in MEASURES}
             for turn in range(rounds):
                 for i, m in enumerate(MEASURES):
                     sides = [("product", product), ("bare", bare)]
-                    for side, port in sides if (turn + i) % 2 == 0 else sides[::-1]:
-                        run = wrk(port, m.path, m.clients, seconds, cookie if m.logged_in else None)
+                    for side, server in sides if (turn + i) % 2 == 0 else sides[::-1]:
+                        run = wrk(server, m.path, m.clients, seconds, cookie if m.logged_in else None)
                         if side == "product" and run.bytes_per_request < sizes[m.path]:
                             raise RuntimeError(f"{m.path}: {run.bytes_per_request:.0f} bytes a response, "
                                                f"the page has {sizes[m.path]} (a redirect or an error page?)")
                         getattr(results[m], side).append(run)
                 print(f"  round {turn + 1}/{rounds} done, load {load()}", flush=True)
-            status, _page, _set = fetch(product, "GET", "/admin/applications/", cookie)
+            status, _page, _set = fetch(product[0], "GET", "/admin/applications/", cookie)
             assert status == 200, f"the session did not last the run ({status})"
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -307,6 +324,13 @@ def measure(url: str, rounds: int, seconds: int) -> None:
             met = "yes" if m.met(statistics.median(ratios)) else "**no**"
         print(f"| {m.name} ({unit}) | {spread(a, digits)} | {spread(b, digits)} | {spread(ratios, 2)}× "
               f"| {target} | {met} |")
+    print("\nThe servers' CPU time per request (all processes, user and system), same rounds:")
+    print("| measure | product, ms | bare page, ms | ratio product/bare |")
+    print("|---|---|---|---|")
+    for m, r in results.items():
+        a, b = [x.cpu_ms for x in r.product], [x.cpu_ms for x in r.bare]
+        ratios = [x / y for x, y in zip(a, b, strict=True)]
+        print(f"| {m.name} | {spread(a, 2)} | {spread(b, 2)} | {spread(ratios, 1)}× |")
 
 
 def main() -> None:
