@@ -274,6 +274,7 @@ def measure(url: str, rounds: int, seconds: int) -> None:
     from queue_bench import PASSWORD
 
     folder = Path(tempfile.mkdtemp(prefix="http-bench-"))
+    print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")
     print(f"machine: {machine()}")
     print(f"load average before: {load()}")
     print(f"wrk: {subprocess.run(['wrk', '-v'], capture_output=True, text=True).stdout.splitlines()[0]}")
