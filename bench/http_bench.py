@@ -1,0 +1,382 @@
+"""Benchmark: the product's pages over HTTP against a bare Flask page, both served by the production server.
+
+Run from the repository root (PostgreSQL on 127.0.0.1:5432, or BACKOFFICE_TEST_PG_URL; ``wrk`` on the PATH,
+Debian's package ``wrk``):
+
+    .venv/bin/python bench/http_bench.py [--rows 100000 | --database NAME] [--keep] [--rounds 5] [--seconds 3]
+
+What is compared with what, and why it is fair:
+
+* **A, the product**: ``backoffice.wsgi:app`` served exactly as ``backoffice serve`` serves it: gunicorn with
+  ``deploy/gunicorn.conf.py``, every value from ``[server]`` (by default two gthread workers of four threads,
+  keep-alive, the access log and the product's log format), rate limits on and stored as configured (``memory://``
+  by default). Nothing in the app is switched off or patched.
+* **B, the baseline**: ``bench/bare_app.py``, one Flask route returning a small HTML page, served by the same
+  gunicorn with the same configuration file, hence the same workers, threads, keep-alive and logging. Both
+  servers run at the same time, on the same database settings, on ports of their own.
+* **The load**: ``wrk``, a load generator outside Python, so that the client does not share the interpreter's
+  limits with the server. The same request goes to A and to B: the same path and, for the queue, the same
+  session cookie of a logged-in operator (logged in once over HTTP before the rounds).
+* **Alternation**: every round runs each measure on A and on B one right after the other, the order swapped every
+  other round, so that the shared machine's busy moments fall on both alike. A ratio is taken within each round
+  (A and B a few seconds apart) and the report gives the median and the range of the rounds' ratios, beside the
+  medians and ranges of the absolute figures, which depend on the machine and are not the result.
+
+The measures: the operator's queue page ("my work", ``/admin/applications/``) at one client (median latency)
+and at eight clients (requests per second); ``GET /company`` (the form the invitation links to, no session) at
+eight clients and, for reference, at one. Each response is checked: wrk's count of non-2xx/3xx answers must be
+nil, and the bytes read per request must match the page fetched before the rounds (a redirect to the login page
+would otherwise pass as a fast answer).
+
+The queue needs data: ``--rows N`` makes a throwaway database and fills it with ``bench/queue_bench.py``'s fill
+(``--keep`` leaves it); ``--database NAME`` measures a database filled before, after migrating it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode
+
+REPO = Path(__file__).resolve().parent.parent
+BENCH = REPO / "bench"
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(BENCH))
+
+PG = os.environ.get("BACKOFFICE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+SECRET = "bench-secret-key-" + "x" * 32
+#: The operator of queue_bench's fill whose "my work" is measured (center 8), and the fill's password.
+OPERATOR = "op7"
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One line of the report: a page, a number of clients, and the figure that counts for it."""
+
+    name: str
+    path: str
+    clients: int
+    logged_in: bool
+    figure: str  # "latency" (median ms, lower is better) or "throughput" (requests/s, higher is better)
+    target: float | None = None  # issue #20's bound on the ratio A/B, when it sets one
+
+    def met(self, ratio: float) -> bool:
+        assert self.target is not None
+        return ratio <= self.target if self.figure == "latency" else ratio >= self.target
+
+
+MEASURES = (
+    Measure('queue page "my work", one client', "/admin/applications/", 1, True, "latency", 5.0),
+    Measure('queue page "my work", 8 clients', "/admin/applications/", 8, True, "throughput", 0.25),
+    Measure("GET /company, 8 clients", "/company", 8, False, "throughput", 0.6),
+    Measure("GET /company, one client", "/company", 1, False, "latency"),
+)
+
+
+@dataclass
+class Run:
+    """What wrk said about one run."""
+
+    requests: int
+    per_second: float
+    median_ms: float
+    bytes_per_request: float
+    cpu_ms: float = 0.0  # the server's CPU time (master and workers, user and system) per request
+
+
+@dataclass
+class Results:
+    """Every run of one measure, by round, for A (the product) and B (the bare page)."""
+
+    product: list[Run] = field(default_factory=list)
+    bare: list[Run] = field(default_factory=list)
+
+
+# -- wrk ---------------------------------------------------------------------------------------------------------
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+_SIZES = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3}
+
+
+def parse_wrk(output: str) -> Run:
+    """The figures of wrk's ``--latency`` report; a run with error answers or socket errors is refused, since
+    an error page is cheaper than the page and would flatter the product."""
+    if "Non-2xx or 3xx responses" in output or "Socket errors" in output:
+        raise RuntimeError(f"wrk saw errors:\n{output}")
+    median = re.search(r"^\s+50%\s+([\d.]+)(us|ms|s|m)\s*$", output, re.M)
+    total = re.search(r"^\s+(\d+) requests in [\d.]+\w+, ([\d.]+)(B|KB|MB|GB) read", output, re.M)
+    rate = re.search(r"^Requests/sec:\s+([\d.]+)", output, re.M)
+    if not (median and total and rate):
+        raise RuntimeError(f"cannot read wrk's report:\n{output}")
+    requests = int(total.group(1))
+    return Run(
+        requests=requests,
+        per_second=float(rate.group(1)),
+        median_ms=float(median.group(1)) * _UNITS[median.group(2)],
+        bytes_per_request=float(total.group(2)) * _SIZES[total.group(3)] / max(requests, 1),
+    )
+
+
+def cpu_seconds(master: int) -> float:
+    """CPU time used so far by a gunicorn master and its workers. On a shared machine the wall-clock figures
+    move with the neighbours' load; what a request costs the server in CPU does much less, and says whether a
+    throughput ratio is the code's or the moment's."""
+    pids = [master, *map(int, Path(f"/proc/{master}/task/{master}/children").read_text().split())]
+    ticks = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(server: tuple[int, int], path: str, clients: int, seconds: int, cookie: str | None) -> Run:
+    """Load one server: ``clients`` keep-alive connections for ``seconds``, one wrk thread per connection up to
+    two (the machine this was written on has two cores, and a third thread would only take them from the
+    server)."""
+    command = ["wrk", f"-t{min(clients, 2)}", f"-c{clients}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+    if cookie:
+        command += ["-H", f"Cookie: {cookie}"]
+    port, pid = server
+    command.append(f"http://127.0.0.1:{port}{path}")
+    before = cpu_seconds(pid)
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    run = parse_wrk(done.stdout)
+    run.cpu_ms = (cpu_seconds(pid) - before) * 1000 / max(run.requests, 1)
+    return run
+
+
+# -- servers -----------------------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A port nobody listens on, for a server of this run (several benchmarks may share the machine)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+    return port
+
+
+@contextmanager
+def gunicorn(app: str, url: str, folder: Path, name: str) -> Iterator[tuple[int, int]]:
+    """gunicorn as ``backoffice serve`` starts it (the same interpreter, ``deploy/gunicorn.conf.py``, the
+    ``[server]`` settings) serving ``app``; yields its port and the master's pid, and stops it gracefully at the end.
+
+    Each server gets an instance folder of its own: the configuration empties the metrics folder in it at start,
+    which would otherwise wipe the other server's files.
+    """
+    from backoffice.cli import GUNICORN_CONFIG
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "BACKOFFICE_SECRET_KEY": SECRET,
+        "BACKOFFICE_CODE_KEY": SECRET,
+        "BACKOFFICE_DATABASE_URL": url,
+        "BACKOFFICE_SITE_INSTANCE_DIR": str(folder / f"instance-{name}"),
+        "BACKOFFICE_SERVER_BIND": f"127.0.0.1:{port}",
+        "PYTHONPATH": os.pathsep.join([str(REPO), str(BENCH)]),
+    }
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    log = (folder / f"gunicorn-{name}.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONFIG), app],
+        cwd=REPO, env=env, stdout=log, stderr=log,
+    )
+    try:
+        for _ in range(300):
+            if proc.poll() is not None:
+                raise RuntimeError(f"gunicorn {name} stopped: {folder / f'gunicorn-{name}.log'}")
+            try:
+                status, _body, _cookies = fetch(port, "GET", "/healthz")
+                if status in (200, 404):  # the bare app has no /healthz, and any answer means it serves
+                    break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError(f"gunicorn {name} did not start: {folder / f'gunicorn-{name}.log'}")
+        yield port, proc.pid
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+        log.close()
+
+
+def fetch(port: int, method: str, path: str, cookie: str = "", body: str | None = None) -> tuple[int, bytes, str]:
+    """One request on a connection of its own: status, body and the cookies set, joined as a Cookie header."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Cookie": cookie} if cookie else {}
+    if body is not None:
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    try:
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        data = response.read()
+        jar: SimpleCookie = SimpleCookie()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            jar.load(header)
+        return response.status, data, "; ".join(f"{k}={m.value}" for k, m in jar.items() if m.value)
+    finally:
+        connection.close()
+
+
+def log_in(port: int, password: str) -> str:
+    """The session cookie of the operator, got the way a browser gets it: the form, its CSRF token, the post."""
+    status, page, cookie = fetch(port, "GET", "/staff/login")
+    token = CSRF.search(page.decode())
+    assert status == 200 and token, "no login form"
+    form = urlencode({"login": OPERATOR, "password": password, "csrf_token": token.group(1)})
+    status, _page, session = fetch(port, "POST", "/staff/login", cookie, form)
+    assert status == 302 and session, f"bench login failed ({status})"
+    return session
+
+
+# -- the run -----------------------------------------------------------------------------------------------------
+
+
+def spread(values: list[float], digits: int) -> str:
+    """Median (lowest–highest), the form every figure of docs/benchmarks.md takes."""
+    return f"{statistics.median(values):.{digits}f} ({min(values):.{digits}f}–{max(values):.{digits}f})"
+
+
+def machine() -> str:
+    """The cores and the CPU model, for the report: absolute figures mean nothing without them."""
+    model = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+    return f"{os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), {model}"
+
+
+def load() -> str:
+    """The load average, before and after: the machine may be shared, and the reader must know how much."""
+    return " ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
+def measure(url: str, rounds: int, seconds: int) -> None:
+    """Both servers side by side, alternating, and the report."""
+    from queue_bench import PASSWORD
+
+    folder = Path(tempfile.mkdtemp(prefix="http-bench-"))
+    print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")
+    print(f"machine: {machine()}")
+    print(f"load average before: {load()}")
+    print(f"wrk: {subprocess.run(['wrk', '-v'], capture_output=True, text=True).stdout.splitlines()[0]}")
+    try:
+        with gunicorn("backoffice.wsgi:app", url, folder, "product") as product, \
+                gunicorn("bare_app:app", url, folder, "bare") as bare:
+            cookie = log_in(product[0], PASSWORD)
+            sizes: dict[str, int] = {}
+            for path, logged_in in {(m.path, m.logged_in) for m in MEASURES}:
+                status, page, _set = fetch(product[0], "GET", path, cookie if logged_in else "")
+                assert status == 200, (path, status)
+                sizes[path] = len(page)
+                print(f"page {path}: {len(page):,} bytes", flush=True)
+            for m in MEASURES:  # warm-up: every worker, its pool, caches and compiled statements
+                for server in (product, bare):
+                    wrk(server, m.path, m.clients, 1, cookie if m.logged_in else None)
+            results = {m: Results() for m in MEASURES}
+            for turn in range(rounds):
+                for i, m in enumerate(MEASURES):
+                    sides = [("product", product), ("bare", bare)]
+                    for side, server in sides if (turn + i) % 2 == 0 else sides[::-1]:
+                        run = wrk(server, m.path, m.clients, seconds, cookie if m.logged_in else None)
+                        if side == "product" and run.bytes_per_request < sizes[m.path]:
+                            raise RuntimeError(f"{m.path}: {run.bytes_per_request:.0f} bytes a response, "
+                                               f"the page has {sizes[m.path]} (a redirect or an error page?)")
+                        getattr(results[m], side).append(run)
+                print(f"  round {turn + 1}/{rounds} done, load {load()}", flush=True)
+            status, _page, _set = fetch(product[0], "GET", "/admin/applications/", cookie)
+            assert status == 200, f"the session did not last the run ({status})"
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    print(f"load average after: {load()}")
+    print(f"{rounds} rounds of {seconds} s per server and measure; median (lowest–highest) of the rounds")
+    print("| measure | product | bare page | ratio product/bare | target | met |")
+    print("|---|---|---|---|---|---|")
+    for m, r in results.items():
+        if m.figure == "latency":
+            a, b = [x.median_ms for x in r.product], [x.median_ms for x in r.bare]
+            unit, digits = "ms median latency", 2
+        else:
+            a, b = [x.per_second for x in r.product], [x.per_second for x in r.bare]
+            unit, digits = "requests/s", 0
+        ratios = [x / y for x, y in zip(a, b, strict=True)]
+        if m.target is None:
+            target, met = "—", "—"
+        else:
+            target = f"{'≤' if m.figure == 'latency' else '≥'} {m.target:g}×"
+            met = "yes" if m.met(statistics.median(ratios)) else "**no**"
+        print(f"| {m.name} ({unit}) | {spread(a, digits)} | {spread(b, digits)} | {spread(ratios, 2)}× "
+              f"| {target} | {met} |")
+    print("\nThe servers' CPU time per request (all processes, user and system), same rounds:")
+    print("| measure | product, ms | bare page, ms | ratio product/bare |")
+    print("|---|---|---|---|")
+    for m, r in results.items():
+        a, b = [x.cpu_ms for x in r.product], [x.cpu_ms for x in r.bare]
+        ratios = [x / y for x, y in zip(a, b, strict=True)]
+        print(f"| {m.name} | {spread(a, 2)} | {spread(b, 2)} | {spread(ratios, 1)}× |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--rows", type=int, default=100_000, help="fill a throwaway database with this many")
+    group.add_argument("--database", help="measure a database filled before (queue_bench.py --keep, or --keep)")
+    parser.add_argument("--keep", action="store_true", help="keep the filled database afterwards")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds")
+    parser.add_argument("--seconds", type=int, default=3, help="length of each wrk run")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from backoffice import migrate
+
+    admin = create_engine(make_url(PG).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    name = args.database or f"backoffice_bench_{uuid.uuid4().hex[:8]}"
+    url = make_url(PG).set(database=name).render_as_string(hide_password=False)
+    try:
+        if args.database:
+            migrate.upgrade(create_engine(url))
+        else:
+            from queue_bench import fill
+
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            print(f"Filling {name} with {args.rows:,} applications …", flush=True)
+            fill(url, args.rows)
+        engine = create_engine(url)
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE application"))
+        engine.dispose()
+        measure(url, args.rounds, args.seconds)
+    finally:
+        if args.database or args.keep:
+            print(f"kept: --database {name}")
+        else:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
