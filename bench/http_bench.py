@@ -134,15 +134,11 @@ def parse_wrk(output: str) -> Run:
 
 
 def cpu_seconds(master: int) -> float:
-    """CPU time used so far by a gunicorn master and its workers. On a shared machine the wall-clock figures
-    move with the neighbours' load; what a request costs the server in CPU does much less, and says whether a
-    throughput ratio is the code's or the moment's."""
-    pids = [master, *map(int, Path(f"/proc/{master}/task/{master}/children").read_text().split())]
-    ticks = 0
-    for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        ticks += int(fields[11]) + int(fields[12])  # utime, stime
-    return ticks / os.sysconf("SC_CLK_TCK")
+    """CPU time used so far by a gunicorn master and its workers (``queue_bench.cpu_seconds``): on a shared
+    machine it says whether a throughput ratio is the code's or the moment's."""
+    from queue_bench import cpu_seconds as measured
+
+    return measured(master)
 
 
 def wrk(server: tuple[int, int], path: str, clients: int, seconds: int, cookie: str | None) -> Run:

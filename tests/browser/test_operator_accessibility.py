@@ -4,7 +4,6 @@ fails in CI and skips elsewhere (tests/browser/customer_fixtures.py)."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
@@ -22,6 +21,7 @@ from tests import factories
 from tests.backoffice.intake import corpus
 from tests.backoffice.intake.conftest import Maildir, app, intake_db, intake_settings, maildir  # noqa: F401
 from tests.browser.customer_fixtures import axe_violations
+from tests.browser.test_operator_queue import log_in
 from workflows.accession import AccessionState as S
 from workflows.roles import Role
 
@@ -37,13 +37,6 @@ def axe_staff_page(_browser: Any) -> Any:
     yield context.new_page()
     context.close()
 
-
-def _log_in(page: Any, base: str, login: str) -> None:
-    page.goto(f"{base}/staff/login")
-    page.fill("input[name=login]", login)
-    page.fill("input[name=password]", factories.PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r"/admin/"))
 
 
 def _skip_link_leads_to_main(page: Any) -> bool:
@@ -88,7 +81,7 @@ def test_every_operator_page_passes_axe_in_every_language(
             no_skip_link.append(name)
 
     def pages(who: Operator, paths: dict[str, str]) -> None:
-        _log_in(page, live_server, who.login)
+        log_in(page, live_server, who.login)
         for lang in LANGUAGES:
             for name, path in paths.items():
                 scan(f"{name} ({lang})", f"{path}?lang={lang}")
@@ -111,7 +104,7 @@ def test_every_operator_page_passes_axe_in_every_language(
          "audit": "/admin/audit/"},
     )
 
-    _log_in(page, live_server, operator.login)
+    log_in(page, live_server, operator.login)
     page.goto(f"{live_server}/admin/service-center/?lang=en")
     page.fill("#f-identifier", "12345670")
     with page.expect_navigation():  # the whole answer, its scripts run: the summary has taken the focus

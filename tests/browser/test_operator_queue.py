@@ -51,8 +51,9 @@ def people(make: factories.Factory, session: Session, password_hash: str, app: F
     return out
 
 
-def log_in(page: Any, base: str, login: str) -> None:
-    page.goto(f"{base}/staff/login")
+def log_in(page: Any, base: str, login: str, language: str = "") -> None:
+    """Log in as a member of staff through the login page (in ``language`` when given, as the user picks it)."""
+    page.goto(f"{base}/staff/login" + (f"?lang={language}" if language else ""))
     page.fill("input[name=login]", login)
     page.fill("input[name=password]", factories.PASSWORD)
     page.click("button[type=submit]")

@@ -21,19 +21,13 @@ from backoffice.staff.models import Operator
 from tests import factories
 from tests.backoffice.intake.conftest import Maildir
 from tests.backoffice.intake.test_routing import KNOWN, UNKNOWN, _contract, _form, _mail
+from tests.browser.test_operator_queue import log_in
 from workflows.accession import AccessionState as S
 from workflows.roles import Role
 
 pytestmark = pytest.mark.browser
 CODE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")  # a snake_case code where a person should read words
 
-
-def _log_in(page: Any, base: str, login: str, language: str) -> None:
-    page.goto(f"{base}/staff/login?lang={language}")
-    page.fill("input[name=login]", login)
-    page.fill("input[name=password]", factories.PASSWORD)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
 
 
 @pytest.mark.parametrize("language", ["uk", "ru", "en"])
@@ -73,14 +67,14 @@ def test_routed_on_arrival_and_taken_from_the_pool_to_code_issued(
     page = browser_page
 
     # Center B's operator finds the known company's application in their own work, and the pool's too.
-    _log_in(page, live_server, "op.b", language)
+    log_in(page, live_server, "op.b", language)
     page.goto(f"{live_server}/admin/applications/?scope=mine")
     queue = page.locator("table").first.inner_text()
     assert known in queue and unknown in queue
 
     # Center A's operator sees only the pool's, takes it, and it is theirs and their center's.
     page.context.clear_cookies()
-    _log_in(page, live_server, "op.a", language)
+    log_in(page, live_server, "op.a", language)
     page.goto(f"{live_server}/admin/applications/?scope=mine")
     queue = page.locator("table").first.inner_text()
     assert unknown in queue and known not in queue

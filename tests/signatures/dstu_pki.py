@@ -303,6 +303,20 @@ class DstuPKI:
     __test__ = False
 
 
+#: The company's director as the certificate names them: identifiers in the subject and in its directory
+#: attributes, as Ukrainian qualified certificates carry them.
+DIRECTOR_SUBJECT = {
+    "common_name": "Шевченко Тарас Григорович",
+    "surname": "Шевченко",
+    "given_name": "Тарас Григорович",
+    "title": "Директор",
+    "organization_name": 'ТОВ "Ромашка"',
+    "organization_identifier": f"NTRUA-{EDRPOU}",
+    "serial_number": f"TINUA-{DIRECTOR_TIN}",
+    "country_name": "UA",
+}
+
+
 def build_dstu_pki() -> DstuPKI:
     root = issue(
         {"common_name": "Тестовий Центральний засвідчувальний орган", "country_name": "UA"},
@@ -320,16 +334,7 @@ def build_dstu_pki() -> DstuPKI:
         not_before=datetime(2021, 1, 1, tzinfo=UTC),
         not_after=datetime(2033, 1, 1, tzinfo=UTC),
     )
-    person = {
-        "common_name": "Шевченко Тарас Григорович",
-        "surname": "Шевченко",
-        "given_name": "Тарас Григорович",
-        "title": "Директор",
-        "organization_name": 'ТОВ "Ромашка"',
-        "organization_identifier": f"NTRUA-{EDRPOU}",
-        "serial_number": f"TINUA-{DIRECTOR_TIN}",
-        "country_name": "UA",
-    }
+    person = DIRECTOR_SUBJECT
     director = issue(person, ca, serial=100, dke=OTHER_DKE, sda=(DIRECTOR_TIN, EDRPOU))
     other = issue(
         {"common_name": "Іваненко Петро Іванович", "organization_name": 'ТОВ "Ромашка"', "country_name": "UA"},

@@ -29,20 +29,11 @@ from tests.backoffice.admin.conftest import Staff, log_in, password_hash, post, 
 from tests.backoffice.intake import corpus
 from tests.backoffice.intake.conftest import Maildir
 from tests.signatures.conftest import DIRECTOR_TIN, EDRPOU, TestPKI, pki, replace_pdf_signature  # noqa: F401
-from tests.signatures.dstu_pki import DParty, cades, issue, make_crl
+from tests.signatures.dstu_pki import DIRECTOR_SUBJECT, DParty, cades, issue, make_crl
 from workflows.accession import AccessionState as S
 
 NOW = datetime.now(UTC).replace(microsecond=0)
-DIRECTOR = {
-    "common_name": "Шевченко Тарас Григорович",
-    "surname": "Шевченко",
-    "given_name": "Тарас Григорович",
-    "title": "Директор",
-    "organization_name": 'ТОВ "Ромашка"',
-    "organization_identifier": f"NTRUA-{EDRPOU}",
-    "serial_number": f"TINUA-{DIRECTOR_TIN}",
-    "country_name": "UA",
-}
+DIRECTOR = DIRECTOR_SUBJECT
 FORM = {
     "consumer_name": 'ТОВ "Ромашка"',
     "identifier": EDRPOU,
