@@ -32,8 +32,10 @@ def provide_sections(keys: Sequence[str]) -> None:
     for key in keys:
         kinds = labels.SECTION_KINDS[key]
 
-        def count(session: Session, account: CustomerAccount, kinds: Sequence[Any] = kinds) -> int:
-            return services.count(session, account, kinds)
+        def count(session: Session, account: CustomerAccount, key: str = key, kinds: Sequence[Any] = kinds) -> int:
+            # The sections are declared once per process; an app of this process that turns this one off has no
+            # page for it, and a section with nothing in it is not listed.
+            return services.count(session, account, kinds) if key in sections_on() else 0
 
         sections.provide(key, endpoint=f"requests.{key}", count=count)
 

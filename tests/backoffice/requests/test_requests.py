@@ -191,6 +191,9 @@ def test_nobody_else_reaches_a_request(
     stranger = customer_client(app, "firma.b")
     for path in (f"/account/requests/{req.id}", f"/account/requests/{req.id}/files/{file_id}"):
         assert download(stranger, path)[0] == 404
+    token = token_of(stranger, "/account/appeals/new")
+    reply = {"csrf_token": token, "version": str(req.version), "text": "Mine now"}
+    assert stranger.post(f"/account/requests/{req.id}", data=reply).status_code == 404
     assert req.number not in stranger.get("/account/appeals").get_data(as_text=True)
 
     other_center = login(staff.operator_b)  # type: ignore[operator]
@@ -236,3 +239,21 @@ def test_a_request_for_information_has_its_own_section(
     assert req.number in customer.get("/account/requests").get_data(as_text=True)
     assert req.number not in customer.get("/account/appeals").get_data(as_text=True)
     assert re.search(r'id="section-requests"', customer.get("/account").get_data(as_text=True))
+
+
+def test_staff_acting_on_a_stale_page_change_nothing(
+    app: Flask, session: Session, staff: Staff, customers: dict[str, CustomerAccount], login: object
+) -> None:
+    customer = customer_client(app, "firma.a")
+    write(customer, {"kind": "appeal", "subject": "Meter", "text": "Please check."})
+    req = the_request(session)
+    stale = req.version
+    first, second = login(staff.operator_a), login(staff.operator_a2)  # type: ignore[operator]
+    staff_post(first, req, {"trigger": "take"})
+    token = token_of(second, f"/admin/requests/{req.id}")
+    late = {"csrf_token": token, "version": str(stale), "trigger": "answer", "text": "Answered twice?"}
+    response = second.post(f"/admin/requests/{req.id}/act", data=late, follow_redirects=True)
+    assert "while you were looking at it" in response.get_data(as_text=True)
+    req = the_request(session)
+    assert req.state == RequestState.IN_WORK and len(req.messages) == 1
+    assert session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "request_answered")).all() == []
