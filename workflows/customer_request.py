@@ -46,15 +46,20 @@ CUSTOMER = frozenset({Role.CUSTOMER})
 OPEN = (R.RECEIVED, R.IN_WORK, R.WAITING_FOR_CUSTOMER, R.ANSWERED)
 
 TABLE: tuple[Transition[RequestState], ...] = (
-    Transition("take", (R.RECEIVED,), R.IN_WORK, STAFF, label=N_("Taken into work")),
+    Transition("take", (R.RECEIVED,), R.IN_WORK, STAFF, label=N_("Take into work")),
     Transition("answer", (R.RECEIVED, R.IN_WORK), R.ANSWERED, STAFF, (HAS_TEXT,), label=N_("Answer the customer")),
     Transition(
-        "ask", (R.RECEIVED, R.IN_WORK), R.WAITING_FOR_CUSTOMER, STAFF, (HAS_TEXT,), label=N_("Ask the customer")
+        "ask",
+        (R.RECEIVED, R.IN_WORK),
+        R.WAITING_FOR_CUSTOMER,
+        STAFF,
+        (HAS_TEXT,),
+        label=N_("Ask the customer for more"),
     ),
     Transition(
         "reply", (R.WAITING_FOR_CUSTOMER, R.ANSWERED), R.IN_WORK, CUSTOMER, (HAS_TEXT,), label=N_("Customer replied")
     ),
-    Transition("close", OPEN, R.CLOSED, STAFF, label=N_("Close")),
+    Transition("close", OPEN, R.CLOSED, STAFF, label=N_("Close the request")),
 )
 
 CUSTOMER_REQUEST: Workflow[RequestState] = Workflow("customer_request", RequestState, RequestState.RECEIVED, TABLE)

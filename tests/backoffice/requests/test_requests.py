@@ -37,6 +37,7 @@ from workflows.customer_request import RequestState
 def _fresh_limits(fresh_limits: None) -> None:
     """Every test starts with no rate-limit counts: each logs in several people."""
 
+
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -174,7 +175,13 @@ def test_an_appeal_from_writing_to_closing(
     assert [e.action for e in events] == ["submit", "take", "answer", "reply", "close"]
     with app.test_request_context(), force_locale("en"):
         words = [line.what for line in lines(session, events)]
-    assert words == ["Written by the customer", "Taken into work", "Answer the customer", "Customer replied", "Close"]
+    assert words == [
+        "Written by the customer",
+        "Take into work",
+        "Answer the customer",
+        "Customer replied",
+        "Close the request",
+    ]
 
 
 def test_nobody_else_reaches_a_request(
