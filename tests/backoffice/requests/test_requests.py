@@ -29,6 +29,7 @@ from tests.backoffice.admin.conftest import (  # noqa: F401 - fixtures by name
     password_hash,
     staff,
 )
+from tests.conftest import STORAGE_BACKENDS
 from tests.services import fresh_limits  # noqa: F401 - fixture by name
 from workflows.customer_request import RequestState
 
@@ -109,6 +110,7 @@ def the_request(session: Session) -> CustomerRequest:
     return found
 
 
+@pytest.mark.parametrize("storage_backend", STORAGE_BACKENDS)  # the files are kept as documents are, either way
 def test_an_appeal_from_writing_to_closing(
     app: Flask, session: Session, staff: Staff, customers: dict[str, CustomerAccount], login: object, settings: Settings
 ) -> None:
