@@ -38,6 +38,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from backoffice.admin import init_admin
     from backoffice.customers.web import bp as customers_bp
     from backoffice.monitoring import web as monitoring_web
+    from backoffice.requests import web as requests_web
     from backoffice.selfreg import web as selfreg_web
     from backoffice.web import errors, init_web
 
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     errors.init_app(app)  # our page for every error, in the customer pages' look or the back office's
     app.register_blueprint(customers_bp)
     selfreg_web.init_app(app)  # Flow B's pages, only where [flows] self_registration is on
+    requests_web.init_app(app)  # the cabinet's appeals and requests, where [cabinet] turns them on
     init_admin(app)
 
     @app.teardown_appcontext

@@ -18,6 +18,7 @@ from backoffice.documents.models import SignatureCheck, StoredChunk, StoredFile
 from backoffice.intake.models import IncomingMessage, MessageStatus
 from backoffice.letters.models import OutboxMessage, OutboxStatus
 from backoffice.monitoring.models import Heartbeat
+from backoffice.requests.models import CustomerRequest, RequestAttachment, RequestMessage
 from backoffice.selfreg.models import ConsentRecord, OwnershipClaim, PersonKind, SelfRegistration
 from backoffice.staff.models import Operator, ServiceCenter
 from backoffice.validation.identifiers import IdentifierKind
@@ -33,6 +34,7 @@ __all__ = [
     "ConsentRecord",
     "Contract",
     "CustomerAccount",
+    "CustomerRequest",
     "CustomerToken",
     "Document",
     "DocumentKind",
@@ -46,6 +48,8 @@ __all__ = [
     "OwnershipClaim",
     "PersonKind",
     "RegistrationCode",
+    "RequestAttachment",
+    "RequestMessage",
     "RoutingRule",
     "SelfRegistration",
     "ServiceCenter",

@@ -156,6 +156,21 @@ class FlowSettings:
 
 
 @dataclass(frozen=True)
+class CabinetSettings:
+    """Which sections of the customer's cabinet this deployment turns on (seed 001; issue 19)."""
+
+    #: Appeals and complaints: the customer writes, staff answer in a thread.
+    appeals: bool = True
+    #: Requests for information: the same, in a section of their own.
+    information_requests: bool = True
+
+    @property
+    def request_sections(self) -> tuple[str, ...]:
+        """The sections of customer requests turned on, by their key in the cabinet (seed 001)."""
+        return tuple(k for k, on in (("appeals", self.appeals), ("requests", self.information_requests)) if on)
+
+
+@dataclass(frozen=True)
 class SelfRegistrationSettings:
     confirmation_link_hours: int = 72
     reminder_after_hours: int = 24
@@ -306,6 +321,7 @@ class Settings:
     workflow: WorkflowSettings = field(default_factory=WorkflowSettings)
     signatures: SignatureSettings = field(default_factory=SignatureSettings)
     flows: FlowSettings = field(default_factory=FlowSettings)
+    cabinet: CabinetSettings = field(default_factory=CabinetSettings)
     self_registration: SelfRegistrationSettings = field(default_factory=SelfRegistrationSettings)
     staff: StaffSettings = field(default_factory=StaffSettings)
     letters: LetterSettings = field(default_factory=LetterSettings)

@@ -32,6 +32,7 @@ ENTRY = frozenset(
         "backoffice.customers.web",
         "backoffice.monitoring.web",
         "backoffice.selfreg.web",
+        "backoffice.requests.web",
     }
 )
 

@@ -24,6 +24,7 @@ def init_admin(app: Flask) -> Admin:
     from backoffice.admin.applications import ApplicationView
     from backoffice.admin.dashboard import DashboardView
     from backoffice.admin.outbox import OutboxView
+    from backoffice.admin.requests import CustomerRequestView
     from backoffice.admin.routing_rules import RoutingRulesView
     from backoffice.admin.staff import AuditView, CentersView, StaffAccountsView
 
@@ -39,6 +40,10 @@ def init_admin(app: Flask) -> Admin:
     )
     admin.add_view(ApplicationView(name=_l("Applications"), endpoint="applications"))
     admin.add_view(DashboardView(name=_l("Dashboard"), endpoint="dashboard"))
+    if app.config["SETTINGS"].cabinet.request_sections:  # only where the cabinet takes appeals or requests
+        admin.add_view(
+            CustomerRequestView(name=_l("Appeals and requests"), endpoint="customer_requests", url="requests")
+        )
     admin.add_view(AuditView(name=_l("Audit trail"), endpoint="audit"))
     admin.add_view(StaffAccountsView(name=_l("Staff"), endpoint="staff"))
     admin.add_view(CentersView(name=_l("Service centers"), endpoint="centers"))

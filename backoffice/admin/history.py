@@ -25,6 +25,8 @@ from backoffice.contracts.models import Contract
 from backoffice.customers import labels as customer_labels
 from backoffice.intake import labels as intake_labels
 from backoffice.letters import labels as letter_labels
+from backoffice.requests import labels as request_labels
+from backoffice.requests.models import CustomerRequest
 from backoffice.selfreg import labels as selfreg_labels
 from backoffice.selfreg.models import SelfRegistration
 from backoffice.staff import labels as staff_labels
@@ -37,6 +39,7 @@ VOCABULARIES: dict[str, Vocabulary] = {
     "routing_rule": application_labels.RULE_VOCABULARY,
     "self_registration": selfreg_labels.VOCABULARY,
     "ownership_claim": selfreg_labels.CLAIM_VOCABULARY,
+    "customer_request": request_labels.VOCABULARY,
     "operator": staff_labels.OPERATOR_VOCABULARY,
     "service_center": staff_labels.CENTER_VOCABULARY,
     "customer_account": customer_labels.VOCABULARY,
@@ -52,6 +55,7 @@ _NAMES: dict[str, tuple[Any, Callable[[Any], str]]] = {
     "application": (Application, lambda a: a.number or f"#{a.id}"),
     "contract": (Contract, lambda c: c.number),
     "self_registration": (SelfRegistration, lambda r: r.identifier or f"#{r.id}"),
+    "customer_request": (CustomerRequest, lambda r: r.number or f"#{r.id}"),
 }
 
 

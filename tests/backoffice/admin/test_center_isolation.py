@@ -1,5 +1,6 @@
 """Center isolation on every URL: an operator of another center gets 404 for each back-office address that names
-an application or something of it (its documents, the message that brought it), and nothing changes.
+an application or something of it (its documents, the message that brought it, its customer's appeals and their
+files), and nothing changes.
 
 The addresses are read from the app's own URL map, so a new page with an id in its path fails this test until it
 is listed here with the record it names: no page is left out by forgetting it.
@@ -7,20 +8,26 @@ is listed here with the record it names: no page is left out by forgetting it.
 
 from __future__ import annotations
 
+import io
+
 from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backoffice.applications.models import Application
 from backoffice.audit.models import AuditEvent
+from backoffice.customers.models import CustomerAccount
 from backoffice.intake.models import IncomingMessage, MessageStatus
 from backoffice.letters.models import OutboxMessage
+from backoffice.requests import services as requests
+from backoffice.requests.models import CustomerRequest
 from tests import factories
 from tests.backoffice.admin.conftest import Staff, csrf_token
 from workflows.accession import AccessionState as S
+from workflows.customer_request import RequestState
 
 #: Path arguments that name an application or what belongs to it: another center's must look missing (404).
-PRIVATE = {"number", "document_id", "message_id"}
+PRIVATE = {"number", "document_id", "message_id", "request_id", "attachment_id"}
 #: Pages behind a role an operator does not have: refused whoever's the record (403), or missing (404).
 ROLE_GATED = {"letter_id", "reg_id", "operator_id", "rule_id", "claim_id"}
 #: Actions refused to every operator before the record is looked up (403 whoever's it is: nothing leaks).
@@ -42,6 +49,12 @@ def _records(make: factories.Factory, session: Session, staff: Staff) -> dict[st
     )
     letter = OutboxMessage(dedup_key="isolation", kind="acknowledgement", application_id=app.id, recipient="a@b.ua")
     session.add_all([message, letter])
+    account = CustomerAccount(login="firma.a", password_hash="x", email="a@firma.example.ua", application=app)
+    session.add(account)
+    upload = requests.Upload("act.pdf", io.BytesIO(b"%PDF-1.4\n%%EOF\n"))
+    appeal = requests.submit(
+        session, make.settings, account, kind="appeal", subject="Invoice", text="Twice.", uploads=[upload]
+    )
     session.commit()
     return {
         "number": app.number,
@@ -55,6 +68,8 @@ def _records(make: factories.Factory, session: Session, staff: Staff) -> dict[st
         "trigger": "submit_for_check",
         "state": "received",
         "filename": "admin.js",
+        "request_id": appeal.id,
+        "attachment_id": appeal.messages[0].attachments[0].id,
     }
 
 
@@ -81,7 +96,7 @@ def test_every_back_office_url_hides_another_centers_records(
         for name in rule.arguments:
             path = path.replace(f"<{name}>", str(values[name])).replace(f"<int:{name}>", str(values[name]))
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            data = {"csrf_token": token, "version": "1", "reason": "x", "center": staff.center_b.id}
+            data = {"csrf_token": token, "version": "1", "reason": "x", "center": staff.center_b.id, "trigger": "close"}
             response = client.get(path) if method == "GET" else client.post(path, data=data)
             private = rule.arguments & PRIVATE and rule.endpoint not in OPERATORS_REFUSED
             allowed = {404} if private else {403, 404}
@@ -96,3 +111,4 @@ def test_every_back_office_url_hides_another_centers_records(
         staff.center_a.id,
         None,
     )
+    assert session.scalars(select(CustomerRequest)).one().state == RequestState.RECEIVED

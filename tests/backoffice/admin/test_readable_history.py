@@ -23,12 +23,14 @@ from backoffice.admin.history import VOCABULARIES
 from backoffice.applications import labels as application_labels
 from backoffice.audit.present import SYSTEM_ACTORS, Vocabulary
 from backoffice.audit.trail import record
+from backoffice.requests import labels as request_labels
 from backoffice.selfreg import labels as selfreg_labels
 from backoffice.selfreg.models import PersonKind, SelfRegistration
 from backoffice.settings import Settings
 from tests.backoffice.admin.conftest import Staff
 from workflows.accession import ACCESSION
 from workflows.accession import AccessionState as S
+from workflows.customer_request import CUSTOMER_REQUEST
 from workflows.ownership_claim import OWNERSHIP_CLAIM
 from workflows.self_registration import SELF_REGISTRATION
 
@@ -88,12 +90,14 @@ def actions_of(subject_type: str, vocab: Vocabulary) -> list[str]:
         return ["registration_refused", "guessing_alert"]
     if subject_type == "ownership_claim":
         return [row.trigger for row in OWNERSHIP_CLAIM.table] + list(selfreg_labels.CLAIM_LABELS)
+    if subject_type == "customer_request":
+        return [row.trigger for row in CUSTOMER_REQUEST.table] + list(request_labels.OTHER_LABELS)
     assert not callable(vocab.actions)
     return list(vocab.actions)
 
 
 def test_every_action_the_code_writes_has_words() -> None:
-    tables = ACCESSION.table + SELF_REGISTRATION.table + OWNERSHIP_CLAIM.table
+    tables = ACCESSION.table + SELF_REGISTRATION.table + OWNERSHIP_CLAIM.table + CUSTOMER_REQUEST.table
     written = actions_the_code_writes() | {row.trigger for row in tables}
     labelled = {a for code, v in VOCABULARIES.items() for a in actions_of(code, v) if v.action(a) != a}
     assert len(written) > 40

@@ -54,6 +54,18 @@ CONTEXTS: dict[str, dict[str, object]] = {
     "ownership_refused": {"identifier": "1027700132195", "reason": "Номер договора не совпадает"},
     "ownership_lost": {"identifier": "1027700132195", "reason": "Договор № 12-345 на имя заявителя"},
     "ownership_kept": {"identifier": "1027700132195"},
+    "request_answered": {
+        "number": "Z-000042",
+        "subject": "Рахунок за травень",
+        "text": "Перерахунок зроблено, новий рахунок у кабінеті.",
+        "link": "http://127.0.0.1:5000/account/requests/42",
+    },
+    "request_closed": {
+        "number": "Z-000042",
+        "subject": "Рахунок за травень",
+        "text": "",
+        "link": "http://127.0.0.1:5000/account/requests/42",
+    },
 }
 
 

@@ -1,0 +1,200 @@
+"""The customer's pages: a section's list, writing a request, a request's thread with the reply form, its files."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from flask import abort, flash, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import Session
+
+from backoffice.actors import Actor
+from backoffice.admin.downloads import send_stored
+from backoffice.customers.models import CustomerAccount
+from backoffice.customers.web.common import customer_required, page, settings, show_problems
+from backoffice.documents.storage import open_storage
+from backoffice.requests import labels, services
+from backoffice.requests.models import CustomerRequest
+from backoffice.requests.web import bp, sections_on
+from backoffice.requests.web.forms import ReplyForm, WriteForm
+from backoffice.selfreg import sections
+from backoffice.validation.problems import Invalid
+from backoffice.web import db_session
+from workflows.customer_request import STATE_LABELS
+from workflows.engine import GuardFailed, WorkflowError
+
+
+def provide_sections(keys: Sequence[str]) -> None:
+    """Give the cabinet's sections their pages and counts: shown once the customer has written one."""
+    for key in keys:
+        kinds = labels.SECTION_KINDS[key]
+
+        def count(session: Session, account: CustomerAccount, key: str = key, kinds: Sequence[Any] = kinds) -> int:
+            # The sections are declared once per process; an app of this process that turns this one off has no
+            # page for it, and a section with nothing in it is not listed.
+            return services.count(session, account, kinds) if key in sections_on() else 0
+
+        sections.provide(key, endpoint=f"requests.{key}", count=count)
+
+
+@bp.app_context_processor
+def _cabinet() -> dict[str, object]:
+    """``requests_cabinet()`` for the cabinet page: the sections the customer has items in, and what to write."""
+
+    def requests_cabinet() -> dict[str, object] | None:
+        if not current_user.is_authenticated or getattr(current_user, "role", None) != "customer":
+            return None
+        account = _account()
+        shown = [
+            (key, labels.SECTION_TITLES[key], services.count(db_session(), account, labels.SECTION_KINDS[key]))
+            for key in sections_on()
+        ]
+        return {"sections": [s for s in shown if s[2]], "write": sections_on()}
+
+    return {"requests_cabinet": requests_cabinet}
+
+
+@bp.route("/account/appeals")
+@customer_required
+def appeals() -> ResponseReturnValue:
+    return _section("appeals")
+
+
+@bp.route("/account/requests")
+@customer_required
+def requests() -> ResponseReturnValue:
+    return _section("requests")
+
+
+def _section(key: str) -> ResponseReturnValue:
+    if key not in sections_on():
+        abort(404)
+    rows = services.of_account(db_session(), _account(), labels.SECTION_KINDS[key])
+    return page(
+        "requests/list.html",
+        key=key,
+        title=labels.SECTION_TITLES[key],
+        rows=rows,
+        kind_labels=labels.KIND_LABELS,
+        state_labels=STATE_LABELS,
+    )
+
+
+@bp.route("/account/<any(appeals, requests):key>/new", methods=["GET", "POST"])
+@customer_required
+def write(key: str) -> ResponseReturnValue:
+    if key not in sections_on():
+        abort(404)
+    kinds = labels.SECTION_KINDS[key]
+    form = WriteForm()
+    form.kind.choices = [(k.value, _(labels.KIND_LABELS[k])) for k in kinds]
+    if len(kinds) == 1 and not form.kind.data:
+        form.kind.data = kinds[0].value
+    if form.submitted():
+        db = db_session()
+        try:
+            kind = form.kind.data if form.kind.data in {k.value for k in kinds} else ""
+            req = services.submit(
+                db,
+                settings(),
+                _account(),
+                kind=kind,
+                subject=form.subject.data or "",
+                text=form.text.data or "",
+                uploads=_uploads(),
+            )
+        except Invalid as exc:
+            db.rollback()
+            show_problems(form, exc.problems)
+        else:
+            db.commit()
+            flash(_("Sent. Your number is %(number)s; we answer here and by email.", number=req.number), "success")
+            return redirect(url_for(".details", request_id=req.id))
+    return page("requests/write.html", form=form, key=key, title=labels.SECTION_TITLES[key])
+
+
+@bp.route("/account/requests/<int:request_id>", methods=["GET", "POST"])
+@customer_required
+def details(request_id: int) -> ResponseReturnValue:
+    req = _own(request_id)
+    form = ReplyForm()
+    can_reply = "reply" in services.available_actions(req, _actor())
+    if can_reply and form.submitted():
+        db = db_session()
+        try:
+            services.act(
+                db,
+                settings(),
+                req,
+                "reply",
+                _actor(),
+                text=form.text.data or "",
+                uploads=_uploads(),
+                expected_version=request.form.get("version", type=int),
+            )
+        except Invalid as exc:
+            db.rollback()
+            show_problems(form, exc.problems)
+        except WorkflowError as exc:  # the text is missing, or staff moved it meanwhile
+            db.rollback()
+            form.text.errors = [*form.text.errors, _reply_refusal(exc)]
+        else:
+            db.commit()
+            flash(_("Your reply is sent."), "success")
+            return redirect(url_for(".details", request_id=req.id))
+    elif request.method == "POST":
+        abort(409)
+    return page(
+        "requests/details.html",
+        req=req,
+        form=form,
+        can_reply=can_reply,
+        section="appeals" if req.kind in labels.SECTION_KINDS["appeals"] else "requests",
+        kind_labels=labels.KIND_LABELS,
+        state_labels=STATE_LABELS,
+        author_labels=labels.AUTHOR_LABELS,
+        file_endpoint="requests.download",
+    )
+
+
+@bp.route("/account/requests/<int:request_id>/files/<int:attachment_id>")
+@customer_required
+def download(request_id: int, attachment_id: int) -> ResponseReturnValue:
+    req = _own(request_id)
+    found = services.attachment(db_session(), req, attachment_id)
+    if found is None:
+        abort(404)
+    storage = open_storage(settings(), db_session())
+    return send_stored(
+        storage, found.storage_path, mimetype=found.content_type, as_attachment=True, download_name=found.filename
+    )
+
+
+def _reply_refusal(exc: WorkflowError) -> str:
+    if isinstance(exc, GuardFailed):
+        return _("Write the text")
+    return _("This request has changed meanwhile: read the page again.")
+
+
+def _own(request_id: int) -> CustomerRequest:
+    req = services.own(db_session(), int(current_user.account_id), request_id)
+    if req is None:
+        abort(404)
+    return req
+
+
+def _account() -> CustomerAccount:
+    account = db_session().get(CustomerAccount, current_user.account_id)
+    assert account is not None  # the user loader found it moments ago
+    return account
+
+
+def _actor() -> Actor:
+    return Actor.customer(_account().login)
+
+
+def _uploads() -> list[services.Upload]:
+    return [services.Upload(f.filename or "", f.stream) for f in request.files.getlist("files") if f.filename]
