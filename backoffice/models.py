@@ -9,12 +9,13 @@ from backoffice.applications.models import (
     DocumentKind,
     RegistrationCode,
     RoutingRule,
+    SignatureCheck,
 )
 from backoffice.audit.models import AuditEvent
 from backoffice.contracts.models import CommercialOffer, Contract
 from backoffice.customers.models import CustomerAccount, CustomerToken
 from backoffice.database import Base
-from backoffice.documents.models import SignatureCheck, StoredChunk, StoredFile
+from backoffice.documents.models import StoredChunk, StoredFile
 from backoffice.intake.models import IncomingMessage, MessageStatus
 from backoffice.letters.models import OutboxMessage, OutboxStatus
 from backoffice.monitoring.models import Heartbeat

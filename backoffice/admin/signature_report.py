@@ -15,8 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backoffice.applications.models import Document
-from backoffice.documents.models import SignatureCheck
+from backoffice.applications.models import Document, SignatureCheck
 
 GREEN, RED, AMBER = "green", "red", "amber"
 

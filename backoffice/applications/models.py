@@ -14,7 +14,6 @@ from backoffice.validation.identifiers import IdentifierKind
 from workflows.accession import WAITING_FOR_STAFF, AccessionState
 
 if TYPE_CHECKING:
-    from backoffice.documents.models import SignatureCheck
     from backoffice.staff.models import Operator, ServiceCenter
 
 
@@ -70,10 +69,9 @@ class Document(Base):
     origin: Mapped[str] = mapped_column(String(255), default="", server_default="")
 
     application: Mapped[Application] = relationship(back_populates="documents")
-    #: The verifier's reports on this file, oldest first (``backoffice.documents``; named, not imported, so the
-    #: documents' layer stays above this one).
+    #: The verifier's reports on this file, oldest first (``backoffice.documents.verification`` writes them).
     checks: Mapped[list[SignatureCheck]] = relationship(
-        "SignatureCheck", viewonly=True, order_by="SignatureCheck.id", lazy="selectin"
+        viewonly=True, order_by="SignatureCheck.id", lazy="selectin"
     )
 
 
@@ -81,6 +79,29 @@ class Document(Base):
 #: condition is literally the index's, so the queue writes the same words (``WAITING_SQL`` in both places).
 WAITING_SQL = text("state IN (" + ", ".join(f"'{s.value}'" for s in sorted(WAITING_FOR_STAFF)) + ")")
 UNASSIGNED_WAITING_SQL = text(f"{WAITING_SQL.text} AND assignee_id IS NULL")
+
+
+class SignatureCheck(Base):
+    """One run of the signature verifier over a document, kept whole so the operator sees why.
+
+    A document may be checked again (new trust roots, a revocation list that was missing): each run is a row,
+    the newest one counts.
+    """
+
+    __tablename__ = "signature_check"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id"), index=True)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # ETSI EN 319 102-1 main indication: TOTAL_PASSED, TOTAL_FAILED or INDETERMINATE.
+    indication: Mapped[str] = mapped_column(String(40))
+    sub_indication: Mapped[str | None] = mapped_column(String(80), default=None)
+    # Whether the signed bytes are unchanged (intact / broken / unknown); None when no signature was found.
+    integrity: Mapped[str | None] = mapped_column(String(20), default=None)
+    # The verifier's report as JSON (docs/signatures.md); without the verifier only what was detected.
+    report: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    document: Mapped[Document] = relationship()
 
 
 class Application(Base):

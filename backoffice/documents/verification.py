@@ -20,9 +20,8 @@ from sqlalchemy.orm import Session
 import signatures
 from backoffice.actors import Actor
 from backoffice.applications import services
-from backoffice.applications.models import SIGNED_KINDS, Application, Channel, Document, DocumentKind
+from backoffice.applications.models import SIGNED_KINDS, Application, Channel, Document, DocumentKind, SignatureCheck
 from backoffice.audit.trail import record
-from backoffice.documents.models import SignatureCheck
 from backoffice.documents.storage import Storage, open_storage
 from backoffice.settings import Settings
 from backoffice.types import utcnow

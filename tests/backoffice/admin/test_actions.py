@@ -277,8 +277,7 @@ def test_documents_preview_inline_and_the_original_email_downloads(make, session
 
 
 def test_the_signature_report_reads_as_a_coloured_verdict(make, session, staff: Staff, login):
-    from backoffice.applications.models import Document, DocumentKind
-    from backoffice.documents.models import SignatureCheck
+    from backoffice.applications.models import Document, DocumentKind, SignatureCheck
 
     app = make.application(S.AWAITING_SIGNATURE_CHECK, center=staff.center_a)
     signer = {"kind": "signature", "name": "Шевченко Олена Петрівна", "organization": "ТОВ «Степова»",

@@ -5,10 +5,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backoffice.applications.models import Application, Channel, DocumentKind
+from backoffice.applications.models import Application, Channel, DocumentKind, SignatureCheck
 from backoffice.audit.models import AuditEvent
 from backoffice.database import Database
-from backoffice.documents.models import SignatureCheck
 from backoffice.documents.storage import open_storage
 from backoffice.intake.models import IncomingMessage, MessageStatus
 from backoffice.intake.service import import_files, poll
