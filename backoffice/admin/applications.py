@@ -83,6 +83,8 @@ class ApplicationView(StaffView):
             "admin/applications/list.html",
             page=result,
             lines=display.queue_lines(result.rows, words, result.now, WAITING_FOR_STAFF),
+            # The page's rows whose customer has another open application or a login already: one query a page.
+            same_customer=_same_customer(db_session(), result.rows),
             f=filters,
             is_supervisor=is_supervisor,
             t=words,
@@ -387,6 +389,12 @@ def _csv(session: Session, actor: Any, filters: queue.QueueFilters) -> Iterator[
     yield buffer.getvalue()
 
 
+def _same_customer(session: Session, rows: Any) -> frozenset[str]:
+    """The escaped numbers of the rows to mark: the customer has another open application or a login."""
+    found = duplicates.find(session, [(row.id, row.identifier) for row in rows])
+    return frozenset(escape(row.number) for row in rows if row.id in found)
+
+
 def _row_words() -> Any:
     """The words every queue row repeats, translated once per language (catalogues do not change at run time)."""
     return _words_in(str(get_locale()))
@@ -403,6 +411,7 @@ def _words_in(language: str) -> Any:
         channels={channel: escape(_(label)) for channel, label in CHANNEL_LABELS.items()},
         overdue=escape(_("overdue")),
         take=escape(_("Take")),
+        same_customer=escape(_("Same customer: see the application")),
     )
 
 

@@ -171,6 +171,9 @@ def test_a_second_application_from_the_same_company_is_warned_about_and_merged(
     second_documents = {d.filename for d in second.documents}
 
     client = log_in(app.test_client(), staff.operator_a.login)
+    queue = client.get("/admin/applications/?scope=all").get_data(as_text=True)
+    assert f'data-testid="same-customer-{first.number}"' in queue  # both are marked in the queue
+    assert f'data-testid="same-customer-{second.number}"' in queue
     page = client.get(f"/admin/applications/{second.number}").get_data(as_text=True)
     assert f"This customer has another open application: {first.number}" in page
     assert f'data-testid="merge-{first.number}"' in page
