@@ -6,6 +6,7 @@ same models and sessions as the web app.
 
 from __future__ import annotations
 
+import select
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -64,10 +65,15 @@ PING_AFTER_IDLE_SECONDS = 10.0
 
 
 def _ping_when_idle(engine: Engine) -> None:
-    """Test a pooled connection before use only if it sat idle: a database restart or a dropped idle connection
-    is then never seen by a request, while a busy server (a connection back in the pool milliseconds ago) saves
-    the round trip that ``pool_pre_ping`` spends on every checkout. A connection that dies within the idle
-    window fails its request once and the pool starts afresh (SQLAlchemy's disconnect handling)."""
+    """Test a pooled connection before use if it sat idle, or if the server has written to it while it sat in
+    the pool: a database restart or a dropped idle connection is then never seen by a request, while a busy
+    server (a connection back in the pool milliseconds ago, nothing waiting on its socket) saves the round trip
+    that ``pool_pre_ping`` spends on every checkout.
+
+    An idle pooled connection is never spoken to, so anything readable on its socket is the server's farewell: a
+    restart's "terminating connection" notice, or the end of the stream. Looking costs one ``poll`` with no wait,
+    and catches a restart within the idle window, which the idle timer alone would hand to a request as an error.
+    """
 
     @event.listens_for(engine, "connect")
     def _new(_dbapi_connection: Any, record: Any) -> None:
@@ -80,7 +86,8 @@ def _ping_when_idle(engine: Engine) -> None:
 
     @event.listens_for(engine, "checkout")
     def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
-        if time.monotonic() - record.info.get("returned_at", 0.0) <= PING_AFTER_IDLE_SECONDS:
+        recently_used = time.monotonic() - record.info.get("returned_at", 0.0) <= PING_AFTER_IDLE_SECONDS
+        if recently_used and not _server_has_spoken(dbapi_connection):
             return
         # Outside a transaction: psycopg would otherwise open one for the SELECT and leave it open, and the
         # read-only sessions (``Database.read_sessions``) could then not switch the connection to autocommit.
@@ -96,6 +103,17 @@ def _ping_when_idle(engine: Engine) -> None:
                     dbapi_connection.autocommit = False
         except engine.dialect.loaded_dbapi.Error as exc:
             raise DisconnectionError("pooled connection was closed while idle") from exc
+
+
+def _server_has_spoken(dbapi_connection: Any) -> bool:
+    """True when bytes (or the end of the stream) wait on an idle connection's socket."""
+    try:
+        fileno = dbapi_connection.fileno()
+    except Exception:  # closed, or no socket to name: it is tried the long way
+        return True
+    poller = select.poll()
+    poller.register(fileno, select.POLLIN | select.POLLERR | select.POLLHUP)
+    return bool(poller.poll(0))
 
 
 class Database:
