@@ -155,19 +155,64 @@ class FlowSettings:
     self_registration: bool = False
 
 
+#: The cabinet's sections of seed 001 that a deployment may turn on, in the document's order (the profile is
+#: always there).
+CABINET_SECTIONS = ("services", "meters", "connection_applications", "appeals", "requests", "documents")
+#: The documents a customer may ask e-copies of, unless the settings name fewer.
+DOCUMENT_TYPES = ("contract", "invoice", "reconciliation_statement", "act")
+
+
 @dataclass(frozen=True)
 class CabinetSettings:
-    """Which sections of the customer's cabinet this deployment turns on (seed 001; issue 19)."""
+    """Which sections each flow's cabinet shows, and how long staff have to answer what customers ask there
+    (seed 001; issue 19). Flow A keeps the meters section as its notice that readings go to the distribution
+    system operator, so it is off there by default; Flow B has them all."""
 
-    #: Appeals and complaints: the customer writes, staff answer in a thread.
-    appeals: bool = True
-    #: Requests for information: the same, in a section of their own.
-    information_requests: bool = True
+    accession_sections: tuple[str, ...] = ("services", "appeals", "requests", "documents")
+    self_registration_sections: tuple[str, ...] = CABINET_SECTIONS
+    document_types: tuple[str, ...] = DOCUMENT_TYPES
+    #: Days to answer, from arrival, per kind of request (the law on citizens' appeals gives a month; a request
+    #: for information five working days).
+    appeal_days: int = 30
+    information_days: int = 5
+    document_days: int = 5
+    connection_days: int = 15
+    meter_days: int = 10
+    reading_check_days: int = 3
+    #: Hours before a deadline at which staff are reminded of it (once per request).
+    remind_before_hours: int = 24
+    #: Days a request may wait for the customer's reply before the scheduler closes it, telling the customer.
+    close_waiting_after_days: int = 14
+
+    def __post_init__(self) -> None:
+        for name in ("accession_sections", "self_registration_sections", "document_types"):
+            value = getattr(self, name)
+            if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+                raise SettingsError(f"[cabinet] {name} must be a list of strings, not {value!r}")
+            object.__setattr__(self, name, tuple(value))
+        for name in ("accession_sections", "self_registration_sections"):
+            unknown = set(getattr(self, name)) - set(CABINET_SECTIONS)
+            if unknown:
+                raise SettingsError(
+                    f"[cabinet] {name}: no section {', '.join(sorted(unknown))}; known: {', '.join(CABINET_SECTIONS)}"
+                )
+        unknown = set(self.document_types) - set(DOCUMENT_TYPES)
+        if unknown or not self.document_types:
+            raise SettingsError(f"[cabinet] document_types must be some of {', '.join(DOCUMENT_TYPES)}")
+        for name in ("appeal_days", "information_days", "document_days", "connection_days", "meter_days",
+                     "reading_check_days", "close_waiting_after_days"):
+            if getattr(self, name) < 1:
+                raise SettingsError(f"[cabinet] {name} must be at least 1")
 
     @property
-    def request_sections(self) -> tuple[str, ...]:
-        """The sections of customer requests turned on, by their key in the cabinet (seed 001)."""
-        return tuple(k for k, on in (("appeals", self.appeals), ("requests", self.information_requests)) if on)
+    def any_sections(self) -> tuple[str, ...]:
+        """Every section either flow's cabinet turns on: its pages and the staff's queue exist for these."""
+        both = set(self.accession_sections) | set(self.self_registration_sections)
+        return tuple(k for k in CABINET_SECTIONS if k in both)
+
+    def sections_of(self, self_registered: bool) -> tuple[str, ...]:
+        """The sections of one flow's cabinet: a Flow B person's, or a Flow A customer's."""
+        return self.self_registration_sections if self_registered else self.accession_sections
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ def init_admin(app: Flask) -> Admin:
     )
     admin.add_view(ApplicationView(name=_l("Applications"), endpoint="applications"))
     admin.add_view(DashboardView(name=_l("Dashboard"), endpoint="dashboard"))
-    if app.config["SETTINGS"].cabinet.request_sections:  # only where the cabinet takes appeals or requests
+    if app.config["SETTINGS"].cabinet.any_sections:  # only where a cabinet takes requests
         admin.add_view(
             CustomerRequestView(name=_l("Appeals and requests"), endpoint="customer_requests", url="requests")
         )

@@ -7,15 +7,12 @@ the workflow's (``workflows.customer_request``); writing a request is the one ac
 from __future__ import annotations
 
 from backoffice.audit.present import Vocabulary
+from backoffice.requests.kinds import KINDS, WORKFLOWS, of_section, sections_with_requests
 from backoffice.requests.models import Author, RequestKind
-from workflows.customer_request import CUSTOMER_REQUEST, STATE_LABELS
 from workflows.i18n import N_
+from workflows.request_states import STATE_LABELS
 
-KIND_LABELS: dict[RequestKind, str] = {
-    RequestKind.APPEAL: N_("Appeal"),
-    RequestKind.COMPLAINT: N_("Complaint"),
-    RequestKind.INFORMATION: N_("Request for information"),
-}
+KIND_LABELS: dict[RequestKind, str] = {k.kind: k.label for k in KINDS.values()}
 AUTHOR_LABELS: dict[Author, str] = {
     Author.CUSTOMER: N_("Customer"),
     Author.STAFF: N_("Supplier"),
@@ -23,6 +20,10 @@ AUTHOR_LABELS: dict[Author, str] = {
 #: The actions of a request's history that are not transitions of its table.
 OTHER_LABELS = {
     "submit": N_("Written by the customer"),
+    "claim": N_("Taken by a member of staff"),
+    "assign": N_("Assigned"),
+    "release": N_("Given back to the center"),
+    "remind": N_("Staff reminded of the deadline"),
 }
 #: What the history notes about a request.
 FIELDS = {
@@ -30,21 +31,30 @@ FIELDS = {
     "subject": N_("Subject"),
     "center_id": N_("Service center"),
     "attachments": N_("Attached files"),
+    "assignee_id": N_("Assignee"),
 }
-#: The cabinet's two sections of seed 001 and the kinds each lists: appeals and complaints, and requests.
-SECTION_KINDS: dict[str, tuple[RequestKind, ...]] = {
-    "appeals": (RequestKind.APPEAL, RequestKind.COMPLAINT),
-    "requests": (RequestKind.INFORMATION,),
-}
+#: What a kind's own form asked (``CustomerRequest.details``), by key: each kind's form adds its fields here, and
+#: both the customer's page and the staff's show them with these words.
+DETAIL_LABELS: dict[str, str] = {}
+#: The cabinet's sections of seed 001 that list requests, and the kinds each lists.
+SECTION_KINDS: dict[str, tuple[RequestKind, ...]] = {key: of_section(key) for key in sections_with_requests()}
 SECTION_TITLES = {
+    "services": N_("Interactive services"),
+    "meters": N_("Meters"),
+    "connection_applications": N_("Applications for connection"),
     "appeals": N_("Appeals and complaints"),
     "requests": N_("Requests"),
+    "documents": N_("Documents"),
 }
 
 
 def label_of(action: str) -> str:
-    """The untranslated words for an action in a request's history or on its button."""
-    return CUSTOMER_REQUEST.label_of(action, OTHER_LABELS)
+    """The untranslated words for an action in a request's history or on its button: the first workflow that
+    declares it (a trigger's name means one thing in every request table), else the actions beside them."""
+    for workflow in WORKFLOWS:
+        if workflow.transition(action) is not None:
+            return workflow.label_of(action, OTHER_LABELS)
+    return OTHER_LABELS.get(action, action)
 
 
 #: How a request's history reads (``audit.present``).
@@ -55,5 +65,5 @@ VOCABULARY = Vocabulary(
     fields=FIELDS,
     values={"kind": KIND_LABELS},
     lists=frozenset({"attachments"}),
-    references={"center_id": "service_center"},
+    references={"center_id": "service_center", "assignee_id": "operator"},
 )

@@ -17,16 +17,27 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.database import Base
 from backoffice.types import UTCDateTime, enum_column, utcnow
-from workflows.customer_request import RequestState
+from workflows.request_states import RequestState
 
 if TYPE_CHECKING:
     from backoffice.customers.models import CustomerAccount
+    from backoffice.staff.models import Operator
 
 
 class RequestKind(StrEnum):
+    """What the customer asks for; each kind moves in its workflow (``requests.kinds``)."""
+
     APPEAL = "appeal"
     COMPLAINT = "complaint"
     INFORMATION = "information"  # a request for information
+    DOCUMENT_COPY = "document_copy"  # e-copies of documents: contract, invoices, statements, acts
+    CONNECTION_ELECTRICITY = "connection_electricity"
+    CONNECTION_WATER = "connection_water"  # water supply and wastewater
+    CONNECTION_HEAT = "connection_heat"
+    METER_READING_ON_SITE = "meter_reading_on_site"  # «снятие показаний»
+    METER_ADMISSION = "meter_admission"  # «допуск в эксплуатацию»
+    METER_REPLACEMENT = "meter_replacement"  # «замена ПУ»
+    READING_CHECK = "reading_check"  # a reading staff must look at before it counts
 
 
 class Author(StrEnum):
@@ -38,7 +49,10 @@ class CustomerRequest(Base):
     """What the customer wrote, and where it is in ``workflows.customer_request``."""
 
     __tablename__ = "customer_request"
-    __table_args__ = (Index("ix_customer_request_state_created_at", "state", "created_at"),)
+    __table_args__ = (
+        Index("ix_customer_request_state_created_at", "state", "created_at"),
+        Index("ix_customer_request_state_due_at", "state", "due_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # What the customer and staff call it ("A-000042"); given once the row has its id.
@@ -49,11 +63,23 @@ class CustomerRequest(Base):
     center_id: Mapped[int | None] = mapped_column(ForeignKey("service_center.id"), index=True, default=None)
     subject: Mapped[str] = mapped_column(String(200))
     state: Mapped[RequestState] = mapped_column(enum_column(RequestState), default=RequestState.RECEIVED)
+    #: What the kind's form asked beyond the subject and text (a connection's address and loads, the meter, the
+    #: documents wanted), as the form's service checked it; each kind's page shows it with its own labels.
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: The member of staff who took it (claim, or a supervisor's assignment); None: anyone of the center.
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("operator.id"), index=True, default=None)
+    #: When the answer is due: the kind's deadline from the settings (``[cabinet]``), counted from arrival.
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    #: When staff were last reminded of the deadline; the scheduler reminds once per request.
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 
-    account: Mapped[CustomerAccount] = relationship()
+    # Loaded beside the queue's page in one query each, and never joined: the scheduler locks a request FOR
+    # UPDATE, which PostgreSQL refuses across the nullable side of an outer join.
+    account: Mapped[CustomerAccount] = relationship(lazy="selectin")
+    assignee: Mapped[Operator | None] = relationship(lazy="selectin")
     messages: Mapped[list[RequestMessage]] = relationship(
         back_populates="request", order_by="RequestMessage.id", lazy="selectin"
     )

@@ -16,11 +16,12 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urljoin
 
-from sqlalchemy import ColumnElement, false, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from backoffice import statechange
@@ -34,18 +35,22 @@ from backoffice.errors import Forbidden
 from backoffice.intake.filenames import safe_filename
 from backoffice.letters.outbox import enqueue
 from backoffice.paging import Keyset, Page
-from backoffice.requests import labels
+from backoffice.requests import kinds, labels
 from backoffice.requests.models import Author, CustomerRequest, RequestAttachment, RequestKind, RequestMessage
 from backoffice.settings import Settings
 from backoffice.types import utcnow
 from backoffice.validation.problems import Invalid, Problem
-from workflows.customer_request import CUSTOMER_REQUEST, RequestState
 from workflows.i18n import N_
+from workflows.request_states import WITH_STAFF, RequestState
 from workflows.roles import Role
 
 SUBJECT = "customer_request"
-ANSWERED_LETTER = "request_answered"  # staff answered or asked: the message, and where to reply
+ANSWERED_LETTER = "request_answered"  # staff answered, asked or refused: the message, and where to reply
 CLOSED_LETTER = "request_closed"
+#: The moves whose text is a message to the customer, sent by letter (each workflow has some of them).
+ANSWERS = ("answer", "ask", "send_copies", "issue_conditions", "report_done", "reject")
+#: The moves that end a request without a text of their own; the customer is told by letter too.
+ENDINGS = ("close", "expire", "accept_reading")
 #: Where a request is read in the cabinet (``requests/web``: ``/account/requests/<id>``), for the letters' links.
 CABINET_PATH = "account/requests/"
 MAX_SUBJECT = 200
@@ -54,7 +59,6 @@ MAX_FILES = 5
 MAX_FILE_BYTES = 10 * 1024 * 1024
 #: What a customer or staff may attach: documents and pictures, judged by the bytes (``documents.classify``).
 ALLOWED_FAMILIES = frozenset({Family.PDF, Family.IMAGE})
-PREFIX = {RequestKind.APPEAL: "A", RequestKind.COMPLAINT: "C", RequestKind.INFORMATION: "I"}
 
 
 def can_access(actor: Actor, subject: CustomerRequest) -> bool:
@@ -81,17 +85,26 @@ def visible_to(actor: Actor) -> ColumnElement[bool]:
     return false()
 
 
-#: Customer requests as the back office runs them: every change of state goes through ``FLOW.fire``.
-FLOW = statechange.Flow(
-    CUSTOMER_REQUEST,
-    SUBJECT,
-    label_of=labels.label_of,
-    check_access=ensure_access,
-    conflict_message=N_(
-        "%(who)s changed this request at %(when)s (%(action)s) while you were looking at it. "
-        "Nothing of yours was saved: check the page and try again."
-    ),
-)
+#: Customer requests as the back office runs them, one flow per workflow (``requests.kinds``): every change of
+#: state goes through ``flow_of(request).fire``.
+FLOWS: dict[str, statechange.Flow] = {
+    workflow.name: statechange.Flow(
+        workflow,
+        SUBJECT,
+        label_of=labels.label_of,
+        check_access=ensure_access,
+        conflict_message=N_(
+            "%(who)s changed this request at %(when)s (%(action)s) while you were looking at it. "
+            "Nothing of yours was saved: check the page and try again."
+        ),
+    )
+    for workflow in kinds.WORKFLOWS
+}
+
+
+def flow_of(req: CustomerRequest) -> statechange.Flow:
+    """The flow that moves a request of this kind."""
+    return FLOWS[kinds.KINDS[req.kind].workflow.name]
 
 
 @dataclass(frozen=True)
@@ -158,9 +171,15 @@ def submit(
     subject: str,
     text: str,
     uploads: Sequence[Upload] = (),
+    details: Mapping[str, Any] | None = None,
+    problems: Sequence[Problem] = (),
+    text_required: bool = True,
 ) -> CustomerRequest:
-    """The customer writes a request; :class:`Invalid` lists every problem of the form at once."""
-    problems: list[Problem] = []
+    """The customer writes a request; :class:`Invalid` lists every problem of the form at once.
+
+    A kind's own form (a connection application, a meter request) checks its fields first and hands over what it
+    found (``details``) and what is wrong with them (``problems``), so the customer reads all at once."""
+    problems = list(problems)
     if kind not in set(RequestKind):
         problems.append(Problem("kind", "required", N_("Choose what you are writing")))
     subject = " ".join((subject or "").split())
@@ -169,30 +188,34 @@ def submit(
     elif len(subject) > MAX_SUBJECT:
         problems.append(Problem("subject", "long", N_("At most %(max)d characters"), {"max": MAX_SUBJECT}))
     text = (text or "").strip()
-    problems += _text_problems(text, required=True)
+    problems += _text_problems(text, required=text_required)
     files, file_problems = check_files(uploads)
     problems += file_problems
     if problems:
         raise Invalid(problems)
     now = utcnow()
     app = account.application
+    spec = kinds.KINDS[RequestKind(kind)]
     req = CustomerRequest(
-        kind=RequestKind(kind),
+        kind=spec.kind,
         account=account,
         center_id=app.center_id if app is not None else None,
         subject=subject,
-        state=CUSTOMER_REQUEST.initial,
+        details=dict(details or {}),
+        state=spec.workflow.initial,
+        due_at=now + spec.deadline(settings.cabinet),
         created_at=now,
         updated_at=now,
     )
     session.add(req)
     session.flush()
-    req.number = f"{PREFIX[req.kind]}-{req.id:06d}"
-    _message(session, settings, req, Actor.customer(account.login), text, files)
+    req.number = f"{spec.prefix}-{req.id:06d}"
+    actor = Actor.customer(account.login)
+    if text or files:
+        _message(session, settings, req, actor, text, files)
     changes: dict[str, Any] = {"kind": req.kind.value, "subject": subject, "center_id": req.center_id}
     if files:
         changes["attachments"] = [f.filename for f in files]
-    actor = Actor.customer(account.login)
     record(session, actor, SUBJECT, req.id, "submit", to_state=req.state.value, changes=changes)
     session.flush()
     return req
@@ -210,26 +233,30 @@ def act(
     expected_version: int | None = None,
 ) -> AuditEvent:
     """Fire ``trigger`` as ``actor`` (staff's take, answer, ask, close; the customer's reply); its text and files
-    become a message of the thread. Refuses the files' and the text's problems at once (:class:`Invalid`)."""
+    become a message of the thread. Refuses the files' and the text's problems at once (:class:`Invalid`).
+
+    Taking a request into work also makes the one who took it its assignee, unless somebody already is."""
     text = (text or "").strip()
     files, problems = check_files(uploads)
     problems = _text_problems(text, required=False) + problems
     if problems:
         raise Invalid(problems)
     changes = {"attachments": [f.filename for f in files]} if files else None
-    event = FLOW.fire(
+    event = flow_of(req).fire(
         session,
         req,
         trigger,
         actor,
         settings=settings,
-        context={"text": text},
+        context={"text": text, "files": len(files)},
         expected_version=expected_version,
         changes=changes,
     )
     if text or files:
         _message(session, settings, req, actor, text, files)
         session.flush()
+    if trigger == "take" and req.assignee_id is None and actor.operator_id is not None:
+        req.assignee_id = actor.operator_id
     return event
 
 
@@ -255,22 +282,28 @@ def _message(
 
 
 def available_actions(req: CustomerRequest, actor: Actor) -> list[str]:
-    """The buttons to offer: the table's answer, nothing else."""
-    return CUSTOMER_REQUEST.available(req, actor.role)
+    """The buttons to offer: the kind's table's answer, nothing else."""
+    return kinds.KINDS[req.kind].workflow.available(req, actor.role)
 
 
 # -- what a move writes besides the state -------------------------------------------------------------------------
 
 
-@statechange.on(CUSTOMER_REQUEST, "answer", "ask")
 def _answered(session: Session, req: CustomerRequest, actor: Actor, event: AuditEvent, ctx: Mapping[str, Any]) -> None:
-    """The customer learns of every answer and question by letter, with the text and the way back to reply."""
+    """The customer learns of every answer, question and refusal by letter, with the text and the way back."""
     _letter(session, req, ANSWERED_LETTER, event, ctx)
 
 
-@statechange.on(CUSTOMER_REQUEST, "close")
 def _closed(session: Session, req: CustomerRequest, actor: Actor, event: AuditEvent, ctx: Mapping[str, Any]) -> None:
     _letter(session, req, CLOSED_LETTER, event, ctx)
+
+
+for _workflow in kinds.WORKFLOWS:
+    _triggers = {row.trigger for row in _workflow.table}
+    if answers := [t for t in ANSWERS if t in _triggers]:
+        statechange.on(_workflow, *answers)(_answered)
+    if endings := [t for t in ENDINGS if t in _triggers]:
+        statechange.on(_workflow, *endings)(_closed)
 
 
 def _letter(session: Session, req: CustomerRequest, kind: str, event: AuditEvent, ctx: Mapping[str, Any]) -> None:
@@ -300,18 +333,79 @@ def search(
     *,
     kind: RequestKind | None = None,
     state: RequestState | None = None,
+    overdue: bool = False,
+    mine: bool = False,
+    query: str = "",
     after: str = "",
     size: int = 50,
 ) -> tuple[Page[CustomerRequest], int]:
-    """The requests this member of staff may see, by kind and state (all when None)."""
+    """The requests this member of staff may see, by kind and state (all when None), only the overdue ones, only
+    their own, or those whose number or customer identifier is ``query``."""
     where = [visible_to(actor)]
     if kind is not None:
         where.append(CustomerRequest.kind == kind)
     if state is not None:
         where.append(CustomerRequest.state == state)
-    query = select(CustomerRequest).where(*where)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    return OLDEST.page(session, query, after, size), total
+    if overdue:
+        where.append(is_overdue(utcnow()))
+    if mine:
+        where.append(CustomerRequest.assignee_id == actor.operator_id)
+    if query := " ".join(query.split()):
+        where.append(_matching(query))
+    statement = select(CustomerRequest).where(*where)
+    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    return OLDEST.page(session, statement, after, size), total
+
+
+def is_overdue(now: datetime) -> ColumnElement[bool]:
+    """Staff hold it (received or in work) and its deadline has passed."""
+    return and_(CustomerRequest.state.in_(WITH_STAFF), CustomerRequest.due_at < now)
+
+
+def _matching(query: str) -> ColumnElement[bool]:
+    """A request's own number ("A-000042", any case), or its customer's identifier: the login of a Flow B
+    person (SNILS, OGRN), or the identifier on a Flow A customer's application (EDRPOU, РНОКПП)."""
+    from backoffice.applications.models import Application
+
+    by_account = select(CustomerAccount.id).where(CustomerAccount.login == query)
+    by_application = (
+        select(CustomerAccount.id)
+        .join(Application, Application.id == CustomerAccount.application_id)
+        .where(Application.identifier == query)
+    )
+    return or_(
+        CustomerRequest.number == query.upper(),
+        CustomerRequest.account_id.in_(by_account),
+        CustomerRequest.account_id.in_(by_application),
+    )
+
+
+def assign(session: Session, req: CustomerRequest, actor: Actor, operator_id: int | None) -> None:
+    """Make a member of staff the request's assignee (None: anyone of the center), with its audit row.
+
+    An operator may only take a request for themselves (claim) or give back their own; a supervisor may give it
+    to anyone who may see it. Nobody's state changes, so no letter: the customer does not care who."""
+    ensure_access(actor, req)
+    if actor.role == Role.OPERATOR and operator_id not in (actor.operator_id, None):
+        raise Forbidden(f"{actor.label} may not assign request {req.number} to another")
+    if actor.role == Role.OPERATOR and operator_id is None and req.assignee_id != actor.operator_id:
+        raise Forbidden(f"{actor.label} may not give back request {req.number}: not theirs")
+    if operator_id is not None:
+        from backoffice.staff.models import Operator
+
+        operator = session.get(Operator, operator_id)
+        if operator is None or not operator.is_active or not can_access(Actor.of(operator), req):
+            raise Invalid([Problem("assignee", "choice", N_("Choose somebody who works this request's center"))])
+    before = req.assignee_id
+    if before == operator_id:
+        return
+    req.assignee_id = operator_id
+    req.updated_at = utcnow()
+    action = "claim" if operator_id is not None and operator_id == actor.operator_id else "assign"
+    if operator_id is None:
+        action = "release"
+    record(session, actor, SUBJECT, req.id, action, changes={"assignee_id": [before, operator_id]})
+    session.flush()
 
 
 def of_account(session: Session, account: CustomerAccount, kinds: Sequence[RequestKind]) -> list[CustomerRequest]:

@@ -22,6 +22,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from backoffice import selfreg
 from backoffice.database import Database
 from backoffice.monitoring.jobs import observed
+from backoffice.requests import jobs as request_jobs
 from backoffice.scheduler import jobs
 from backoffice.selfreg import jobs as selfreg_jobs
 from backoffice.settings import Settings, parse_time
@@ -71,6 +72,12 @@ def specs(settings: Settings) -> list[JobSpec]:
         result.insert(
             1, JobSpec("poll_intake", jobs.poll_intake, every(config.intake_interval_seconds), "poll the intake")
         )
+    if settings.cabinet.any_sections:  # customers' requests: none where no cabinet takes them
+        seconds = config.codes_interval_seconds
+        result += [
+            JobSpec("request_deadlines", request_jobs.remind_deadlines, every(seconds), "remind of request deadlines"),
+            JobSpec("request_expiry", request_jobs.close_waiting, every(seconds), "close requests left unanswered"),
+        ]
     if selfreg.enabled(settings):  # Flow B's jobs: none where Flow B is switched off
         seconds = settings.self_registration.jobs_interval_seconds
         result += [

@@ -16,26 +16,31 @@ from backoffice.admin.downloads import send_stored
 from backoffice.customers.models import CustomerAccount
 from backoffice.customers.web.common import customer_required, page, settings, show_problems
 from backoffice.documents.storage import open_storage
-from backoffice.requests import labels, services
+from backoffice.requests import kinds, labels, services
 from backoffice.requests.models import CustomerRequest
 from backoffice.requests.web import bp, sections_on
 from backoffice.requests.web.forms import ReplyForm, WriteForm
 from backoffice.selfreg import sections
 from backoffice.validation.problems import Invalid
 from backoffice.web import db_session
-from workflows.customer_request import STATE_LABELS
 from workflows.engine import GuardFailed, WorkflowError
+from workflows.request_states import STATE_LABELS
+
+#: The sections whose page is this module's list of requests (meters have a page of their own).
+LISTED = ("connection_applications", "appeals", "requests", "documents")
 
 
 def provide_sections(keys: Sequence[str]) -> None:
     """Give the cabinet's sections their pages and counts: shown once the customer has written one."""
     for key in keys:
+        if key not in LISTED:
+            continue
         kinds = labels.SECTION_KINDS[key]
 
         def count(session: Session, account: CustomerAccount, key: str = key, kinds: Sequence[Any] = kinds) -> int:
-            # The sections are declared once per process; an app of this process that turns this one off has no
-            # page for it, and a section with nothing in it is not listed.
-            return services.count(session, account, kinds) if key in sections_on() else 0
+            # The sections are declared once per process; an app of this process that turns this one off, or the
+            # customer's flow that does not have it, has no page for it, and an empty section is not listed.
+            return services.count(session, account, kinds) if key in sections_on(account) else 0
 
         sections.provide(key, endpoint=f"requests.{key}", count=count)
 
@@ -48,11 +53,12 @@ def _cabinet() -> dict[str, object]:
         if not current_user.is_authenticated or getattr(current_user, "role", None) != "customer":
             return None
         account = _account()
+        on = [key for key in sections_on(account) if key in LISTED]
         shown = [
             (key, labels.SECTION_TITLES[key], services.count(db_session(), account, labels.SECTION_KINDS[key]))
-            for key in sections_on()
+            for key in on
         ]
-        return {"sections": [s for s in shown if s[2]], "write": sections_on()}
+        return {"sections": [s for s in shown if s[2]], "write": on}
 
     return {"requests_cabinet": requests_cabinet}
 
@@ -69,8 +75,20 @@ def requests() -> ResponseReturnValue:
     return _section("requests")
 
 
+@bp.route("/account/documents")
+@customer_required
+def documents() -> ResponseReturnValue:
+    return _section("documents")
+
+
+@bp.route("/account/connections")
+@customer_required
+def connection_applications() -> ResponseReturnValue:
+    return _section("connection_applications")
+
+
 def _section(key: str) -> ResponseReturnValue:
-    if key not in sections_on():
+    if key not in sections_on(_account()):
         abort(404)
     rows = services.of_account(db_session(), _account(), labels.SECTION_KINDS[key])
     return page(
@@ -86,7 +104,7 @@ def _section(key: str) -> ResponseReturnValue:
 @bp.route("/account/<any(appeals, requests):key>/new", methods=["GET", "POST"])
 @customer_required
 def write(key: str) -> ResponseReturnValue:
-    if key not in sections_on():
+    if key not in sections_on(_account()):
         abort(404)
     kinds = labels.SECTION_KINDS[key]
     form = WriteForm()
@@ -152,7 +170,7 @@ def details(request_id: int) -> ResponseReturnValue:
         req=req,
         form=form,
         can_reply=can_reply,
-        section="appeals" if req.kind in labels.SECTION_KINDS["appeals"] else "requests",
+        section=kinds.KINDS[req.kind].section,
         kind_labels=labels.KIND_LABELS,
         state_labels=STATE_LABELS,
         author_labels=labels.AUTHOR_LABELS,

@@ -60,6 +60,14 @@ CONTEXTS: dict[str, dict[str, object]] = {
         "text": "Перерахунок зроблено, новий рахунок у кабінеті.",
         "link": "http://127.0.0.1:5000/account/requests/42",
     },
+    "request_deadline": {
+        "number": "CE-000042",
+        "kind": "Connection to the electric network",
+        "subject": "Склад на вул. Промисловій, 5",
+        "due_at": "2026-12-10T09:00:00+00:00",
+        "assignee": "Оксана Наглядова",
+        "link": "http://127.0.0.1:5000/admin/requests/42",
+    },
     "request_closed": {
         "number": "Z-000042",
         "subject": "Рахунок за травень",

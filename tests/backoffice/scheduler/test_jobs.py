@@ -242,6 +242,8 @@ def test_the_jobs_have_explicit_ids_and_the_intake_can_be_switched_off(db: Datab
         "retry_calls",
         "supervisor_digest",
         "retention",
+        "request_deadlines",  # the default cabinet takes requests
+        "request_expiry",
     }
     off = settings.replace(scheduler={"intake_enabled": False})
     assert "poll_intake" not in {s.id for s in specs(off)}
