@@ -27,6 +27,7 @@ from backoffice.intake.outages import (
 from workflows.i18n import N_
 
 MAILBOX_UNREADABLE = N_("The intake mailbox cannot be read: %(error)s")
+UNTAKEN = N_("Messages that could not be read: %(count)d; each is in quarantine with its reason.")
 
 
 def _print(summary: Any, as_json: bool) -> None:
@@ -37,16 +38,19 @@ def _print(summary: Any, as_json: bool) -> None:
         click.echo(", ".join(f"{key.replace('_', ' ')}: {value}" for key, value in data.items()))
     if summary.disk_problem is not None:
         click.echo(_disk_sentence(summary), err=True)
+    if summary.untaken:
+        click.echo(gettext(UNTAKEN) % {"count": summary.untaken}, err=True)
 
 
 def _disk_sentence(summary: Any) -> str:
     return f"{summary.disk_problem.describe(gettext)}. {gettext(DISK_WAITS)}"
 
 
-def _finish(summary: Any, as_json: bool) -> None:
-    """Print the counts; a disk that stopped some messages makes the command fail (cron and monitoring see it)."""
+def _finish(summary: Any, as_json: bool, *, fail_untaken: bool = False) -> None:
+    """Print the counts; a disk that stopped some messages makes the command fail (cron and monitoring see it),
+    and so does, with ``fail_untaken``, a file that could not be read (whoever ran the import must look)."""
     _print(summary, as_json)
-    if summary.disk_problem is not None:
+    if summary.disk_problem is not None or (fail_untaken and summary.untaken):
         raise SystemExit(1)
 
 
@@ -106,14 +110,19 @@ def watch_command(as_json: bool) -> None:
 
 
 @intake_cli.command("import")
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+# Each path is taken on its own: one that is missing or cannot be read is quarantined with its reason, never a
+# reason to import none of the others.
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 @with_appcontext
 def import_command(files: tuple[Path, ...], as_json: bool) -> None:
-    """Take saved messages (.eml files) as if they had arrived by email; importing one twice changes nothing."""
+    """Take saved messages (.eml files) as if they had arrived by email; importing one twice changes nothing.
+
+    Exits 1 when a file could not be read: it is in quarantine with its reason, and the others were imported.
+    """
     from backoffice.intake.service import import_files
 
-    _finish(import_files(common.database(), common.settings(), files), as_json)
+    _finish(import_files(common.database(), common.settings(), files), as_json, fail_untaken=True)
 
 
 @intake_cli.command("forms")

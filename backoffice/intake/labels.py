@@ -30,6 +30,7 @@ VOCABULARY = Vocabulary(
         "hold": N_("Part kept until the others arrive"),
         "reassemble": N_("Parts put together"),
         "email_signature_checked": N_("Email's signature checked"),
+        "taken_later": N_("Taken from the mailbox at a later poll"),
     },
     states=STATUS_LABELS,
     fields={

@@ -68,6 +68,10 @@ REASONS: dict[str, str] = {
     "foreign_reply": N_("It answers an application, but from another address"),
     "application_closed": N_("It answers an application that is already closed"),
     "processing_failed": N_("Processing failed repeatedly"),
+    "take_failed": N_("The message could not be taken from the mailbox; it is kept here as it arrived"),
+    "unreadable_in_mailbox": N_(
+        "The message cannot be read in the mailbox; it stays there and is tried again at every poll"
+    ),
     "empty_container": N_("Outlook's winmail.dat holds no files: ask the sender to attach the application as a PDF"),
     "encrypted_message": N_("The message is encrypted and cannot be read: ask the sender to send it unencrypted"),
     "binhex": N_("An attachment is in the old BinHex format, which is not opened: ask the sender for a PDF"),

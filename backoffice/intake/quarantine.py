@@ -53,6 +53,9 @@ def convert(session: Session, message: IncomingMessage, actor: Actor, reason: st
 
     The application joins the operator's own service center, so they can go on working it.
     """
+    if not message.raw_path:  # never read from the mailbox: an application would have no message behind it
+        unread = N_("The message was never read from the mailbox: there is nothing to make an application of")
+        raise Invalid([Problem("status", "unread", unread)])
     reason = _require(message, reason)
     old = message.status
     record(session, actor, SUBJECT, message.id, "convert_requested", from_state=old.value, reason=reason)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -22,11 +22,12 @@ from sqlalchemy.exc import DBAPIError
 
 from backoffice.documents.storage import CHUNK, Storage, open_storage
 from backoffice.documents.verification import check_pending
+from backoffice.intake import untaken
 from backoffice.intake.models import IncomingMessage, MessageStatus
 from backoffice.intake.outages import DiskError, is_database_outage
 from backoffice.intake.processing import process_one
 from backoffice.intake.signatures import check_email_signatures
-from backoffice.intake.sources import ImapSource, MaildirSource, open_source
+from backoffice.intake.sources import Gone, ImapSource, MaildirSource, Unreadable, open_source
 from backoffice.intake.store import ingest
 from backoffice.intake.units import SessionSource, unit_of_work
 from backoffice.settings import Settings
@@ -47,6 +48,9 @@ class PollSummary:
     ignored: int = 0  # auto-replies and bounces
     held: int = 0  # fragments of a message sent in parts, waiting for the rest
     errors: int = 0  # left for the next poll (the database refused a statement, or a message could not be taken)
+    #: Messages (or imported files) that could not even be read: each has a quarantine row with the reason and
+    #: stays where it was, so a later poll tries it again.
+    untaken: int = 0
     signature_checks: int = 0
     disk_errors: int = 0  # left waiting (in the mailbox or received): the documents disk could not be written
     #: The last disk error, to tell the administrator what is wrong with which disk (not part of the counts).
@@ -85,42 +89,128 @@ def poll(sessions: SessionSource, settings: Settings, *, verify: bool = True) ->
 
 
 def take(sessions: SessionSource, storage: Storage, source: MaildirSource | ImapSource, summary: PollSummary) -> None:
-    """Store and record every waiting message, each on its own: one that cannot be taken stays in the mailbox,
-    is logged, and the rest are taken in the same run."""
+    """Store and record every waiting message, each on its own: one that cannot be taken gets a quarantine row
+    with its reason (see :mod:`backoffice.intake.untaken`), and the rest are taken in the same run."""
     for item in source.waiting():
         try:
-            result = ingest(sessions, storage, source.chunks(item), source=source.name, source_ref=item.ref)
+            safe = _take_one(sessions, storage, summary, source.name, item.ref, lambda item=item: source.chunks(item))
         except DiskError as exc:  # it stays in the mailbox; the ones after it would not fit either
             summary.disk_failed(exc)
             return
-        except Exception as exc:
-            if isinstance(exc, OSError) or is_database_outage(exc):
-                raise  # the database or the mailbox is away: nothing more can be taken now
-            log.exception("message %s could not be taken from %s; left there for the next poll", item.ref, source.name)
-            summary.errors += 1
-            continue
-        summary.fetched += 1
-        summary.duplicates += 0 if result.new else 1
-        source.done(item)
+        if safe:
+            source.done(item)
 
 
 def import_files(sessions: SessionSource, settings: Settings, files: Iterable[Path]) -> PollSummary:
-    """``intake import``: saved .eml files, each stored and processed like a received one."""
+    """``intake import``: saved .eml files, each stored and processed like a received one.
+
+    A file that cannot be read (or taken) is quarantined with its reason like a message of the mailbox, and the
+    other files are imported in the same run: ``untaken`` counts those whose bytes could not even be read.
+    """
     summary = PollSummary()
     storage = open_storage(settings, sessions)
     for path in files:
-        with Path(path).open("rb") as fh:
-            chunks = iter(lambda: fh.read(CHUNK), b"")
-            try:
-                result = ingest(sessions, storage, chunks, source="import", source_ref=str(path)[-300:])
-            except DiskError as exc:  # this file and the ones after it are not imported; run the import again
-                summary.disk_failed(exc)
-                break
-        summary.fetched += 1
-        summary.duplicates += 0 if result.new else 1
+        try:
+            _take_one(sessions, storage, summary, "import", str(path)[-300:], lambda path=path: _file_chunks(path))
+        except DiskError as exc:  # this file and the ones after it are not imported; run the import again
+            summary.disk_failed(exc)
+            break
     process_pending(sessions, settings, summary)
     verify_pending(sessions, settings, summary)
     return summary
+
+
+def _file_chunks(path: Path) -> Iterator[bytes]:
+    """A saved file's bytes; any error of the file itself is that file's trouble (:class:`Unreadable`)."""
+    try:
+        with Path(path).open("rb") as fh:
+            while chunk := fh.read(CHUNK):
+                yield chunk
+    except OSError as exc:
+        raise Unreadable(str(path), f"{type(exc).__name__}: {exc.strerror or exc}") from exc
+
+
+def _take_one(
+    sessions: SessionSource,
+    storage: Storage,
+    summary: PollSummary,
+    source: str,
+    ref: str,
+    chunks: Callable[[], Iterable[bytes]],
+) -> bool:
+    """Take one message; True when a row now holds its bytes, so that the source may let it go.
+
+    ``chunks`` gives the message's bytes afresh at each call: after a failure they are read once more to keep
+    them with the quarantine row. Raises :class:`DiskError`, a database outage and the ``OSError`` of a mailbox
+    that cannot be read at all: no message is to blame for those, and taking stops until a later poll.
+    """
+    try:
+        result = ingest(sessions, storage, chunks(), source=source, source_ref=ref)
+    except (DiskError, Gone) as exc:
+        if isinstance(exc, DiskError):
+            raise
+        return False  # another poller took it between the listing and the reading
+    except Unreadable as exc:
+        log.warning("message %s in %s cannot be read (%s); quarantined, left there", ref, source, exc.reason)
+        _unread(sessions, summary, source, ref, exc.reason)
+        return False
+    except Exception as exc:
+        if isinstance(exc, OSError) or is_database_outage(exc):
+            raise  # the database or the mailbox is away: nothing more can be taken now
+        log.exception("message %s could not be taken from %s; quarantined", ref, source)
+        return _keep_failed(sessions, storage, summary, source, ref, chunks, f"{type(exc).__name__}: {exc}")
+    summary.fetched += 1
+    summary.duplicates += 0 if result.new else 1
+    try:
+        untaken.resolve_unread(sessions, source=source, source_ref=ref, message_id=result.message_id)
+    except Exception as exc:  # the message is safe: an earlier row left in quarantine is the worst outcome
+        if is_database_outage(exc):
+            raise
+        log.exception("the earlier quarantine row of message %s in %s could not be closed", ref, source)
+    return True
+
+
+def _keep_failed(
+    sessions: SessionSource,
+    storage: Storage,
+    summary: PollSummary,
+    source: str,
+    ref: str,
+    chunks: Callable[[], Iterable[bytes]],
+    detail: str,
+) -> bool:
+    """Taking failed on a bug: keep the bytes with a quarantine row (True), else a row without them (False)."""
+    try:
+        untaken.quarantine_with_bytes(sessions, storage, chunks(), source=source, source_ref=ref, detail=detail)
+    except (DiskError, Gone) as exc:
+        if isinstance(exc, DiskError):
+            raise
+        return False
+    except Unreadable as exc:
+        _unread(sessions, summary, source, ref, f"{detail}; then {exc.reason}")
+        return False
+    except Exception as exc:
+        if isinstance(exc, OSError) or is_database_outage(exc):
+            raise
+        log.exception("message %s from %s could not be kept with its bytes either", ref, source)
+        _unread(sessions, summary, source, ref, detail)
+        return False
+    summary.fetched += 1
+    summary.quarantined += 1
+    return True
+
+
+def _unread(sessions: SessionSource, summary: PollSummary, source: str, ref: str, detail: str) -> None:
+    """The row of a message whose bytes could not be had; it waits in the source for a later poll."""
+    try:
+        untaken.quarantine_unread(sessions, source=source, source_ref=ref, detail=detail)
+    except Exception as exc:
+        if is_database_outage(exc):
+            raise
+        log.exception("message %s in %s could not be recorded; left there for the next poll", ref, source)
+        summary.errors += 1
+        return
+    summary.untaken += 1
 
 
 def process_pending(sessions: SessionSource, settings: Settings, summary: PollSummary) -> None:
@@ -200,7 +290,8 @@ def watch(
             outages = 0
             if report:
                 report(summary)
-            took_all = summary.disk_errors == 0
+            # A message left unread stays in the folder: IDLE would wake at once for it and spin.
+            took_all = summary.disk_errors == 0 and summary.untaken == 0
         except DBAPIError as exc:
             if not is_database_outage(exc):
                 log.exception("intake poll failed on a database error; polling again in %s s", wait)

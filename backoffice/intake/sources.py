@@ -29,6 +29,25 @@ IMAP_CHUNK = 4 * 1024 * 1024
 _LITERAL_SIZE = re.compile(rb"\{(\d+)\}$")
 
 
+class Unreadable(Exception):
+    """One message in the source cannot be read, though the source itself can (a Maildir file without read
+    permission, a directory or a dangling link where a file should be, a message the IMAP server refuses).
+
+    Deliberately not an ``OSError``: an ``OSError`` means the whole mailbox is away and the poll stops, while
+    this is one message's trouble: it gets a quarantine row with the reason, stays where it is for a later
+    poll to try again, and the others are taken in the same run.
+    """
+
+    def __init__(self, ref: str, reason: str) -> None:
+        self.ref = ref
+        self.reason = reason
+        super().__init__(f"{ref}: {reason}")
+
+
+class Gone(Exception):
+    """The message left the source between being listed and being read (another poller took it): nothing to do."""
+
+
 @dataclass(frozen=True)
 class Waiting:
     """One message in the source: ``ref`` names it there (file name, UID)."""
@@ -72,9 +91,30 @@ class MaildirSource:
                 yield Waiting(f"{sub}/{name}")
 
     def chunks(self, item: Waiting) -> Iterator[bytes]:
-        with (self.root / item.ref).open("rb") as fh:
-            while chunk := fh.read(CHUNK):
+        """The file's bytes. A file that cannot be opened or read raises :class:`Unreadable` (its own trouble)
+        unless its folder cannot be read either (then the mailbox is away, and the ``OSError`` says so)."""
+        path = self.root / item.ref
+        try:
+            fh = path.open("rb")
+        except FileNotFoundError as exc:
+            if not os.path.lexists(path):
+                raise Gone(item.ref) from exc
+            raise self._unreadable(item, exc) from exc  # a link to nothing: only a person can mend it
+        except OSError as exc:
+            raise self._unreadable(item, exc) from exc
+        with fh:
+            while True:
+                try:
+                    chunk = fh.read(CHUNK)
+                except OSError as exc:
+                    raise self._unreadable(item, exc) from exc
+                if not chunk:
+                    return
                 yield chunk
+
+    def _unreadable(self, item: Waiting, exc: OSError) -> Unreadable:
+        os.listdir(self.root / item.ref.split("/", 1)[0])  # the folder itself gone or locked: the mailbox is away
+        return Unreadable(item.ref, f"{type(exc).__name__}: {exc.strerror or exc}")
 
     def done(self, item: Waiting) -> None:
         name = item.ref.split("/", 1)[1]
@@ -124,12 +164,12 @@ class ImapSource:
         offset = 0
         while True:
             status, data = client.uid("FETCH", item.ref, f"(BODY.PEEK[]<{offset}.{IMAP_CHUNK}>)")
-            if status != "OK":
-                raise OSError(f"IMAP FETCH {item.ref} failed: {status}")
+            if status != "OK":  # the server answered, about this message: the connection is fine
+                raise Unreadable(item.ref, f"IMAP FETCH {item.ref} failed: {status} {_said(data)}")
             chunk = _literal(data)
             if chunk is None:
                 if offset == 0:
-                    raise OSError(f"IMAP message {item.ref} has gone")
+                    raise Gone(item.ref)  # expunged by another client since it was listed
                 return
             if chunk:
                 yield chunk
@@ -192,6 +232,12 @@ def _literal(data: list[object]) -> bytes | None:
         if isinstance(item, bytes) and b"BODY[]" in item:
             return b""
     return None
+
+
+def _said(data: list[object]) -> str:
+    """What the IMAP server said with a refusal, as text (it may be bytes or nothing)."""
+    words = [d.decode("utf-8", "replace") if isinstance(d, bytes) else str(d) for d in data if d]
+    return " ".join(words)[:300]
 
 
 def open_source(settings: Settings) -> MaildirSource | ImapSource:

@@ -221,10 +221,16 @@ def gmail(filename: str, data: bytes, content_type: str = "application/pdf", **k
 
 
 def raw_8bit_name(
-    filename: str | bytes, data: bytes, charset: str = "cp1251", body_charset: str = "utf-8", **kw: object
+    filename: str | bytes,
+    data: bytes,
+    charset: str = "cp1251",
+    body_charset: str = "utf-8",
+    part_charset: str | None = None,
+    **kw: object,
 ) -> bytes:
     """A broken client: the name as raw bytes in the header, no encoding at all (``filename`` as bytes: exactly
-    those bytes). ``body_charset``: what the letter's text part declares."""
+    those bytes). ``body_charset``: what the letter's text part declares; ``part_charset``: what the file's own
+    part declares (``Content-Type: application/pdf; charset=...``), when it does."""
     head = headers(**kw)  # type: ignore[arg-type]
     boundary = "b0undary"
     raw_name = filename if isinstance(filename, bytes) else filename.encode(charset)
@@ -239,7 +245,7 @@ def raw_8bit_name(
                     f"--{boundary}",
                     body,
                     f"--{boundary}",
-                    "Content-Type: application/pdf",
+                    "Content-Type: application/pdf" + (f'; charset="{part_charset}"' if part_charset else ""),
                     'Content-Disposition: attachment; filename="',
                 ]
             ).encode("utf-8")
@@ -366,6 +372,36 @@ def uuencode_in_text(name: str, data: bytes, **kw: object) -> bytes:
     """An old client's "uuencode" mode: the file as a begin/end block inside the text of the letter."""
     body = CRLF.join(["Добрий день! Заява нижче.", "", uuencoded(name, data), ""])
     return message(headers(**kw), 'text/plain; charset="utf-8"', body)  # type: ignore[arg-type]
+
+
+def x_uuencode_part(name: str, data: bytes, **kw: object) -> bytes:
+    """A file sent with ``Content-Transfer-Encoding: x-uuencode`` (old Unix and DOS clients, some scanners)."""
+    attachment = CRLF.join(
+        [
+            f'Content-Type: application/pdf; name="{name}"',
+            f'Content-Disposition: attachment; filename="{name}"',
+            "Content-Transfer-Encoding: x-uuencode",
+            "",
+            uuencoded(name, data),
+        ]
+    )
+    ctype, body = multipart("mixed", [text_part(), attachment])
+    return message(headers(**kw), ctype, body)  # type: ignore[arg-type]
+
+
+def uuencode_attachment(name: str, data: bytes, **kw: object) -> bytes:
+    """A file as a part of its own typed ``application/x-uuencode``, the begin/end block as its 7-bit text."""
+    attachment = CRLF.join(
+        [
+            f'Content-Type: application/x-uuencode; name="{name}.uue"',
+            f'Content-Disposition: attachment; filename="{name}.uue"',
+            "Content-Transfer-Encoding: 7bit",
+            "",
+            uuencoded(name, data),
+        ]
+    )
+    ctype, body = multipart("mixed", [text_part(), attachment])
+    return message(headers(**kw), ctype, body)  # type: ignore[arg-type]
 
 
 def binhex_part(**kw: object) -> bytes:

@@ -104,3 +104,23 @@ def test_a_message_sent_in_parts_waits_for_all_of_them_then_becomes_one_applicat
     assert {(r.status, r.reason) for r in fragments} == {(MessageStatus.PROCESSED, "reassembled")}
     assert whole_row.status == MessageStatus.PROCESSED and whole_row.sender == "office@firma.example.ua"
     assert _documents(session, intake_settings) == {"Заява частинами.pdf": scan}
+
+
+def test_a_part_sent_with_x_uuencode_transfer_encoding_becomes_a_document(
+    intake_db: Database, intake_settings: Settings, maildir: Maildir, session: Session
+) -> None:
+    scan = corpus.tiny_pdf("x-uuencode")
+    maildir.drop(corpus.x_uuencode_part("zayava.pdf", scan))
+    poll(intake_db, intake_settings)
+    assert _only(session).status == MessageStatus.PROCESSED
+    assert _documents(session, intake_settings) == {"zayava.pdf": scan}
+
+
+def test_an_application_x_uuencode_part_becomes_a_document(
+    intake_db: Database, intake_settings: Settings, maildir: Maildir, session: Session
+) -> None:
+    scan = corpus.tiny_pdf("application/x-uuencode")
+    maildir.drop(corpus.uuencode_attachment("zayava.pdf", scan))
+    poll(intake_db, intake_settings)
+    assert _only(session).status == MessageStatus.PROCESSED
+    assert _documents(session, intake_settings) == {"zayava.pdf": scan}

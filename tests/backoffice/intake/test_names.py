@@ -52,3 +52,23 @@ def test_a_utf8_name_cut_mid_character_keeps_its_text(
     [name] = _names(session)
     assert name.startswith("Картинка с очень") and "\ufffd" in name
     assert "п╟" not in name and "я─" not in name  # not read as KOI8
+
+
+@pytest.mark.parametrize(
+    ("name", "part_charset", "message_charset"),
+    [
+        ("Заява підписана.pdf", "koi8-u", "windows-1251"),  # the file's part says KOI8-U, the letter cp1251
+        ("Заява підписана.pdf", "windows-1251", "koi8-u"),  # ... and the other way round
+        ("HasenundFrösche.pdf", "iso-8859-1", "windows-1251"),  # a Latin name in a letter declared Cyrillic
+    ],
+)
+def test_a_raw_8bit_name_is_read_in_its_own_part_charset_before_the_message_charset(
+    intake_db: Database, intake_settings: Settings, maildir: Maildir, session: Session,
+    name: str, part_charset: str, message_charset: str,
+) -> None:
+    letter = corpus.raw_8bit_name(
+        name, corpus.tiny_pdf("x"), charset=part_charset, body_charset=message_charset, part_charset=part_charset
+    )
+    maildir.drop(letter)
+    poll(intake_db, intake_settings)
+    assert _names(session) == [name]

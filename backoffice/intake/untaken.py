@@ -1,0 +1,136 @@
+"""A message that cannot be taken from the mailbox (or a file that cannot be imported) still gets a row.
+
+Taking a message is short (store the bytes, record a row, move it), but it can still fail for a reason of the
+message itself: a Maildir file nobody may read, a directory or a dangling link where a file should be, a
+message the IMAP server refuses to hand out, or a bug on a message of a shape nobody foresaw. None of these may
+stop the batch, and none may leave the operator unaware of a message: "nothing is lost without a row".
+
+- When the bytes can still be read, they are stored and the row is quarantined with the reason
+  (``take_failed``); the message then leaves the mailbox like any other, since the operator has all of it.
+- When not even the bytes can be read, the row holds what is known (where it waits, and why it cannot be read),
+  quarantined as ``unreadable_in_mailbox``, and the message stays in the mailbox: every poll tries again, the
+  same row is found (keyed by the source and the name there, not by bytes nobody has), and once the message is
+  taken the row says so and leaves the quarantine.
+
+Outages are not the message's fault and never come here: the caller lets a database outage, a full documents
+disk (:class:`DiskError`) and a mailbox that cannot be read at all stop the poll as before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from backoffice.audit.trail import record
+from backoffice.documents.storage import Storage
+from backoffice.intake.envelope import message_key
+from backoffice.intake.filenames import storable
+from backoffice.intake.models import IncomingMessage, MessageStatus
+from backoffice.intake.outages import DiskError, is_disk_error
+from backoffice.intake.processing import INTAKE, SUBJECT
+from backoffice.intake.units import SessionSource, unit_of_work
+from backoffice.types import utcnow
+
+#: The reason of a message whose bytes were kept although taking it failed.
+TAKE_FAILED = "take_failed"
+#: The reason of a message that could not even be read where it waits; it stays there and is tried again.
+UNREADABLE_IN_MAILBOX = "unreadable_in_mailbox"
+
+
+def untaken_key(source: str, source_ref: str) -> str:
+    """The key of a message known only by where it waits: the same one at every poll, never a message's own
+    (those are hashes of ``mid:`` or ``raw:`` material)."""
+    return hashlib.sha256(f"untaken:{source}:{source_ref}".encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def quarantine_with_bytes(
+    sessions: SessionSource, storage: Storage, chunks: Iterable[bytes], *, source: str, source_ref: str, detail: str
+) -> int:
+    """Store the message's bytes again and record it quarantined as ``take_failed``; returns its row.
+
+    Raises what reading ``chunks`` raises (the caller then records it without bytes), and :class:`DiskError`
+    when the documents disk refuses them (a retry-later condition, not the message's fault).
+    """
+    try:
+        stored = storage.put_chunks(chunks)
+    except OSError as exc:
+        if is_disk_error(exc):
+            raise DiskError(storage.root, exc) from exc
+        raise
+    key = message_key(None, stored.sha256)
+    with unit_of_work(sessions) as session:
+        earlier = session.scalar(select(IncomingMessage.id).where(IncomingMessage.message_key == key))
+        if earlier is not None:  # the same bytes already have their row (taken, or quarantined at a poll before)
+            return earlier
+        row = IncomingMessage(
+            message_key=key,
+            raw_path=stored.path,
+            raw_sha256=stored.sha256,
+            size=stored.size,
+            source=source,
+            source_ref=storable(source_ref, 300),
+            received_at=utcnow(),
+            status=MessageStatus.QUARANTINED,
+            reason=TAKE_FAILED,
+            detail=storable(detail, 2000),
+        )
+        return _add(session, row, key)
+
+
+def quarantine_unread(sessions: SessionSource, *, source: str, source_ref: str, detail: str) -> int:
+    """Record (once) a message that cannot be read where it waits, quarantined with ``detail``; returns its row.
+
+    A later poll that fails on it again finds the same row and updates the reason's detail, unless an operator
+    has dismissed it already.
+    """
+    key = untaken_key(source, source_ref)
+    with unit_of_work(sessions) as session:
+        row = session.scalar(select(IncomingMessage).where(IncomingMessage.message_key == key))
+        if row is not None:
+            if row.status == MessageStatus.QUARANTINED:
+                row.detail = storable(detail, 2000)
+            return row.id
+        row = IncomingMessage(
+            message_key=key,
+            raw_path="",  # no bytes were read: nothing to download and nothing to make an application of
+            raw_sha256="",
+            size=0,
+            source=source,
+            source_ref=storable(source_ref, 300),
+            received_at=utcnow(),
+            status=MessageStatus.QUARANTINED,
+            reason=UNREADABLE_IN_MAILBOX,
+            detail=storable(detail, 2000),
+        )
+        return _add(session, row, key)
+
+
+def resolve_unread(sessions: SessionSource, *, source: str, source_ref: str, message_id: int) -> None:
+    """The message a row of :func:`quarantine_unread` stood for was taken after all: that row leaves the
+    quarantine and names the row that now holds the message, so the operator has one to work on, not two."""
+    key = untaken_key(source, source_ref)
+    with unit_of_work(sessions) as session:
+        row = session.scalar(select(IncomingMessage).where(IncomingMessage.message_key == key))
+        if row is None or row.status != MessageStatus.QUARANTINED:
+            return
+        row.status = MessageStatus.DISMISSED
+        row.detail = storable(f"{row.detail}\ntaken at a later poll as message #{message_id}", 2000)
+        record(session, INTAKE, SUBJECT, row.id, "taken_later", changes={"message": message_id})
+        session.flush()
+
+
+def _add(session: Session, row: IncomingMessage, key: str) -> int:
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:  # another poller recorded it a moment ago
+        other = session.scalar(select(IncomingMessage.id).where(IncomingMessage.message_key == key))
+        assert other is not None
+        return other
+    record(session, INTAKE, SUBJECT, row.id, "quarantine", reason=row.reason)
+    session.flush()
+    return row.id
