@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urljoin
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
@@ -31,7 +32,7 @@ from backoffice.audit.trail import record
 from backoffice.customers.models import CustomerAccount
 from backoffice.documents.classify import Family, sniff
 from backoffice.documents.storage import open_storage
-from backoffice.errors import Forbidden
+from backoffice.errors import BackofficeError, Forbidden
 from backoffice.intake.filenames import safe_filename
 from backoffice.letters.outbox import enqueue
 from backoffice.paging import Keyset, Page
@@ -388,8 +389,12 @@ def assign(session: Session, req: CustomerRequest, actor: Actor, operator_id: in
     ensure_access(actor, req)
     if actor.role == Role.OPERATOR and operator_id not in (actor.operator_id, None):
         raise Forbidden(f"{actor.label} may not assign request {req.number} to another")
-    if actor.role == Role.OPERATOR and operator_id is None and req.assignee_id != actor.operator_id:
-        raise Forbidden(f"{actor.label} may not give back request {req.number}: not theirs")
+    if actor.role == Role.OPERATOR and req.assignee_id not in (None, actor.operator_id):
+        holder = req.assignee.full_name if req.assignee else "?"
+        raise BackofficeError(
+            f"request {req.number} is held by operator {req.assignee_id}",
+            user_message=_l("%(name)s has already taken this request.", name=holder),
+        )
     if operator_id is not None:
         from backoffice.staff.models import Operator
 
