@@ -67,6 +67,13 @@ def filled_form(values: dict[str, str], offer: CommercialOffer = CommercialOffer
 def signed_pdf() -> bytes:
     """A real-world PDF with an embedded signature, read from the shared corpus (never copied into the repo)."""
     path = CORPUS / "pdf_attack_form_form_v2-signed.pdf"
+    if not path.is_file():  # say where it was looked for and how to point elsewhere, not a bare FileNotFoundError
+        from tests.conftest import unavailable
+
+        unavailable(
+            f"shared corpus missing: no {path}; put the `shared` folder beside the checkout, or set "
+            "BACKOFFICE_SHARED_DIR to the folder that holds corpus/pdf-attacks"
+        )
     return path.read_bytes()
 
 

@@ -14,8 +14,15 @@ from sqlalchemy.orm import Session
 
 from backoffice.database import Database
 from backoffice.intake.models import IncomingMessage
+from backoffice.intake.service import poll
 from backoffice.monitoring import heartbeat
+from backoffice.scheduler.sender import deliver_due
+from backoffice.settings import Settings
 from backoffice.types import utcnow
+from tests.backoffice.intake import corpus
+from tests.backoffice.intake.conftest import Maildir
+from tests.backoffice.letters.conftest import smtp_settings
+from tests.backoffice.letters.smtpserver import Handler, SmtpServer
 from tests.backoffice.monitoring.gunicorn import METRICS_TOKEN, Served, serve, value
 from tests.factories import Factory, valid_edrpou
 from tests.services import redis_server  # noqa: F401 - fixture by name
@@ -134,6 +141,53 @@ def test_metrics_add_up_both_workers_and_follow_the_database(
     )
 
 
+def test_metrics_show_what_needs_an_operator(
+    server: Served, db: Database, make: Factory, session: Session, settings: Settings, tmp_path: Path
+) -> None:
+    """Each figure an operator is alerted on moves when the thing itself happens: work left past its deadline, a
+    letter the mail server refuses for good, a message put in quarantine, a wrong registration code."""
+    before = server.metrics(headers=BEARER)
+    center = make.center(code="OV")
+    late = make.application(AccessionState.RECEIVED, center=center)
+    issued = make.application(AccessionState.CODE_ISSUED, center=center, email="nobody@example.com")
+    session.commit()
+    samples = server.metrics(headers=BEARER)
+    assert value(samples, "backoffice_applications_overdue", center="OV") == 0  # both within their deadline
+    assert value(samples, "backoffice_outbox_letters", status="failed") == 0
+    assert value(samples, "backoffice_intake_quarantined") == 0
+
+    # The review deadline passes with the application still waiting for staff.
+    late.due_at = utcnow() - timedelta(minutes=1)
+    session.commit()
+    # The mail server refuses the address for good: the invitation and the code letter fail.
+    smtp = SmtpServer(handler=Handler(reject=("nobody",))).start()
+    try:
+        report = deliver_due(db, smtp_settings(settings, smtp))
+    finally:
+        smtp.stop()
+    assert report.failed == 2
+    # A mail with no attachment arrives: the intake holds it for an operator.
+    intake = settings.replace(intake={"source": "maildir", "maildir": str(tmp_path / "maildir")})
+    Maildir(intake.maildir).drop(
+        corpus.message(corpus.headers(subject="Без вкладень"), 'text/plain; charset="utf-8"', "Заява")
+    )
+    poll(db, intake)
+    # The customer types a wrong code for the application whose code was issued.
+    token = _csrf(server)
+    wrong = {
+        "csrf_token": token, "code": "ABCD-EFGH-JKMN", "identifier": issued.identifier, "login": "someone",
+        "password": "Blue-Rivers-Sing-2026", "password_again": "Blue-Rivers-Sing-2026",
+    }
+    assert server.request("/company", data=wrong, headers={"Accept-Language": "en"}).status == 200
+
+    after = server.metrics(headers=BEARER)
+    assert value(after, "backoffice_applications_overdue", center="OV") == 1
+    assert value(after, "backoffice_outbox_letters", status="failed") == 2
+    assert value(after, "backoffice_intake_quarantined") == 1
+    refused = "backoffice_code_redemptions_refused_total"
+    assert value(after, refused, reason="wrong_code") - value(before, refused, reason="wrong_code") == 1
+
+
 def _message(**values: object) -> IncomingMessage:
     return IncomingMessage(
         message_key=utcnow().isoformat().ljust(64, "0")[:64], raw_path="x.eml", raw_sha256="0" * 64, source="import",
@@ -183,17 +237,26 @@ def test_with_redis_two_workers_count_one_limit(
     migrated: str, db: Database, tmp_path: Path, redis_server: str
 ) -> None:
     """The rate limits hold across gunicorn's workers when they count in Redis: ten tries a minute per address,
-    wherever each try lands. Without a shared store each worker would give its own ten."""
+    wherever each try lands. Without a shared store each worker would give its own ten.
+
+    Each round's tries are sent at once: a worker busy with one try cannot take the next connection, so the other
+    does. Sent one after another, the kernel may hand every connection to the same idle worker and prove nothing.
+    """
     served = serve(
         migrated, tmp_path, workers=2, threads=1, trusted_proxies=1, monitoring_networks=OUTSIDE,
         environment={"BACKOFFICE_SITE_RATE_LIMIT_STORAGE_URI": redis_server},
     )
     try:
         token = _csrf(served)
+        refused_before = value(served.metrics(headers=BEARER), "backoffice_code_redemptions_refused_total",
+                               reason="unknown_identifier")
+        tried = 0
         for round_ in range(6):  # until both workers have served tries of one client (the kernel decides)
             client = f"198.51.{100 + round_}.7"
-            answers = [_try(served, token, client, n) for n in range(11)]
-            assert answers[:10] == [200] * 10 and answers[10] == 429, answers
+            with ThreadPoolExecutor(11) as pool:
+                answers = list(pool.map(_try, [served] * 11, [token] * 11, [client] * 11, range(11)))
+            tried += answers.count(200)
+            assert sorted(answers) == [200] * 10 + [429], answers  # the eleventh is refused, whichever it was
             workers = {
                 line["pid"] for line in served.log_lines()
                 if line.get("endpoint") == "customers.register" and line.get("remote_addr") == client
@@ -202,5 +265,19 @@ def test_with_redis_two_workers_count_one_limit(
             if len(workers) == 2:
                 break
         assert len(workers) == 2, "both workers served the same client's tries"
+
+        # Every refused code is counted once on /metrics, whichever worker refused it.
+        samples = served.metrics(headers=BEARER)
+        refused = value(samples, "backoffice_code_redemptions_refused_total", reason="unknown_identifier")
+        assert refused - refused_before == tried
+
+        # A lockout: after five wrong tries on one identifier from one address the next must wait (a back-off kept
+        # in Redis, so whichever worker takes the try), and /metrics counts each try held back.
+        held_before = value(samples, "backoffice_guesses_throttled_total", what="company")
+        answers = [_try(served, token, "198.51.200.7", 7) for _ in range(8)]
+        assert answers[:6] == [200] * 6, answers
+        assert 429 in answers[6:], answers
+        held = value(served.metrics(headers=BEARER), "backoffice_guesses_throttled_total", what="company")
+        assert held - held_before == answers.count(429)
     finally:
         served.stop()
