@@ -230,7 +230,10 @@ class Workflow(Generic[S]):
         for row in self.table:
             for source in row.sources:
                 lines.append(f"    {source.value} --> {row.dest.value}: {row.trigger}")
-        for state in sorted(self.terminal_states(), key=lambda s: s.value):
+        # Only states a subject can reach end the drawing: a table on shared states (the cabinet's requests)
+        # leaves some of them out, and those are not ends, only unused.
+        reachable = {self.initial} | {row.dest for row in self.table}
+        for state in sorted(self.terminal_states() & reachable, key=lambda s: s.value):
             lines.append(f"    {state.value} --> [*]")
         if highlight is not None:
             lines.append("    classDef current fill:#ffd54f,stroke:#f57f17,stroke-width:3px")
