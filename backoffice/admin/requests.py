@@ -91,6 +91,7 @@ class CustomerRequestView(StaffView):
             actions=services.available_actions(req, current_actor()),
             with_text=WITH_TEXT,
             detail_labels=labels.DETAIL_LABELS,
+            detail_values=labels.DETAIL_VALUES,
             now=utcnow(),
             with_staff=WITH_STAFF,
             is_supervisor=current_actor().role == Role.SUPERVISOR,

@@ -13,6 +13,13 @@ from workflows.i18n import N_
 from workflows.request_states import STATE_LABELS
 
 KIND_LABELS: dict[RequestKind, str] = {k.kind: k.label for k in KINDS.values()}
+#: The catalogue of services' entries beside the connection applications (which are named by their kinds).
+OFFER_LABELS = {
+    "appeals": N_("Appeal or complaint"),
+    "requests": N_("Request for information"),
+    "documents": N_("E-copies of documents"),
+    "meters": N_("Add a meter"),
+}
 AUTHOR_LABELS: dict[Author, str] = {
     Author.CUSTOMER: N_("Customer"),
     Author.STAFF: N_("Supplier"),
@@ -24,6 +31,7 @@ OTHER_LABELS = {
     "assign": N_("Assigned"),
     "release": N_("Given back to the center"),
     "remind": N_("Staff reminded of the deadline"),
+    "download": N_("File downloaded by the customer"),
 }
 #: What the history notes about a request.
 FIELDS = {
@@ -35,7 +43,33 @@ FIELDS = {
 }
 #: What a kind's own form asked (``CustomerRequest.details``), by key: each kind's form adds its fields here, and
 #: both the customer's page and the staff's show them with these words.
-DETAIL_LABELS: dict[str, str] = {}
+DETAIL_LABELS: dict[str, str] = {
+    "installation_name": N_("Name of the power-receiving installation"),
+    "object_name": N_("Name of the object"),
+    "address": N_("Address"),
+    "max_power_kw": N_("Maximum power requested, kW"),
+    "connected_power_kw": N_("Power already connected, kW"),
+    "voltage": N_("Voltage level"),
+    "reliability": N_("Reliability category"),
+    "planned_date": N_("Planned date"),
+    "cadastral_number": N_("Cadastral number of the land plot"),
+    "water_load": N_("Water supply load, m³/day"),
+    "wastewater_load": N_("Wastewater load, m³/day"),
+    "heating_load": N_("Heating load, Gcal/h"),
+    "ventilation_load": N_("Ventilation load, Gcal/h"),
+    "hot_water_load": N_("Hot water load, Gcal/h"),
+    "document_types": N_("Documents"),
+    "period": N_("Period"),
+}
+#: The documents a customer may ask e-copies of (``[cabinet] document_types`` picks some of them).
+DOCUMENT_TYPE_LABELS: dict[str, str] = {
+    "contract": N_("Contract"),
+    "invoice": N_("Invoices"),
+    "reconciliation_statement": N_("Reconciliation statement"),
+    "act": N_("Acts"),
+}
+#: Details whose values are keys with words of their own.
+DETAIL_VALUES: dict[str, dict[str, str]] = {"document_types": DOCUMENT_TYPE_LABELS}
 #: The cabinet's sections of seed 001 that list requests, and the kinds each lists.
 SECTION_KINDS: dict[str, tuple[RequestKind, ...]] = {key: of_section(key) for key in sections_with_requests()}
 SECTION_TITLES = {

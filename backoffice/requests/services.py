@@ -439,6 +439,15 @@ def attachment(session: Session, req: CustomerRequest, attachment_id: int) -> Re
     return found if found is not None and found.message.request_id == req.id else None
 
 
+def downloaded(session: Session, req: CustomerRequest, found: RequestAttachment) -> None:
+    """The customer downloaded a file of a request for e-copies of documents: each download is an audit row."""
+    if req.kind != RequestKind.DOCUMENT_COPY:
+        return
+    actor = Actor.customer(req.account.login)
+    record(session, actor, SUBJECT, req.id, "download", changes={"attachments": [found.filename]})
+    session.flush()
+
+
 def others_of(session: Session, req: CustomerRequest) -> list[CustomerRequest]:
     """The same customer's other requests, for the staff's page."""
     query = select(CustomerRequest).where(CustomerRequest.account_id == req.account_id, CustomerRequest.id != req.id)

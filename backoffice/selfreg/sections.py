@@ -39,6 +39,7 @@ class Section:
 SECTIONS: dict[str, Section] = {
     s.key: s
     for s in (
+        Section("services", N_("Interactive services")),
         Section("profile", N_("User profile"), "customers.cabinet", always=True),
         Section("meters", N_("Meters")),
         Section("connection_applications", N_("Applications for connection")),

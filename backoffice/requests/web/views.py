@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,11 +16,12 @@ from backoffice.admin.downloads import send_stored
 from backoffice.customers.models import CustomerAccount
 from backoffice.customers.web.common import customer_required, page, settings, show_problems
 from backoffice.documents.storage import open_storage
-from backoffice.requests import kinds, labels, services
-from backoffice.requests.models import CustomerRequest
+from backoffice.requests import connections, kinds, labels, services
+from backoffice.requests.models import CustomerRequest, RequestKind
 from backoffice.requests.web import bp, sections_on
-from backoffice.requests.web.forms import ReplyForm, WriteForm
+from backoffice.requests.web.forms import ConnectionForm, DocumentsForm, ReplyForm, WriteForm
 from backoffice.selfreg import sections
+from backoffice.types import utcnow
 from backoffice.validation.problems import Invalid
 from backoffice.web import db_session
 from workflows.engine import GuardFailed, WorkflowError
@@ -31,7 +32,10 @@ LISTED = ("connection_applications", "appeals", "requests", "documents")
 
 
 def provide_sections(keys: Sequence[str]) -> None:
-    """Give the cabinet's sections their pages and counts: shown once the customer has written one."""
+    """Give the cabinet's sections their pages and counts: shown once the customer has written one; the
+    catalogue of services always."""
+    if "services" in keys:
+        sections.provide("services", endpoint="requests.services", count=_no_count, always=True)
     for key in keys:
         if key not in LISTED:
             continue
@@ -43,6 +47,40 @@ def provide_sections(keys: Sequence[str]) -> None:
             return services.count(session, account, kinds) if key in sections_on(account) else 0
 
         sections.provide(key, endpoint=f"requests.{key}", count=count)
+
+
+def _no_count(_session: Session, _account: CustomerAccount) -> int:
+    return 0
+
+
+_CONNECT = "requests.connect"
+_KL = labels.KIND_LABELS
+#: What each section offers to write: (endpoint, its arguments, the words, the link's id). Meters are another
+#: part's (``meters.add``), offered only where that part runs.
+OFFERS: dict[str, tuple[tuple[str, dict[str, str], str, str], ...]] = {
+    "connection_applications": (
+        (_CONNECT, {"utility": "electricity"}, _KL[RequestKind.CONNECTION_ELECTRICITY], "connect-electricity"),
+        (_CONNECT, {"utility": "water"}, _KL[RequestKind.CONNECTION_WATER], "connect-water"),
+        (_CONNECT, {"utility": "heat"}, _KL[RequestKind.CONNECTION_HEAT], "connect-heat"),
+    ),
+    "appeals": (("requests.write", {"key": "appeals"}, labels.OFFER_LABELS["appeals"], "service-appeal"),),
+    "requests": (("requests.write", {"key": "requests"}, labels.OFFER_LABELS["requests"], "service-request"),),
+    "documents": (("requests.ask_documents", {}, labels.OFFER_LABELS["documents"], "service-documents"),),
+    "meters": (("meters.add", {}, labels.OFFER_LABELS["meters"], "service-meter"),),
+}
+
+
+def offers(account: CustomerAccount) -> list[tuple[str, str, str]]:
+    """The services the customer may ask for, in the sections their flow turns on: (url, words, id)."""
+    on = sections_on(account)
+    out = []
+    for key, entries in OFFERS.items():
+        if key not in on:
+            continue
+        for endpoint, args, words, ident in entries:
+            if endpoint in current_app.view_functions:
+                out.append((url_for(endpoint, **args), words, ident))
+    return out
 
 
 @bp.app_context_processor
@@ -58,7 +96,8 @@ def _cabinet() -> dict[str, object]:
             (key, labels.SECTION_TITLES[key], services.count(db_session(), account, labels.SECTION_KINDS[key]))
             for key in on
         ]
-        return {"sections": [s for s in shown if s[2]], "write": on}
+        services_on = "services" in sections_on(account)
+        return {"sections": [s for s in shown if s[2]], "write": on, "services": services_on}
 
     return {"requests_cabinet": requests_cabinet}
 
@@ -87,6 +126,94 @@ def connection_applications() -> ResponseReturnValue:
     return _section("connection_applications")
 
 
+@bp.route("/account/services", endpoint="services")
+@customer_required
+def services_catalogue() -> ResponseReturnValue:
+    """The catalogue of interactive services: each opens its form."""
+    if "services" not in sections_on(_account()):
+        abort(404)
+    return page("requests/services.html", offers=offers(_account()), title=labels.SECTION_TITLES["services"])
+
+
+@bp.route("/account/connections/new/<any(electricity, water, heat):utility>", methods=["GET", "POST"])
+@customer_required
+def connect(utility: str) -> ResponseReturnValue:
+    """An application for connection to one utility: its own fields, every problem listed at once."""
+    if "connection_applications" not in sections_on(_account()):
+        abort(404)
+    kind = connections.UTILITIES[utility]
+    form = ConnectionForm()
+    form.voltage.choices = [("", "—")] + [(v, v) for v in connections.VOLTAGES]
+    form.reliability.choices = [("", "—")] + [(v, v) for v in connections.RELIABILITY]
+    if form.submitted():
+        db = db_session()
+        name, details, problems = connections.RULES[kind](request.form, utcnow().date())
+        try:
+            req = services.submit(
+                db,
+                settings(),
+                _account(),
+                kind=kind.value,
+                subject=name or "—",
+                text=form.text.data or "",
+                uploads=_uploads(),
+                details=details,
+                problems=problems,
+                text_required=False,
+            )
+        except Invalid as exc:
+            db.rollback()
+            show_problems(form, [p for p in exc.problems if p.field != "subject"])
+        else:
+            db.commit()
+            flash(_("Sent. Your number is %(number)s; we answer here and by email.", number=req.number), "success")
+            return redirect(url_for(".details", request_id=req.id))
+    return page(
+        "requests/connect.html",
+        form=form,
+        utility=utility,
+        title=labels.KIND_LABELS[kind],
+        today=utcnow().date().isoformat(),
+    )
+
+
+@bp.route("/account/documents/new", methods=["GET", "POST"])
+@customer_required
+def ask_documents() -> ResponseReturnValue:
+    """A request for e-copies of documents: which (of the deployment's list), the period, a comment."""
+    if "documents" not in sections_on(_account()):
+        abort(404)
+    offered = settings().cabinet.document_types
+    form = DocumentsForm()
+    form.document_types.choices = [(t, _(labels.DOCUMENT_TYPE_LABELS[t])) for t in offered]
+    if form.submitted():
+        db = db_session()
+        details, problems = connections.document_copies(
+            request.form.getlist("document_types"), form.period.data or "", offered
+        )
+        subject = ", ".join(_(labels.DOCUMENT_TYPE_LABELS[t]) for t in details.get("document_types", ()))
+        try:
+            req = services.submit(
+                db,
+                settings(),
+                _account(),
+                kind=RequestKind.DOCUMENT_COPY.value,
+                subject=subject or "—",
+                text=form.text.data or "",
+                details=details,
+                problems=problems,
+                text_required=False,
+            )
+        except Invalid as exc:
+            db.rollback()
+            show_problems(form, exc.problems)
+        else:
+            db.commit()
+            flash(_("Sent. Your number is %(number)s; we answer here and by email.", number=req.number), "success")
+            return redirect(url_for(".details", request_id=req.id))
+    return page("requests/documents.html", form=form, title=labels.KIND_LABELS[RequestKind.DOCUMENT_COPY])
+
+
 def _section(key: str) -> ResponseReturnValue:
     if key not in sections_on(_account()):
         abort(404)
@@ -96,6 +223,7 @@ def _section(key: str) -> ResponseReturnValue:
         key=key,
         title=labels.SECTION_TITLES[key],
         rows=rows,
+        offers=[o for o in offers(_account()) if o[2] in {entry[3] for entry in OFFERS.get(key, ())}],
         kind_labels=labels.KIND_LABELS,
         state_labels=STATE_LABELS,
     )
@@ -174,6 +302,8 @@ def details(request_id: int) -> ResponseReturnValue:
         kind_labels=labels.KIND_LABELS,
         state_labels=STATE_LABELS,
         author_labels=labels.AUTHOR_LABELS,
+        detail_labels=labels.DETAIL_LABELS,
+        detail_values=labels.DETAIL_VALUES,
         file_endpoint="requests.download",
     )
 
@@ -185,6 +315,8 @@ def download(request_id: int, attachment_id: int) -> ResponseReturnValue:
     found = services.attachment(db_session(), req, attachment_id)
     if found is None:
         abort(404)
+    services.downloaded(db_session(), req, found)
+    db_session().commit()
     storage = open_storage(settings(), db_session())
     return send_stored(
         storage, found.storage_path, mimetype=found.content_type, as_attachment=True, download_name=found.filename

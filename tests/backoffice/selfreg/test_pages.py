@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from flask import Flask
@@ -109,7 +110,8 @@ def test_register_confirm_and_log_in_with_the_identifier_written_with_dashes(
     assert f'id="selfreg-identifier">{snils}<' in cabinet
     assert "Петров Пётр Петрович" in cabinet and 'id="withdraw-link"' in cabinet
     assert 'id="company-title"' not in cabinet  # Flow A's company facts are not a Flow B user's
-    assert 'id="selfreg-sections"' not in cabinet  # no section has content yet
+    listed = cabinet.split('id="selfreg-sections"', 1)[1].split("</nav>", 1)[0]
+    assert re.findall(r'id="section-([a-z_]+)"', listed) == ["services"]  # always; no other has content yet
 
 
 def test_unknown_and_expired_links(flow_app: Flask, session: Session) -> None:
