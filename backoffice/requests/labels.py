@@ -36,6 +36,8 @@ FIELDS = {
 #: What a kind's own form asked (``CustomerRequest.details``), by key: each kind's form adds its fields here, and
 #: both the customer's page and the staff's show them with these words.
 DETAIL_LABELS: dict[str, str] = {}
+#: The words for a detail's coded values, by key (a reading's reason to be checked): shown translated.
+DETAIL_VALUES: dict[str, dict[str, str]] = {}
 #: The cabinet's sections of seed 001 that list requests, and the kinds each lists.
 SECTION_KINDS: dict[str, tuple[RequestKind, ...]] = {key: of_section(key) for key in sections_with_requests()}
 SECTION_TITLES = {
