@@ -337,9 +337,7 @@ def _implausible(meter: Meter, zone: int, consumption: Decimal, cabinet: Cabinet
 
 
 def _checked(status: ReadingStatus, action: str) -> statechange.Effect:
-    def effect(
-        session: Session, req: CustomerRequest, actor: Actor, event: AuditEvent, ctx: Mapping[str, Any]
-    ) -> None:
+    def effect(session: Session, req: CustomerRequest, actor: Actor, event: AuditEvent, ctx: Mapping[str, Any]) -> None:
         readings = session.scalars(select(MeterReading).where(MeterReading.request_id == req.id)).all()
         for reading in readings:
             if reading.status != ReadingStatus.AWAITING_CHECK:
@@ -360,9 +358,7 @@ statechange.on(READING_CHECK, "reject")(_checked(ReadingStatus.REFUSED, "reading
 # -- a meter's requests --------------------------------------------------------------------------------------------
 
 
-def ask(
-    session: Session, settings: Settings, meter: Meter, kind: RequestKind, text: str = ""
-) -> CustomerRequest:
+def ask(session: Session, settings: Settings, meter: Meter, kind: RequestKind, text: str = "") -> CustomerRequest:
     """Readings on site, admission into service or replacement of ``meter``: a request on the staff's queue."""
     if kind not in METER_REQUESTS:
         raise Invalid([Problem("kind", "choice", N_("Choose what you ask for"))])

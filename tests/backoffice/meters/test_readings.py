@@ -37,8 +37,15 @@ def account(session: Session) -> CustomerAccount:
 @pytest.fixture
 def meter(session: Session, account: CustomerAccount) -> Meter:
     return services.add_meter(
-        session, account, type="single_phase", serial="0123456", place="Квартира", zones="2", digits="6",
-        verified_on="2024-01-15", today=IN,
+        session,
+        account,
+        type="single_phase",
+        serial="0123456",
+        place="Квартира",
+        zones="2",
+        digits="6",
+        verified_on="2024-01-15",
+        today=IN,
     )
 
 
@@ -61,8 +68,15 @@ def test_a_meter_is_added_with_its_audit_row(session: Session, meter: Meter) -> 
     assert event.action == "add" and event.changes["serial"] == "0123456"
     with pytest.raises(Invalid) as caught:
         services.add_meter(
-            session, meter.account, type="three_phase", serial="0123456", place="Дача", zones=1, digits=6,
-            verified_on="2024-01-15", today=IN,
+            session,
+            meter.account,
+            type="three_phase",
+            serial="0123456",
+            place="Дача",
+            zones=1,
+            digits=6,
+            verified_on="2024-01-15",
+            today=IN,
         )
     assert [p.code for p in caught.value.problems] == ["taken"]
 
@@ -93,7 +107,11 @@ def test_a_lower_reading_is_refused_unless_the_meter_rolled_over(
     check = session.get(CustomerRequest, low.request_id)
     assert check is not None and check.kind == RequestKind.READING_CHECK
     assert check.details == {
-        "meter": "0123456", "zone": 1, "value": "12", "previous": "1000", "reading_reason": "rollover"
+        "meter": "0123456",
+        "zone": 1,
+        "value": "12",
+        "previous": "1000",
+        "reading_reason": "rollover",
     }
 
 
