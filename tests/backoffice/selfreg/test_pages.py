@@ -109,7 +109,8 @@ def test_register_confirm_and_log_in_with_the_identifier_written_with_dashes(
     assert f'id="selfreg-identifier">{snils}<' in cabinet
     assert "Петров Пётр Петрович" in cabinet and 'id="withdraw-link"' in cabinet
     assert 'id="company-title"' not in cabinet  # Flow A's company facts are not a Flow B user's
-    assert 'id="selfreg-sections"' not in cabinet  # no section has content yet
+    assert 'id="section-meters"' in cabinet  # meters are always there where the deployment turns them on ...
+    assert 'id="section-appeals"' not in cabinet  # ... the other sections once they have content
 
 
 def test_unknown_and_expired_links(flow_app: Flask, session: Session) -> None:
