@@ -37,6 +37,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from backoffice import i18n
     from backoffice.admin import init_admin
     from backoffice.customers.web import bp as customers_bp
+    from backoffice.meters import web as meters_web
     from backoffice.monitoring import web as monitoring_web
     from backoffice.requests import web as requests_web
     from backoffice.selfreg import web as selfreg_web
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(customers_bp)
     selfreg_web.init_app(app)  # Flow B's pages, only where [flows] self_registration is on
     requests_web.init_app(app)  # the cabinet's appeals and requests, where [cabinet] turns them on
+    meters_web.init_app(app)  # the cabinet's meters and readings, where [cabinet] turns them on
     init_admin(app)
 
     @app.teardown_appcontext

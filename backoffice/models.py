@@ -18,6 +18,7 @@ from backoffice.database import Base
 from backoffice.documents.models import StoredChunk, StoredFile
 from backoffice.intake.models import IncomingMessage, MessageStatus
 from backoffice.letters.models import OutboxMessage, OutboxStatus
+from backoffice.meters.models import Meter, MeterReading
 from backoffice.monitoring.models import Heartbeat
 from backoffice.requests.models import CustomerRequest, RequestAttachment, RequestMessage
 from backoffice.selfreg.models import ConsentRecord, OwnershipClaim, PersonKind, SelfRegistration
@@ -43,6 +44,8 @@ __all__ = [
     "IdentifierKind",
     "IncomingMessage",
     "MessageStatus",
+    "Meter",
+    "MeterReading",
     "Operator",
     "OutboxMessage",
     "OutboxStatus",

@@ -183,6 +183,13 @@ class CabinetSettings:
     remind_before_hours: int = 24
     #: Days a request may wait for the customer's reply before the scheduler closes it, telling the customer.
     close_waiting_after_days: int = 14
+    #: The days of the month (inclusive) on which the customer may submit meter readings; a day past the month's
+    #: last (31) means up to the month's end.
+    readings_from_day: int = 20
+    readings_to_day: int = 31
+    #: A consumption more than this many times the average of the previous periods asks the customer to confirm,
+    #: and a confirmed one waits for staff's check.
+    implausible_jump_factor: float = 3.0
 
     def __post_init__(self) -> None:
         for name in ("accession_sections", "self_registration_sections", "document_types"):
@@ -203,6 +210,16 @@ class CabinetSettings:
                      "reading_check_days", "close_waiting_after_days"):
             if getattr(self, name) < 1:
                 raise SettingsError(f"[cabinet] {name} must be at least 1")
+        for name in ("readings_from_day", "readings_to_day"):
+            day = getattr(self, name)
+            if not isinstance(day, int) or isinstance(day, bool) or not 1 <= day <= 31:
+                raise SettingsError(f"[cabinet] {name} must be a day of the month, 1 to 31, not {day!r}")
+        if self.readings_from_day > self.readings_to_day:
+            raise SettingsError("[cabinet] readings_from_day must not come after readings_to_day")
+        factor = self.implausible_jump_factor
+        if not isinstance(factor, int | float) or isinstance(factor, bool) or factor <= 1:
+            raise SettingsError(f"[cabinet] implausible_jump_factor must be a number above 1, not {factor!r}")
+        object.__setattr__(self, "implausible_jump_factor", float(factor))
 
     @property
     def any_sections(self) -> tuple[str, ...]:

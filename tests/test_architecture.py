@@ -33,6 +33,7 @@ ENTRY = frozenset(
         "backoffice.monitoring.web",
         "backoffice.selfreg.web",
         "backoffice.requests.web",
+        "backoffice.meters.web",
     }
 )
 

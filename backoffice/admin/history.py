@@ -25,6 +25,7 @@ from backoffice.contracts.models import Contract
 from backoffice.customers import labels as customer_labels
 from backoffice.intake import labels as intake_labels
 from backoffice.letters import labels as letter_labels
+from backoffice.meters import labels as meter_labels
 from backoffice.requests import labels as request_labels
 from backoffice.requests.models import CustomerRequest
 from backoffice.selfreg import labels as selfreg_labels
@@ -40,6 +41,7 @@ VOCABULARIES: dict[str, Vocabulary] = {
     "self_registration": selfreg_labels.VOCABULARY,
     "ownership_claim": selfreg_labels.CLAIM_VOCABULARY,
     "customer_request": request_labels.VOCABULARY,
+    "meter": meter_labels.VOCABULARY,
     "operator": staff_labels.OPERATOR_VOCABULARY,
     "service_center": staff_labels.CENTER_VOCABULARY,
     "customer_account": customer_labels.VOCABULARY,

@@ -23,6 +23,7 @@ from backoffice.admin.base import StaffView, current_actor, run_action
 from backoffice.admin.downloads import send_stored
 from backoffice.audit import trail
 from backoffice.documents.storage import open_storage
+from backoffice.meters import services as meter_services  # noqa: F401  (a reading check's effect on the reading)
 from backoffice.requests import kinds, labels, services
 from backoffice.requests.models import CustomerRequest, RequestKind
 from backoffice.settings import Settings

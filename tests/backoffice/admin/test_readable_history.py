@@ -44,7 +44,7 @@ LATIN_WORD = re.compile(r"\b[A-Za-z]{2,}\b")
 KEPT_LATIN = {"super", "op", "PDF", "pdf", "png", "eml", "Outlook", "winmail", "dat", "BinHex"}
 #: Actions the code writes through a variable, by the variable's name (a new one must be added here).
 WRITTEN_THROUGH = {
-    "action": {"change_password", "reset_password"},
+    "action": {"change_password", "reset_password", "reading_counted", "reading_refused"},
     "kind": {"code_reminder", "code_expiring"},
     "ALERT_ACTION": {"guessing_alert"},
     "trigger": set(),  # the write path: every workflow trigger, listed from the tables

@@ -111,7 +111,9 @@ def test_register_confirm_and_log_in_with_the_identifier_written_with_dashes(
     assert "Петров Пётр Петрович" in cabinet and 'id="withdraw-link"' in cabinet
     assert 'id="company-title"' not in cabinet  # Flow A's company facts are not a Flow B user's
     listed = cabinet.split('id="selfreg-sections"', 1)[1].split("</nav>", 1)[0]
-    assert re.findall(r'id="section-([a-z_]+)"', listed) == ["services"]  # always; no other has content yet
+    # The services and the meters are always there where the deployment turns them on; the others once they
+    # have content.
+    assert re.findall(r'id="section-([a-z_]+)"', listed) == ["services", "meters"]
 
 
 def test_unknown_and_expired_links(flow_app: Flask, session: Session) -> None:
