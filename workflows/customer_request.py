@@ -12,30 +12,15 @@ from __future__ import annotations
 
 from workflows.engine import Transition, Workflow
 from workflows.i18n import N_
-from workflows.request_states import CUSTOMER, EXPIRE, HAS_TEXT, OPEN, REFUSE, STATE_LABELS, RequestState
+from workflows.request_states import HAS_TEXT, STATE_LABELS, WITH_STAFF, RequestState, conversation
 from workflows.roles import STAFF
 
 __all__ = ["CUSTOMER_REQUEST", "STATE_LABELS", "TABLE", "RequestState"]
 
 R = RequestState
 
-TABLE: tuple[Transition[RequestState], ...] = (
-    Transition("take", (R.RECEIVED,), R.IN_WORK, STAFF, label=N_("Take into work")),
-    Transition("answer", (R.RECEIVED, R.IN_WORK), R.ANSWERED, STAFF, (HAS_TEXT,), label=N_("Answer the customer")),
-    Transition(
-        "ask",
-        (R.RECEIVED, R.IN_WORK),
-        R.WAITING_FOR_CUSTOMER,
-        STAFF,
-        (HAS_TEXT,),
-        label=N_("Ask the customer for more"),
-    ),
-    Transition(
-        "reply", (R.WAITING_FOR_CUSTOMER, R.ANSWERED), R.IN_WORK, CUSTOMER, (HAS_TEXT,), label=N_("Customer replied")
-    ),
-    Transition("close", OPEN, R.CLOSED, STAFF, label=N_("Close the request")),
-    REFUSE,
-    EXPIRE,
+TABLE: tuple[Transition[RequestState], ...] = conversation(
+    Transition("answer", WITH_STAFF, R.ANSWERED, STAFF, (HAS_TEXT,), label=N_("Answer the customer"))
 )
 
 CUSTOMER_REQUEST: Workflow[RequestState] = Workflow("customer_request", RequestState, RequestState.RECEIVED, TABLE)

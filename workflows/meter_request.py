@@ -9,21 +9,13 @@ from __future__ import annotations
 
 from workflows.engine import Transition, Workflow
 from workflows.i18n import N_
-from workflows.request_states import CUSTOMER, EXPIRE, HAS_TEXT, OPEN, REFUSE, WITH_STAFF, RequestState
+from workflows.request_states import HAS_TEXT, WITH_STAFF, RequestState, conversation
 from workflows.roles import STAFF
 
 R = RequestState
 
-TABLE: tuple[Transition[RequestState], ...] = (
-    Transition("take", (R.RECEIVED,), R.IN_WORK, STAFF, label=N_("Take into work")),
-    Transition("ask", WITH_STAFF, R.WAITING_FOR_CUSTOMER, STAFF, (HAS_TEXT,), label=N_("Ask the customer for more")),
-    Transition(
-        "reply", (R.WAITING_FOR_CUSTOMER, R.ANSWERED), R.IN_WORK, CUSTOMER, (HAS_TEXT,), label=N_("Customer replied")
-    ),
-    Transition("report_done", WITH_STAFF, R.ANSWERED, STAFF, (HAS_TEXT,), label=N_("Done: tell the customer")),
-    Transition("close", OPEN, R.CLOSED, STAFF, label=N_("Close the request")),
-    REFUSE,
-    EXPIRE,
+TABLE: tuple[Transition[RequestState], ...] = conversation(
+    Transition("report_done", WITH_STAFF, R.ANSWERED, STAFF, (HAS_TEXT,), label=N_("Done: tell the customer"))
 )
 
 METER_REQUEST: Workflow[RequestState] = Workflow("meter_request", RequestState, RequestState.RECEIVED, TABLE)

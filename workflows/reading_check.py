@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from workflows.engine import Transition, Workflow
 from workflows.i18n import N_
-from workflows.request_states import HAS_TEXT, WITH_STAFF, RequestState
+from workflows.request_states import REFUSE, TAKE, WITH_STAFF, RequestState
 from workflows.roles import STAFF
 
 R = RequestState
 
 TABLE: tuple[Transition[RequestState], ...] = (
-    Transition("take", (R.RECEIVED,), R.IN_WORK, STAFF, label=N_("Take into work")),
+    TAKE,
     Transition("accept_reading", WITH_STAFF, R.CLOSED, STAFF, label=N_("Accept the reading")),
-    Transition("reject", WITH_STAFF, R.REJECTED, STAFF, (HAS_TEXT,), label=N_("Refuse, with the reason")),
+    REFUSE,
 )
 
 READING_CHECK: Workflow[RequestState] = Workflow("reading_check", RequestState, RequestState.RECEIVED, TABLE)

@@ -56,6 +56,16 @@ def _has_files(_subject: Any, context: Mapping[str, Any]) -> bool:
 HAS_TEXT = Guard("has_text", _has_text, N_("write the text of the message"), on_input=True)
 HAS_FILES = Guard("has_files", _has_files, N_("attach the files the customer asked for"), on_input=True)
 
+# -- the rows every conversation with the customer shares: each table adds its own answer to these --------------
+
+TAKE: Transition[RequestState] = Transition("take", (R.RECEIVED,), R.IN_WORK, STAFF, label=N_("Take into work"))
+ASK: Transition[RequestState] = Transition(
+    "ask", WITH_STAFF, R.WAITING_FOR_CUSTOMER, STAFF, (HAS_TEXT,), label=N_("Ask the customer for more")
+)
+REPLY: Transition[RequestState] = Transition(
+    "reply", (R.WAITING_FOR_CUSTOMER, R.ANSWERED), R.IN_WORK, CUSTOMER, (HAS_TEXT,), label=N_("Customer replied")
+)
+CLOSE: Transition[RequestState] = Transition("close", OPEN, R.CLOSED, STAFF, label=N_("Close the request"))
 #: Every kind of request may be refused while staff hold it, always with the reason the customer reads.
 REFUSE: Transition[RequestState] = Transition(
     "reject", WITH_STAFF, R.REJECTED, STAFF, (HAS_TEXT,), label=N_("Refuse, with the reason")
@@ -68,3 +78,9 @@ EXPIRE: Transition[RequestState] = Transition(
     frozenset({Role.SYSTEM}),
     label=N_("Closed: no reply from the customer"),
 )
+
+
+def conversation(answer: Transition[RequestState]) -> tuple[Transition[RequestState], ...]:
+    """A request's table: staff take it, answer it in the kind's own way, ask the customer for more; the customer
+    replies; staff close or refuse it; the scheduler closes what waited too long for the customer."""
+    return (TAKE, answer, ASK, REPLY, CLOSE, REFUSE, EXPIRE)

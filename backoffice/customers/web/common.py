@@ -10,15 +10,17 @@ from typing import Any, TypeVar
 from flask import Response, current_app, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import Session
 from wtforms import Form
 
 from backoffice.customers.models import CustomerAccount
 from backoffice.customers.web import COUNTRY_OF
 from backoffice.settings import Settings
-from backoffice.validation.problems import Problem
-from backoffice.web import errors
+from backoffice.validation.problems import Invalid, Problem
+from backoffice.web import db_session, errors
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 def settings() -> Settings:
@@ -81,6 +83,20 @@ def show_problems(form: Form, problems: list[Problem], *, spare_fields_in_error:
                 form.form_errors.append(text)
         elif problem.field not in in_error and text not in field.errors:
             field.errors = [*field.errors, text]
+
+
+def saved(form: Form, change: Callable[[Session], T], *, keep: Callable[[Problem], bool] = lambda _p: True) -> T | None:
+    """Run a form's change in the request's transaction: committed, and its result returned; or rolled back with
+    every problem on the form (those ``keep`` lets through) and None, so the page is shown again with them."""
+    db = db_session()
+    try:
+        result = change(db)
+    except Invalid as exc:
+        db.rollback()
+        show_problems(form, [p for p in exc.problems if keep(p)])
+        return None
+    db.commit()
+    return result
 
 
 def page(template: str, status: int = 200, **context: Any) -> Response:

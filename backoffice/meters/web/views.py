@@ -13,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from backoffice.customers.models import CustomerAccount
-from backoffice.customers.web.common import customer_required, page, settings, show_problems
+from backoffice.customers.web.common import customer_required, page, saved, settings, show_problems
 from backoffice.meters import labels, services
 from backoffice.meters.models import Meter, MeterType, ReadingNote
 from backoffice.meters.web import bp
@@ -54,9 +54,9 @@ def add() -> ResponseReturnValue:
     form = AddForm()
     form.type.choices = [(t.value, _(labels.TYPE_LABELS[t])) for t in MeterType]
     if form.submitted():
-        db = db_session()
-        try:
-            meter = services.add_meter(
+        meter = saved(
+            form,
+            lambda db: services.add_meter(
                 db,
                 account,
                 type=form.type.data or "",
@@ -65,12 +65,9 @@ def add() -> ResponseReturnValue:
                 zones=form.zones.data,
                 digits=form.digits.data,
                 verified_on=form.verified_on.data,
-            )
-        except Invalid as exc:
-            db.rollback()
-            show_problems(form, exc.problems)
-        else:
-            db.commit()
+            ),
+        )
+        if meter is not None:
             flash(_("The meter %(serial)s is added.", serial=meter.serial), "success")
             return redirect(url_for(".details", meter_id=meter.id))
     return page("meters/add.html", form=form)

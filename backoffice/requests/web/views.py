@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, request, url_for
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from backoffice.actors import Actor
 from backoffice.admin.downloads import send_stored
 from backoffice.customers.models import CustomerAccount
-from backoffice.customers.web.common import customer_required, page, settings, show_problems
+from backoffice.customers.web.common import customer_required, page, saved, settings, show_problems
 from backoffice.documents.storage import open_storage
 from backoffice.requests import connections, kinds, labels, services
 from backoffice.requests.models import CustomerRequest, RequestKind
@@ -102,28 +102,25 @@ def _cabinet() -> dict[str, object]:
     return {"requests_cabinet": requests_cabinet}
 
 
-@bp.route("/account/appeals")
-@customer_required
-def appeals() -> ResponseReturnValue:
-    return _section("appeals")
+#: Each section's list of the customer's requests, by the address the customer sees.
+LIST_PATHS = {
+    "appeals": "/account/appeals",
+    "requests": "/account/requests",
+    "documents": "/account/documents",
+    "connection_applications": "/account/connections",
+}
 
 
-@bp.route("/account/requests")
-@customer_required
-def requests() -> ResponseReturnValue:
-    return _section("requests")
+def _list_view(key: str) -> Callable[[], ResponseReturnValue]:
+    def view() -> ResponseReturnValue:
+        return _section(key)
+
+    view.__name__ = key
+    return customer_required(view)
 
 
-@bp.route("/account/documents")
-@customer_required
-def documents() -> ResponseReturnValue:
-    return _section("documents")
-
-
-@bp.route("/account/connections")
-@customer_required
-def connection_applications() -> ResponseReturnValue:
-    return _section("connection_applications")
+for _key, _path in LIST_PATHS.items():
+    bp.add_url_rule(_path, endpoint=_key, view_func=_list_view(_key))
 
 
 @bp.route("/account/services", endpoint="services")
@@ -146,10 +143,10 @@ def connect(utility: str) -> ResponseReturnValue:
     form.voltage.choices = [("", "—")] + [(v, v) for v in connections.VOLTAGES]
     form.reliability.choices = [("", "—")] + [(v, v) for v in connections.RELIABILITY]
     if form.submitted():
-        db = db_session()
         name, details, problems = connections.RULES[kind](request.form, utcnow().date())
-        try:
-            req = services.submit(
+        req = saved(
+            form,
+            lambda db: services.submit(
                 db,
                 settings(),
                 _account(),
@@ -160,14 +157,11 @@ def connect(utility: str) -> ResponseReturnValue:
                 details=details,
                 problems=problems,
                 text_required=False,
-            )
-        except Invalid as exc:
-            db.rollback()
-            show_problems(form, [p for p in exc.problems if p.field != "subject"])
-        else:
-            db.commit()
-            flash(_("Sent. Your number is %(number)s; we answer here and by email.", number=req.number), "success")
-            return redirect(url_for(".details", request_id=req.id))
+            ),
+            keep=lambda p: p.field != "subject",  # the installation's name stands for it, with its own message
+        )
+        if req is not None:
+            return _sent(req)
     return page(
         "requests/connect.html",
         form=form,
@@ -187,13 +181,13 @@ def ask_documents() -> ResponseReturnValue:
     form = DocumentsForm()
     form.document_types.choices = [(t, _(labels.DOCUMENT_TYPE_LABELS[t])) for t in offered]
     if form.submitted():
-        db = db_session()
         details, problems = connections.document_copies(
             request.form.getlist("document_types"), form.period.data or "", offered
         )
         subject = ", ".join(_(labels.DOCUMENT_TYPE_LABELS[t]) for t in details.get("document_types", ()))
-        try:
-            req = services.submit(
+        req = saved(
+            form,
+            lambda db: services.submit(
                 db,
                 settings(),
                 _account(),
@@ -203,14 +197,10 @@ def ask_documents() -> ResponseReturnValue:
                 details=details,
                 problems=problems,
                 text_required=False,
-            )
-        except Invalid as exc:
-            db.rollback()
-            show_problems(form, exc.problems)
-        else:
-            db.commit()
-            flash(_("Sent. Your number is %(number)s; we answer here and by email.", number=req.number), "success")
-            return redirect(url_for(".details", request_id=req.id))
+            ),
+        )
+        if req is not None:
+            return _sent(req)
     return page("requests/documents.html", form=form, title=labels.KIND_LABELS[RequestKind.DOCUMENT_COPY])
 
 
@@ -240,10 +230,10 @@ def write(key: str) -> ResponseReturnValue:
     if len(kinds) == 1 and not form.kind.data:
         form.kind.data = kinds[0].value
     if form.submitted():
-        db = db_session()
-        try:
-            kind = form.kind.data if form.kind.data in {k.value for k in kinds} else ""
-            req = services.submit(
+        kind = form.kind.data if form.kind.data in {k.value for k in kinds} else ""
+        req = saved(
+            form,
+            lambda db: services.submit(
                 db,
                 settings(),
                 _account(),
@@ -251,14 +241,10 @@ def write(key: str) -> ResponseReturnValue:
                 subject=form.subject.data or "",
                 text=form.text.data or "",
                 uploads=_uploads(),
-            )
-        except Invalid as exc:
-            db.rollback()
-            show_problems(form, exc.problems)
-        else:
-            db.commit()
-            flash(_("Sent. Your number is %(number)s; we answer here and by email.", number=req.number), "success")
-            return redirect(url_for(".details", request_id=req.id))
+            ),
+        )
+        if req is not None:
+            return _sent(req)
     return page("requests/write.html", form=form, key=key, title=labels.SECTION_TITLES[key])
 
 
@@ -321,6 +307,12 @@ def download(request_id: int, attachment_id: int) -> ResponseReturnValue:
     return send_stored(
         storage, found.storage_path, mimetype=found.content_type, as_attachment=True, download_name=found.filename
     )
+
+
+def _sent(req: CustomerRequest) -> ResponseReturnValue:
+    """After any kind is written: its number, and its page (where the answers come)."""
+    flash(_("Sent. Your number is %(number)s; we answer here and by email.", number=req.number), "success")
+    return redirect(url_for(".details", request_id=req.id))
 
 
 def _reply_refusal(exc: WorkflowError) -> str:
