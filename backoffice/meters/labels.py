@@ -30,6 +30,7 @@ ACTION_LABELS = {
     "reading": N_("Reading submitted"),
     "reading_counted": N_("Reading accepted after the check"),
     "reading_refused": N_("Reading refused after the check"),
+    "replaced": N_("Meter replaced: it takes no more readings"),
 }
 FIELDS = {
     "type": N_("Meter type"),
@@ -42,6 +43,8 @@ FIELDS = {
     "value": N_("Reading"),
     "status": N_("Status"),
     "note": N_("Note"),
+    "active": N_("Takes readings"),
+    "request": N_("Request"),
 }
 
 DETAIL_LABELS.update(

@@ -36,6 +36,7 @@ from backoffice.settings import CabinetSettings, Settings
 from backoffice.types import utcnow
 from backoffice.validation.problems import Invalid, Problem
 from workflows.i18n import N_
+from workflows.meter_request import METER_REQUEST
 from workflows.reading_check import READING_CHECK
 
 SUBJECT = "meter"
@@ -353,6 +354,22 @@ def _checked(status: ReadingStatus, action: str) -> statechange.Effect:
 
 statechange.on(READING_CHECK, "accept_reading")(_checked(ReadingStatus.COUNTED, "reading_counted"))
 statechange.on(READING_CHECK, "reject")(_checked(ReadingStatus.REFUSED, "reading_refused"))
+
+
+@statechange.on(METER_REQUEST, "report_done")
+def _replaced(session: Session, req: CustomerRequest, actor: Actor, event: AuditEvent, ctx: Mapping[str, Any]) -> None:
+    """Staff report a replacement done: the old meter takes no more readings, in the same transaction, and the
+    customer adds the new one («Добавить ПУ»), as the answer tells them. Other meter requests change no meter."""
+    if req.kind != RequestKind.METER_REPLACEMENT:
+        return
+    old = session.scalars(
+        select(Meter).where(Meter.account_id == req.account_id, Meter.serial == req.details.get("meter"))
+    ).first()
+    if old is None or not old.active:
+        return
+    old.active = False
+    record(session, actor, SUBJECT, old.id, "replaced", changes={"active": [True, False], "request": req.number})
+    session.flush()
 
 
 # -- a meter's requests --------------------------------------------------------------------------------------------

@@ -1,10 +1,10 @@
 """The cabinet's sections (seed 001): which exist, and the rule that shows a section only when it has content.
 
-The profile is always there. Meters, connection applications, appeals and complaints, requests and documents are
-built in later issues: each registers itself here with the page that shows it and a count of the person's items,
-and the cabinet lists a section only when it has a page and at least one item ("Данные разделы доступны только в
-случае если у потребителя имеется хотя бы одна поданная заявка"). Until then they are declared without a page and
-never shown.
+The profile is always there. Each other section (services, meters, connection applications, appeals and
+complaints, requests, documents) registers itself here, where the deployment turns it on, with the page that shows
+it and a count of the person's items; the cabinet lists it only when it has a page and at least one item ("Данные
+разделы доступны только в случае если у потребителя имеется хотя бы одна поданная заявка"), except the services
+and the meters, which are always there. A section no feature provided has no page and is never shown.
 """
 
 from __future__ import annotations

@@ -36,5 +36,5 @@ def init_app(app: Flask) -> bool:
     from backoffice.requests.web import views
 
     app.register_blueprint(bp)
-    views.provide_sections(keys)
+    views.provide_sections(keys, app.config["SETTINGS"].cabinet)
     return True

@@ -21,6 +21,7 @@ from backoffice.requests.models import CustomerRequest, RequestKind
 from backoffice.requests.web import bp, sections_on
 from backoffice.requests.web.forms import ConnectionForm, DocumentsForm, ReplyForm, WriteForm
 from backoffice.selfreg import sections
+from backoffice.settings import CabinetSettings
 from backoffice.types import utcnow
 from backoffice.validation.problems import Invalid
 from backoffice.web import db_session
@@ -31,11 +32,13 @@ from workflows.request_states import STATE_LABELS
 LISTED = ("connection_applications", "appeals", "requests", "documents")
 
 
-def provide_sections(keys: Sequence[str]) -> None:
+def provide_sections(keys: Sequence[str], cabinet: CabinetSettings) -> None:
     """Give the cabinet's sections their pages and counts: shown once the customer has written one; the
     catalogue of services always."""
     if "services" in keys:
-        sections.provide("services", endpoint="requests.services", count=_no_count, always=True)
+        # Flow B's cabinet is the one that lists these sections: always there where Flow B's cabinet has it.
+        always = "services" in cabinet.self_registration_sections
+        sections.provide("services", endpoint="requests.services", count=_no_count, always=always)
     for key in keys:
         if key not in LISTED:
             continue

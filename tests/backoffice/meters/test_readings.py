@@ -159,3 +159,20 @@ def test_the_settings_check_the_window_and_the_factor(settings: Settings) -> Non
         settings.replace(cabinet={"readings_from_day": 25, "readings_to_day": 10})
     with pytest.raises(SettingsError):
         settings.replace(cabinet={"implausible_jump_factor": 0.5})
+
+
+def test_a_replacement_reported_done_retires_the_old_meter(
+    session: Session, settings: Settings, meter: Meter
+) -> None:
+    other = services.ask(session, settings, meter, RequestKind.METER_READING_ON_SITE)
+    requests.act(session, settings, other, "report_done", SUPERVISOR, text="Readings taken: 1234")
+    assert meter.active  # readings taken on site change no meter
+
+    req = services.ask(session, settings, meter, RequestKind.METER_REPLACEMENT, "The meter is broken")
+    requests.act(session, settings, req, "report_done", SUPERVISOR, text="Replaced on 25 March; add the new one")
+    session.expire_all()
+    assert not session.get(Meter, meter.id).active
+    with pytest.raises(Invalid, match="replaced"):
+        _submit(session, settings, session.get(Meter, meter.id), "100", "50")
+    event = session.scalars(select(AuditEvent).where(AuditEvent.action == "replaced")).one()
+    assert (event.subject_type, event.subject_id, event.changes["request"]) == ("meter", meter.id, req.number)
