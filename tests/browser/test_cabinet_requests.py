@@ -70,7 +70,8 @@ def test_a_customer_asks_staff_answer_the_customer_reads(
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(re.compile(r"/account$"))
-    assert _sections(page) == {"services"}  # the profile is the cabinet's own block
+    # The services and the meters are always there; the profile is the cabinet's own block.
+    assert _sections(page) == {"services", "meters"}
     expect(page.locator("#selfreg-profile")).to_be_visible()
 
     def catalogue(link: str) -> None:
@@ -130,7 +131,7 @@ def test_a_customer_asks_staff_answer_the_customer_reads(
     page.get_by_label("Contract").check()
     page.locator("#period").fill("2026")
     _send(page, "Ask for the copies")
-    assert _sections(page) == {"services", "connection_applications", "appeals", "requests", "documents"}
+    assert _sections(page) == {"services", "meters", "connection_applications", "appeals", "requests", "documents"}
 
     session.expire_all()
     reqs = {r.kind: r for r in session.scalars(select(CustomerRequest))}
