@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from backoffice import statechange
 from backoffice.actors import Actor
+from backoffice.applications.models import Application
 from backoffice.audit.models import AuditEvent
 from backoffice.audit.trail import record
 from backoffice.customers.models import CustomerAccount
@@ -39,6 +40,7 @@ from backoffice.paging import Keyset, Page
 from backoffice.requests import kinds, labels
 from backoffice.requests.models import Author, CustomerRequest, RequestAttachment, RequestKind, RequestMessage
 from backoffice.settings import Settings
+from backoffice.staff.models import Operator
 from backoffice.types import utcnow
 from backoffice.validation.problems import Invalid, Problem
 from workflows.i18n import N_
@@ -366,8 +368,6 @@ def is_overdue(now: datetime) -> ColumnElement[bool]:
 def _matching(query: str) -> ColumnElement[bool]:
     """A request's own number ("A-000042", any case), or its customer's identifier: the login of a Flow B
     person (SNILS, OGRN), or the identifier on a Flow A customer's application (EDRPOU, РНОКПП)."""
-    from backoffice.applications.models import Application
-
     by_account = select(CustomerAccount.id).where(CustomerAccount.login == query)
     by_application = (
         select(CustomerAccount.id)
@@ -396,8 +396,6 @@ def assign(session: Session, req: CustomerRequest, actor: Actor, operator_id: in
             user_message=_l("%(name)s has already taken this request.", name=holder),
         )
     if operator_id is not None:
-        from backoffice.staff.models import Operator
-
         operator = session.get(Operator, operator_id)
         if operator is None or not operator.is_active or not can_access(Actor.of(operator), req):
             raise Invalid([Problem("assignee", "choice", N_("Choose somebody who works this request's center"))])
