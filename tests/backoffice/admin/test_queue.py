@@ -385,3 +385,30 @@ def test_several_states_at_once_are_one_expanding_parameter_of_the_queues_statem
     assert _numbers(page.get_data(as_text=True)) == {received.number, call.number}
     chosen = re.findall(r'<option value="([a-z_]+)" selected>', page.get_data(as_text=True))
     assert chosen == ["received", "awaiting_confirmation_call", "confirmed"]  # in the list's order
+
+
+def test_the_same_customer_mark_follows_the_duplicates_rule(make, session, staff: Staff, login):
+    """The queue asks for the "same customer" badge in its page's statement; it must agree with
+    ``duplicates.find``, which the application's page uses: another application open or completed marks a row,
+    rejected or withdrawn ones do not, nor does an empty identifier."""
+    from backoffice.applications import duplicates
+
+    twice = [make.application(S.RECEIVED, center=staff.center_a) for _ in range(2)]
+    registered, completed = make.application(S.RECEIVED, center=staff.center_a), make.application(S.COMPLETED)
+    gone, rejected, withdrawn = (
+        make.application(state, center=staff.center_a) for state in (S.RECEIVED, S.REJECTED, S.WITHDRAWN)
+    )
+    alone = make.application(S.RECEIVED, center=staff.center_a)
+    blank = [make.application(S.RECEIVED, center=staff.center_a) for _ in range(2)]
+    twice[1].identifier = twice[0].identifier
+    completed.identifier = registered.identifier
+    rejected.identifier = withdrawn.identifier = gone.identifier
+    blank[0].identifier = blank[1].identifier = ""
+    session.commit()
+    page = login(staff.operator_a).get("/admin/applications/").get_data(as_text=True)
+    marked = set(re.findall(r'data-testid="same-customer-([^"]+)"', page))
+    assert marked == {twice[0].number, twice[1].number, registered.number}
+    shown = (*twice, registered, gone, alone, *blank)
+    found = duplicates.find(session, [(a.id, a.identifier) for a in shown])
+    assert marked == {a.number for a in shown if a.id in found}
+    assert all(a.number in page for a in shown)
