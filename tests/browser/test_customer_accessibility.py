@@ -184,6 +184,9 @@ def _scan_requests(page: Any, server: str, session: Session, settings: Settings,
     scan("request form")
     _with_errors(page, "Send")
     scan("request form: errors")
+    page.locator("#subject").fill("Tariff")
+    page.locator("#text").fill("Which tariff applies?")
+    _send(page, "Send")
     page.goto(f"{server}/account/documents/new")
     scan("document copies form")
     _with_errors(page, "Ask for the copies")
@@ -191,7 +194,7 @@ def _scan_requests(page: Any, server: str, session: Session, settings: Settings,
     page.get_by_label("Contract").check()
     page.locator("#period").fill("2026")
     _send(page, "Ask for the copies")
-    for key in ("appeals", "documents"):
+    for key in ("appeals", "requests", "documents"):
         page.goto(f"{server}/account/{key}")
         scan(f"{key}: with items")
 
