@@ -9,9 +9,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backoffice.actors import Actor
 from backoffice.applications import codes
 from backoffice.applications.models import RegistrationCode
 from backoffice.letters.models import OutboxMessage
+from backoffice.requests import services as requests
+from backoffice.requests.models import CustomerRequest, RequestKind
 from backoffice.settings import Settings
 from tests.browser.customer_fixtures import (  # noqa: F401 - fixtures by name
     axe_page,
@@ -22,6 +25,7 @@ from tests.browser.customer_fixtures import (  # noqa: F401 - fixtures by name
 )
 from tests.factories import Factory
 from workflows.accession import AccessionState
+from workflows.roles import Role
 
 pytestmark = pytest.mark.browser
 #: The fixtures (customer_server, customer_page, axe_page, customer_chromium) live there.
@@ -111,6 +115,7 @@ def test_every_customer_page_passes_axe(
     with page.expect_navigation():
         page.get_by_role("button", name="Change password").click()
     scan("change password: error")
+    _scan_requests(page, customer_server, session, settings, scan)
 
     page.get_by_role("button", name=re.compile("Log out")).click()
     page.wait_for_url(re.compile(r"/account/login"))
@@ -142,4 +147,62 @@ def test_every_customer_page_passes_axe(
 
 
     assert {name: v for name, v in found.items() if v} == {}
-    assert len(found) >= 20
+    assert len(found) >= 40
+
+
+def _send(page: Any, button: str) -> None:
+    with page.expect_navigation():
+        page.get_by_role("button", name=button).click()
+
+
+def _with_errors(page: Any, button: str) -> None:
+    """Send the form as it is; the error summary shows and takes the focus (its script), as a person meets it."""
+    _send(page, button)
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'error-summary'")
+
+
+def _scan_requests(page: Any, server: str, session: Session, settings: Settings, scan: Any) -> None:
+    """The Flow A cabinet's services, appeals, requests and documents: empty, with the forms' errors, with items,
+    a request's page with its reply form and the reply's error."""
+    page.goto(f"{server}/account/services")
+    scan("services")
+    for key in ("appeals", "requests", "documents"):
+        page.goto(f"{server}/account/{key}")
+        scan(f"{key}: empty")
+    page.goto(f"{server}/account/appeals/new")
+    scan("appeal form")
+    _with_errors(page, "Send")
+    scan("appeal form: errors")
+    page.get_by_label("Appeal", exact=True).check()
+    page.locator("#subject").fill("Bill for May")
+    page.locator("#text").fill("Please check the bill.")
+    _send(page, "Send")
+    page.wait_for_url(re.compile(r"/account/requests/\d+"))
+    scan("appeal sent")
+    appeal_url = page.url
+    page.goto(f"{server}/account/requests/new")
+    scan("request form")
+    _with_errors(page, "Send")
+    scan("request form: errors")
+    page.locator("#subject").fill("Tariff")
+    page.locator("#text").fill("Which tariff applies?")
+    _send(page, "Send")
+    page.goto(f"{server}/account/documents/new")
+    scan("document copies form")
+    _with_errors(page, "Ask for the copies")
+    scan("document copies form: errors")
+    page.get_by_label("Contract").check()
+    page.locator("#period").fill("2026")
+    _send(page, "Ask for the copies")
+    for key in ("appeals", "requests", "documents"):
+        page.goto(f"{server}/account/{key}")
+        scan(f"{key}: with items")
+
+    session.expire_all()
+    appeal = session.scalars(select(CustomerRequest).where(CustomerRequest.kind == RequestKind.APPEAL)).one()
+    requests.act(session, settings, appeal, "ask", Actor(Role.SUPERVISOR, "super"), text="Which month?")
+    session.commit()
+    page.goto(appeal_url)
+    scan("request waiting for the reply")
+    _with_errors(page, "Send the reply")
+    scan("request: reply error")

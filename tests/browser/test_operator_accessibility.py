@@ -11,9 +11,11 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backoffice.customers.models import CustomerAccount
 from backoffice.database import Database
 from backoffice.intake.models import IncomingMessage
 from backoffice.intake.service import poll
+from backoffice.requests import services as requests
 from backoffice.settings import Settings
 from backoffice.staff.models import Operator
 from backoffice.web import limiter
@@ -68,6 +70,15 @@ def test_every_operator_page_passes_axe_in_every_language(
     maildir.drop(corpus.message(corpus.headers(subject="Лист без вкладень"), 'text/plain; charset="utf-8"', "Заява"))
     poll(intake_db, intake_settings)
     held = session.scalars(select(IncomingMessage)).one()
+    account = CustomerAccount(
+        login="firma.a", password_hash="x", email="firma.a@example.com", application=target, language="en"
+    )
+    session.add(account)
+    session.flush()
+    req = requests.submit(
+        session, intake_settings, account, kind="appeal", subject="Bill for May", text="Please check the bill."
+    )
+    session.commit()
     page = axe_staff_page
     found: dict[str, list[dict[str, Any]]] = {}
     no_skip_link: list[str] = []
@@ -84,7 +95,7 @@ def test_every_operator_page_passes_axe_in_every_language(
         log_in(page, live_server, who.login)
         for lang in LANGUAGES:
             for name, path in paths.items():
-                scan(f"{name} ({lang})", f"{path}?lang={lang}")
+                scan(f"{name} ({lang})", f"{path}{'&' if '?' in path else '?'}lang={lang}")
         page.goto(f"{live_server}/admin/?lang=uk")
         page.click("[data-testid=logout]")
 
@@ -96,15 +107,26 @@ def test_every_operator_page_passes_axe_in_every_language(
             "service-center form": "/admin/service-center/",
             "quarantine": "/admin/intake/",
             "quarantined message": f"/admin/intake/{held.id}",
+            "requests queue": "/admin/requests/",
+            "requests queue, nothing found": "/admin/requests/?kind=appeal&state=all&q=nobody&overdue=1&mine=1",
+            "request": f"/admin/requests/{req.id}",
         },
     )
     pages(
         supervisor,
         {"home": "/admin/", "queue, all centers": "/admin/applications/", "dashboard": "/admin/dashboard/",
-         "audit": "/admin/audit/"},
+         "audit": "/admin/audit/", "requests queue, all centers": "/admin/requests/",
+         "request, to reassign": f"/admin/requests/{req.id}"},
     )
 
     log_in(page, live_server, operator.login)
+    page.goto(f"{live_server}/admin/requests/{req.id}?lang=en")
+    with page.expect_navigation():
+        page.click("[data-testid=claim]")
+    scan("request: taken")
+    with page.expect_navigation():
+        page.click("[data-testid=act-answer]")  # no text: refused, with the reason
+    scan("request: answer refused")
     page.goto(f"{live_server}/admin/service-center/?lang=en")
     page.fill("#f-identifier", "12345670")
     # Enter sends the form, as the operator does from the field. (A click could land beside the button: the
