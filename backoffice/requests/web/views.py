@@ -23,7 +23,7 @@ from backoffice.requests.web.forms import ConnectionForm, DocumentsForm, ReplyFo
 from backoffice.selfreg import sections
 from backoffice.settings import CabinetSettings
 from backoffice.types import utcnow
-from backoffice.validation.problems import Invalid
+from backoffice.validation.problems import Invalid, Problem
 from backoffice.web import db_session
 from workflows.engine import GuardFailed, WorkflowError
 from workflows.request_states import STATE_LABELS
@@ -147,24 +147,16 @@ def connect(utility: str) -> ResponseReturnValue:
     form.reliability.choices = [("", "—")] + [(v, v) for v in connections.RELIABILITY]
     if form.submitted():
         name, details, problems = connections.RULES[kind](request.form, utcnow().date())
-        req = saved(
+        sent = _write(
             form,
-            lambda db: services.submit(
-                db,
-                settings(),
-                _account(),
-                kind=kind.value,
-                subject=name or "—",
-                text=form.text.data or "",
-                uploads=_uploads(),
-                details=details,
-                problems=problems,
-                text_required=False,
-            ),
+            kind,
+            subject=name or "—",  # its absence is the name's own problem
+            details=details,
+            problems=problems,
             keep=lambda p: p.field != "subject",  # the installation's name stands for it, with its own message
         )
-        if req is not None:
-            return _sent(req)
+        if sent is not None:
+            return sent
     return page(
         "requests/connect.html",
         form=form,
@@ -188,22 +180,11 @@ def ask_documents() -> ResponseReturnValue:
             request.form.getlist("document_types"), form.period.data or "", offered
         )
         subject = ", ".join(_(labels.DOCUMENT_TYPE_LABELS[t]) for t in details.get("document_types", ()))
-        req = saved(
-            form,
-            lambda db: services.submit(
-                db,
-                settings(),
-                _account(),
-                kind=RequestKind.DOCUMENT_COPY.value,
-                subject=subject or "—",
-                text=form.text.data or "",
-                details=details,
-                problems=problems,
-                text_required=False,
-            ),
+        sent = _write(
+            form, RequestKind.DOCUMENT_COPY, subject=subject or "—", details=details, problems=problems, files=False
         )
-        if req is not None:
-            return _sent(req)
+        if sent is not None:
+            return sent
     return page("requests/documents.html", form=form, title=labels.KIND_LABELS[RequestKind.DOCUMENT_COPY])
 
 
@@ -234,20 +215,9 @@ def write(key: str) -> ResponseReturnValue:
         form.kind.data = kinds[0].value
     if form.submitted():
         kind = form.kind.data if form.kind.data in {k.value for k in kinds} else ""
-        req = saved(
-            form,
-            lambda db: services.submit(
-                db,
-                settings(),
-                _account(),
-                kind=kind,
-                subject=form.subject.data or "",
-                text=form.text.data or "",
-                uploads=_uploads(),
-            ),
-        )
-        if req is not None:
-            return _sent(req)
+        sent = _write(form, kind, subject=form.subject.data or "", text_required=True)
+        if sent is not None:
+            return sent
     return page("requests/write.html", form=form, key=key, title=labels.SECTION_TITLES[key])
 
 
@@ -312,8 +282,37 @@ def download(request_id: int, attachment_id: int) -> ResponseReturnValue:
     )
 
 
-def _sent(req: CustomerRequest) -> ResponseReturnValue:
-    """After any kind is written: its number, and its page (where the answers come)."""
+def _write(
+    form: Any,
+    kind: RequestKind | str,
+    *,
+    subject: str,
+    details: dict[str, Any] | None = None,
+    problems: Sequence[Problem] = (),
+    text_required: bool = False,
+    files: bool = True,
+    keep: Callable[[Problem], bool] = lambda _p: True,
+) -> ResponseReturnValue | None:
+    """Write a request of any kind from its form (the form's text and files, the kind's own fields already
+    checked), and go to its page with its number; None when the form has problems, now shown on it."""
+    req = saved(
+        form,
+        lambda db: services.submit(
+            db,
+            settings(),
+            _account(),
+            kind=str(kind),
+            subject=subject,
+            text=form.text.data or "",
+            uploads=_uploads() if files else (),
+            details=details,
+            problems=problems,
+            text_required=text_required,
+        ),
+        keep=keep,
+    )
+    if req is None:
+        return None
     flash(_("Sent. Your number is %(number)s; we answer here and by email.", number=req.number), "success")
     return redirect(url_for(".details", request_id=req.id))
 
