@@ -2,7 +2,7 @@
 
 Run from the repository root (PostgreSQL on 127.0.0.1:5432 with trust auth, as in the tests):
 
-    .venv/bin/python bench/scheduler_bench.py [--sizes 10000 1000000] [--rounds 3]
+    .venv/bin/python bench/scheduler_bench.py [--sizes 10000 1000000] [--rounds 5] [--keep | --reuse]
 
 For each size a throwaway database is created, migrated, and filled with fast bulk SQL
 (``INSERT … SELECT … FROM generate_series``), then ``ANALYZE``d. Of the applications, 2,000 wait for the
@@ -14,8 +14,11 @@ history grows, which is what "cost follows the due work, not the table" is about
 
 A tick is ``code_reminders`` then ``expire_codes`` through the product's own jobs (each reminder a letter plus an
 audit row, each expiry a workflow transition through the write path). After each round the work is undone in
-SQL, so every round does the same 1,000 items. Figures are medians over the rounds; the CPU is shared. The
-"idle tick" is the same two jobs right after a tick, when nothing is due: the fixed cost of looking.
+SQL, so every round does the same 1,000 items. Both databases are filled first; then each round ticks both sizes,
+in alternating order (A B, B A, …), so a busy moment of the shared CPUs hits both alike, and the ratio is taken
+per round (paired) before its median and range are reported. The "idle tick" is the same two jobs right after a
+tick, when nothing is due: the fixed cost of looking. ``--keep`` leaves the filled databases, ``--reuse`` measures
+them again (migrated to the current schema first), so a code change can be measured without a new fill.
 """
 
 from __future__ import annotations
@@ -25,8 +28,6 @@ import os
 import statistics
 import tempfile
 import time
-import uuid
-from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -56,7 +57,8 @@ def fill(url: str, size: int) -> None:
             text(
                 """
                 INSERT INTO application (id, number, channel, consumer_name, identifier, email, phones, code_word_hash,
-                    contact_name, language, state, center_id, received_at, updated_at, due_at, call_attempts, version)
+                    contact_name, language, state, center_id, received_at, updated_at, due_at, call_attempts, version,
+                    code_word_long)
                 SELECT i, '2026-' || lpad(i::text, 7, '0'), 'email_scan', 'ТОВ «Тест ' || i || '»',
                     lpad((30000000 + i)::text, 8, '0'), 'customer' || i || '@example.com', '["+380671234567"]',
                     'x', 'Іваненко Іван', 'uk',
@@ -66,7 +68,7 @@ def fill(url: str, size: int) -> None:
                          WHEN i % 10 < 9 THEN 'rejected'
                          ELSE 'withdrawn' END,
                     1, now() - (i % 700) * interval '1 day', now() - (i % 700) * interval '1 day',
-                    now() - (i % 700) * interval '1 day' + interval '48 hours', 0, 1
+                    now() - (i % 700) * interval '1 day' + interval '48 hours', 0, 1, false
                 FROM generate_series(1, :size) AS i
                 """
             ),
@@ -125,15 +127,25 @@ def fill(url: str, size: int) -> None:
     engine.dispose()
 
 
-def undo(url: str, since: object) -> None:
-    """Put the 1,000 due items back as they were, so the next round does the same work."""
+def undo(url: str) -> None:
+    """Put the 1,000 due items back as they were, so the next round does the same work (also after a run that
+    was stopped half-way: everything a tick writes about the live applications goes, whenever it was written)."""
     engine = create_engine(url)
     with engine.begin() as c:
         c.execute(
-            text("DELETE FROM outbox_message WHERE created_at >= :t AND kind IN ('code_reminder', 'code_expiring')"),
-            {"t": since},
+            text(
+                "DELETE FROM outbox_message WHERE application_id <= :live"
+                " AND kind NOT IN ('registration_code', 'invitation')"
+            ),
+            {"live": LIVE},
         )
-        c.execute(text("DELETE FROM audit_event WHERE occurred_at >= :t"), {"t": since})
+        c.execute(
+            text(
+                "DELETE FROM audit_event WHERE subject_type = 'application' AND subject_id <= :live"
+                " AND action <> 'create'"
+            ),
+            {"live": LIVE},
+        )
         c.execute(
             text("UPDATE application SET state = 'code_issued' WHERE id <= :live AND state <> 'code_issued'"),
             {"live": LIVE},
@@ -141,77 +153,121 @@ def undo(url: str, since: object) -> None:
     engine.dispose()
 
 
-def bench(base_url: str, size: int, rounds: int) -> dict[str, float]:
-    name = f"backoffice_bench_{size}_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(make_url(base_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
+def database(base_url: str, size: int, reuse: bool) -> tuple[str, str, float]:
+    """The database for ``size``: a fresh one filled now, or with ``--reuse`` the one a ``--keep`` run left."""
+    name = f"backoffice_bench_sched_{size}"
     url = make_url(base_url).set(database=name).render_as_string(hide_password=False)
+    admin = create_engine(make_url(base_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
-        engine = create_engine(url)
-        migrate.upgrade(engine)
-        engine.dispose()
-        started = time.perf_counter()
-        fill(url, size)
-        filled = time.perf_counter() - started
-        with tempfile.TemporaryDirectory() as tmp:
-            settings = settings_module.load(
-                REPO / "config.toml",
-                environ={"BACKOFFICE_SECRET_KEY": "bench-" + "x" * 40},
-                overrides={"database": {"url": url}, "site": {"instance_dir": tmp}},
-            )
-            db = Database(url)
-            ticks, reminders, expiries, idle = [], [], [], []
-            for _ in range(rounds):
-                now = utcnow()
-                t0 = time.perf_counter()
-                written = jobs.code_reminders(db, settings, now)
-                t1 = time.perf_counter()
-                expired = jobs.expire_codes(db, settings, now)
-                t2 = time.perf_counter()
-                assert (written, expired) == (REMIND, EXPIRE), (written, expired)
-                jobs.code_reminders(db, settings, now)
-                jobs.expire_codes(db, settings, now)
-                t3 = time.perf_counter()
-                ticks.append(t2 - t0)
-                reminders.append(t1 - t0)
-                expiries.append(t2 - t1)
-                idle.append(t3 - t2)
-                undo(url, now - timedelta(seconds=1))
-            db.dispose()
-    finally:
         with admin.connect() as c:
+            exists = c.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+            if exists and reuse:
+                engine = create_engine(url)
+                migrate.upgrade(engine)  # a later schema (a new index) on the kept data
+                engine.dispose()
+                with create_engine(url).connect().execution_options(isolation_level="AUTOCOMMIT") as a:
+                    a.execute(text("ANALYZE"))
+                return name, url, 0.0
             c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            c.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
         admin.dispose()
-    return {
-        "fill": filled,
-        "tick": statistics.median(ticks),
-        "reminders": statistics.median(reminders),
-        "expiries": statistics.median(expiries),
-        "idle": statistics.median(idle),
-    }
+    engine = create_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    started = time.perf_counter()
+    fill(url, size)
+    return name, url, time.perf_counter() - started
+
+
+def one_round(db: Database, url: str, settings: settings_module.Settings) -> dict[str, float]:
+    """One tick with 1,000 items due, then the idle tick, then the work undone."""
+    now = utcnow()
+    t0 = time.perf_counter()
+    written = jobs.code_reminders(db, settings, now)
+    t1 = time.perf_counter()
+    expired = jobs.expire_codes(db, settings, now)
+    t2 = time.perf_counter()
+    assert (written, expired) == (REMIND, EXPIRE), (written, expired)
+    jobs.code_reminders(db, settings, now)
+    jobs.expire_codes(db, settings, now)
+    t3 = time.perf_counter()
+    undo(url)
+    return {"tick": t2 - t0, "reminders": t1 - t0, "expiries": t2 - t1, "idle": t3 - t2}
+
+
+def spread(values: list[float], scale: float = 1.0, fmt: str = "{:.2f}") -> str:
+    """``median (min–max)``."""
+    med, lo, hi = (statistics.median(values) * scale, min(values) * scale, max(values) * scale)
+    return f"{fmt.format(med)} ({fmt.format(lo)}–{fmt.format(hi)})"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 1_000_000])
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--sizes", type=int, nargs=2, default=[10_000, 1_000_000])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--keep", action="store_true", help="leave the filled databases for a later --reuse")
+    parser.add_argument("--reuse", action="store_true", help="measure the databases a --keep run left")
     parser.add_argument(
         "--url",
         default=os.environ.get("BACKOFFICE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
     )
     args = parser.parse_args()
-    results = {}
+    print(f"load average before: {Path('/proc/loadavg').read_text().strip()}", flush=True)
+    made: dict[int, tuple[str, str]] = {}
+    dbs: dict[int, Database] = {}
+    results: dict[int, list[dict[str, float]]] = {size: [] for size in args.sizes}
+    try:
+        for size in args.sizes:
+            name, url, filled = database(args.url, size, args.reuse)
+            made[size] = (name, url)
+            how = f"filled in {filled:.1f} s" if filled else "reused"
+            print(f"{size:>9,} applications: {how}", flush=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            for size, (_, url) in made.items():
+                dbs[size] = Database(url)
+            settings = {
+                size: settings_module.load(
+                    REPO / "config.toml",
+                    environ={"BACKOFFICE_SECRET_KEY": "bench-" + "x" * 40, "BACKOFFICE_CODE_KEY": "bench-" + "c" * 40},
+                    overrides={"database": {"url": url}, "site": {"instance_dir": tmp}},
+                )
+                for size, (_, url) in made.items()
+            }
+            for size in args.sizes:
+                undo(made[size][1])
+            for size in args.sizes:  # warm both (imports, pools, caches) before anything is timed
+                one_round(dbs[size], made[size][1], settings[size])
+            for n in range(args.rounds):
+                order = args.sizes if n % 2 == 0 else list(reversed(args.sizes))  # A B, B A, A B, …
+                for size in order:
+                    results[size].append(one_round(dbs[size], made[size][1], settings[size]))
+                small, large = (results[s][-1]["tick"] for s in args.sizes)
+                print(f"round {n + 1}: ticks {small:.3f} s / {large:.3f} s, ratio {large / small:.2f}", flush=True)
+    finally:
+        for d in dbs.values():
+            d.dispose()
+        if not args.keep:
+            admin = create_engine(make_url(args.url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+            with admin.connect() as c:
+                for name, _ in made.values():
+                    c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+    items = REMIND + EXPIRE
     for size in args.sizes:
-        results[size] = r = bench(args.url, size, args.rounds)
+        r = results[size]
         print(
-            f"{size:>9,} applications: fill {r['fill']:6.1f} s | tick {r['tick']:.2f} s "
-            f"(reminders {r['reminders']:.2f} s, expiries {r['expiries']:.2f} s) | idle tick {r['idle'] * 1000:.0f} ms",
-            flush=True,
+            f"{size:>9,}: tick {spread([x['tick'] for x in r])} s | reminders {spread([x['reminders'] for x in r])} s"
+            f" | expiries {spread([x['expiries'] for x in r])} s"
+            f" | idle tick {spread([x['idle'] for x in r], 1000, '{:.0f}')} ms"
+            f" | {spread([items / x['tick'] for x in r], fmt='{:.0f}')} items/s"
         )
-    if len(results) >= 2:
-        small, large = results[min(results)], results[max(results)]
-        print(f"ratio tick {max(results):,} / {min(results):,}: {large['tick'] / small['tick']:.2f} (target ≤ 1.5)")
+    small, large = args.sizes
+    ratios = [b["tick"] / a["tick"] for a, b in zip(results[small], results[large], strict=True)]
+    idle = [b["idle"] / a["idle"] for a, b in zip(results[small], results[large], strict=True)]
+    print(f"ratio tick {large:,} / {small:,}, paired rounds: {spread(ratios)} (target ≤ 1.2)")
+    print(f"ratio idle tick {large:,} / {small:,}, paired rounds: {spread(idle)}")
+    print(f"load average after: {Path('/proc/loadavg').read_text().strip()}")
 
 
 if __name__ == "__main__":

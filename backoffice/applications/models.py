@@ -79,6 +79,8 @@ class Document(Base):
 #: condition is literally the index's, so the queue writes the same words (``WAITING_SQL`` in both places).
 WAITING_SQL = text("state IN (" + ", ".join(f"'{s.value}'" for s in sorted(WAITING_FOR_STAFF)) + ")")
 UNASSIGNED_WAITING_SQL = text(f"{WAITING_SQL.text} AND assignee_id IS NULL")
+#: Retention's due rows (migration 0022): closed, personal data still kept.
+KEPT_CLOSED_SQL = text("personal_data_removed_at IS NULL AND state IN ('rejected', 'withdrawn')")
 
 
 class SignatureCheck(Base):
@@ -123,6 +125,8 @@ class Application(Base):
               postgresql_where=UNASSIGNED_WAITING_SQL, sqlite_where=UNASSIGNED_WAITING_SQL),
         Index("ix_application_waiting_unassigned", "due_at", "id",
               postgresql_where=UNASSIGNED_WAITING_SQL, sqlite_where=UNASSIGNED_WAITING_SQL),
+        # Retention's claim (migration 0022): the closed applications whose personal data is still kept, by id.
+        Index("ix_application_retention_due", "id", postgresql_where=KEPT_CLOSED_SQL, sqlite_where=KEPT_CLOSED_SQL),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

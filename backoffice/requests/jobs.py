@@ -2,9 +2,9 @@
 that waited too long for the customer's reply is closed, with a letter telling the customer.
 
 Same contract as the scheduler's other jobs (``backoffice.scheduler.jobs``): each takes the database, the
-settings and the moment it runs for, and handles each request in its own short transaction with its row locked
-(``batch.once``) and its state re-checked under the lock, so two schedulers never both act on one request and one
-bad request never stops the rest.
+settings and the moment it runs for; requests are claimed in batches with their rows locked and the due
+conditions re-checked under the lock (``batch.each``), so two schedulers never both act on one request, and each
+is done in its own savepoint, so one bad request never stops the rest.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from backoffice.settings import Settings, recipients
 from workflows.request_states import WITH_STAFF, RequestState
 
 SCHEDULER = Actor.system("scheduler")
-BATCH = 5000
 DEADLINE_LETTER = "request_deadline"
 #: Where staff read a request (``admin/requests``), for the reminder's link.
 STAFF_PATH = "admin/requests/"
@@ -45,10 +44,6 @@ def remind_deadlines(db: Database, settings: Settings, now: datetime) -> int:
         CustomerRequest.due_at <= horizon,
         CustomerRequest.reminded_at.is_(None),
     )
-    with db.session() as session:
-        ids = list(
-            session.scalars(select(CustomerRequest.id).where(*due).order_by(CustomerRequest.due_at).limit(BATCH))
-        )
 
     def work(session: Session, req: CustomerRequest) -> bool:
         link = urljoin(settings.site.base_url.rstrip("/") + "/", f"{STAFF_PATH}{req.id}")
@@ -74,10 +69,7 @@ def remind_deadlines(db: Database, settings: Settings, now: datetime) -> int:
         record(session, SCHEDULER, services.SUBJECT, req.id, "remind")
         return True
 
-    return sum(
-        batch.once(db, select(CustomerRequest).where(CustomerRequest.id == i, *due), work, what=f"request {i}")
-        for i in ids
-    )
+    return batch.each(db, select(CustomerRequest).where(*due), work, what="request deadline reminder")
 
 
 def close_waiting(db: Database, settings: Settings, now: datetime) -> int:
@@ -85,14 +77,9 @@ def close_waiting(db: Database, settings: Settings, now: datetime) -> int:
     workflow's ``expire``: its audit row and the letter to the customer)."""
     cutoff = now - timedelta(days=settings.cabinet.close_waiting_after_days)
     due = (CustomerRequest.state == RequestState.WAITING_FOR_CUSTOMER, CustomerRequest.updated_at <= cutoff)
-    with db.session() as session:
-        ids = list(session.scalars(select(CustomerRequest.id).where(*due).order_by(CustomerRequest.id).limit(BATCH)))
 
     def work(session: Session, req: CustomerRequest) -> bool:
         services.act(session, settings, req, "expire", SCHEDULER)
         return True
 
-    return sum(
-        batch.once(db, select(CustomerRequest).where(CustomerRequest.id == i, *due), work, what=f"request {i}")
-        for i in ids
-    )
+    return batch.each(db, select(CustomerRequest).where(*due), work, what="request closing")

@@ -3,23 +3,26 @@ tests pass the time they need instead of waiting for it).
 
 Every job changes data only through the product's write path: state changes with
 ``backoffice.applications.services.fire`` as ``Actor.system("scheduler")``, letters with the outbox, an audit
-row for everything else. Each item is done in its own short transaction, so one bad application is logged and
-skipped without undoing or stopping the rest, and it is tried again at the next tick.
+row for everything else. The jobs that act on many applications claim them in batches with ``batch.each`` (one
+statement naming the due conditions, rows locked ``FOR UPDATE SKIP LOCKED``, one transaction per batch), and do
+each application in a savepoint, so one bad application is logged and skipped without undoing or stopping the
+rest, and it is tried again at the next tick.
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import String, cast, exists, func, literal, select
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from backoffice import batch
 from backoffice.actors import Actor
@@ -39,8 +42,6 @@ from workflows.accession import WAITING_FOR_STAFF, AccessionState
 
 log = logging.getLogger(__name__)
 SCHEDULER = Actor.system("scheduler")
-#: How many candidates one tick looks at per job; the rest wait for the next tick.
-BATCH = 5000
 #: Fields retention blanks, with the empty value each gets.
 PERSONAL_FIELDS: dict[str, Any] = {
     "consumer_name": "",
@@ -109,21 +110,28 @@ def poll_intake(db: Database, settings: Settings, now: datetime) -> Any:
 # -- registration codes ------------------------------------------------------------------------------------------
 
 
-def _current_codes() -> Any:
-    """Applications waiting for the customer, with the one code that can still be used."""
-    return (
-        select(Application.id, RegistrationCode.id)
-        .join(RegistrationCode, RegistrationCode.application_id == Application.id)
-        .where(
-            Application.state == AccessionState.CODE_ISSUED,
-            RegistrationCode.used_at.is_(None),
-            RegistrationCode.revoked_at.is_(None),
-        )
+def _current_code(*conditions: Any) -> Any:
+    """The application's one code that can still be used, meeting ``conditions`` (correlated to the application)."""
+    return exists().where(
+        RegistrationCode.application_id == Application.id,
+        RegistrationCode.used_at.is_(None),
+        RegistrationCode.revoked_at.is_(None),
+        *conditions,
     )
 
 
 def _no_letter_yet(kind: str) -> Any:
-    key = literal(f"{kind}:") + cast(Application.id, String) + literal(":code-") + cast(RegistrationCode.id, String)
+    """No ``kind`` letter yet for the code (inside :func:`_current_code`): a look-up of the unique dedup key.
+
+    The key is built from the code's own columns only: naming ``Application`` here would not correlate two
+    levels up, and would put the application table into the sub-query's FROM.
+    """
+    key = (
+        literal(f"{kind}:")
+        + cast(RegistrationCode.application_id, String)
+        + literal(":code-")
+        + cast(RegistrationCode.id, String)
+    )
     return ~exists().where(OutboxMessage.dedup_key == key)
 
 
@@ -148,19 +156,17 @@ def code_reminders(db: Database, settings: Settings, now: datetime) -> int:
         ("code_expiring", (RegistrationCode.expires_at <= expiring_from, RegistrationCode.expires_at > now)),
     )
     for kind, conditions in plans:
-        with db.session() as session:
-            pairs = session.execute(
-                _current_codes().where(*conditions, _no_letter_yet(kind)).order_by(Application.id).limit(BATCH)
-            ).all()
-        for app_id, code_id in pairs:
-            written += _one(db, app_id, AccessionState.CODE_ISSUED, _remind(settings, now, kind, code_id))
+        due = select(Application).where(
+            Application.state == AccessionState.CODE_ISSUED, _current_code(*conditions, _no_letter_yet(kind))
+        )
+        written += batch.each(db, _with_codes(due), _remind(settings, now, kind), what=kind)
     return written
 
 
-def _remind(settings: Settings, now: datetime, kind: str, code_id: int) -> Work:
+def _remind(settings: Settings, now: datetime, kind: str) -> Work:
     def work(session: Session, app: Application) -> bool:
-        code = session.get(RegistrationCode, code_id)
-        if code is None or code.used_at or code.revoked_at or code.expires_at <= now or not app.email:
+        code = _code_of(app)
+        if code is None or code.expires_at <= now or not app.email:
             return False
         _, created = write(
             session,
@@ -184,31 +190,30 @@ def _remind(settings: Settings, now: datetime, kind: str, code_id: int) -> Work:
     return work
 
 
+def _code_of(app: Application) -> RegistrationCode | None:
+    """The application's code that can still be used, as loaded with the batch under the application's lock
+    (``_with_codes``: one query for the whole batch instead of one an item)."""
+    return next((c for c in app.codes if c.used_at is None and c.revoked_at is None), None)
+
+
+def _with_codes(statement: Any) -> Any:
+    return statement.options(selectinload(Application.codes))
+
+
 def expire_codes(db: Database, settings: Settings, now: datetime) -> int:
     """Fire ``expire_code`` on applications whose code's time is up (a workflow transition, audited)."""
-    with db.session() as session:
-        ids = session.scalars(
-            _current_codes()
-            .where(RegistrationCode.expires_at <= now)
-            .with_only_columns(Application.id)
-            .order_by(Application.id)
-            .limit(BATCH)
-        ).all()
+    due = select(Application).where(
+        Application.state == AccessionState.CODE_ISSUED, _current_code(RegistrationCode.expires_at <= now)
+    )
 
     def work(session: Session, app: Application) -> bool:
-        code = session.scalars(
-            select(RegistrationCode).where(
-                RegistrationCode.application_id == app.id,
-                RegistrationCode.used_at.is_(None),
-                RegistrationCode.revoked_at.is_(None),
-            )
-        ).first()
+        code = _code_of(app)
         if code is None or code.expires_at > now:
             return False
         services.fire(session, app, "expire_code", SCHEDULER, settings=settings)
         return True
 
-    return sum(_one(db, app_id, AccessionState.CODE_ISSUED, work) for app_id in ids)
+    return batch.each(db, _with_codes(due), work, what="expire_code")
 
 
 # -- calls -------------------------------------------------------------------------------------------------------
@@ -216,13 +221,9 @@ def expire_codes(db: Database, settings: Settings, now: datetime) -> int:
 
 def retry_calls(db: Database, settings: Settings, now: datetime) -> int:
     """Put applications whose call retry is due back in the queue of calls to make."""
-    with db.session() as session:
-        ids = session.scalars(
-            select(Application.id)
-            .where(Application.state == AccessionState.CALL_RETRY_SCHEDULED, Application.next_call_at <= now)
-            .order_by(Application.next_call_at)
-            .limit(BATCH)
-        ).all()
+    due = select(Application).where(
+        Application.state == AccessionState.CALL_RETRY_SCHEDULED, Application.next_call_at <= now
+    )
 
     def work(session: Session, app: Application) -> bool:
         if app.next_call_at is None or app.next_call_at > now:
@@ -230,7 +231,7 @@ def retry_calls(db: Database, settings: Settings, now: datetime) -> int:
         services.fire(session, app, "retry_call", SCHEDULER, settings=settings)
         return True
 
-    return sum(_one(db, app_id, AccessionState.CALL_RETRY_SCHEDULED, work) for app_id in ids)
+    return batch.each(db, due, work, what="retry_call")
 
 
 # -- the digest --------------------------------------------------------------------------------------------------
@@ -294,31 +295,22 @@ def retention(db: Database, settings: Settings, now: datetime) -> int:
     application's audit trail.
     """
     cutoff = now - timedelta(days=settings.scheduler.retention_days)
-    closed = (AccessionState.REJECTED, AccessionState.WITHDRAWN)
-    with db.session() as session:
-        ids = session.scalars(
-            select(Application.id)
-            .where(
-                Application.state.in_(closed),
-                Application.personal_data_removed_at.is_(None),
-                Application.updated_at <= cutoff,
-            )
-            .order_by(Application.id)
-            .limit(BATCH)
-        ).all()
-    files: list[str] = []
+    due = select(Application).where(
+        Application.state.in_((AccessionState.REJECTED, AccessionState.WITHDRAWN)),
+        Application.personal_data_removed_at.is_(None),
+        Application.updated_at <= cutoff,
+    )
+    storage = open_storage(settings, db)
 
     def work(session: Session, app: Application) -> bool:
         if app.personal_data_removed_at is not None or app.updated_at > cutoff:
             return False
-        files.extend(_remove_personal_data(session, app, settings, now))
+        for path in _remove_personal_data(session, app, settings, now):
+            # After the commit: a rolled-back removal never loses a file that is still referenced.
+            batch.after_commit(session, partial(storage.remove, path))
         return True
 
-    done = sum(_one(db, app_id, closed, work) for app_id in ids)
-    storage = open_storage(settings, db)
-    for path in files:  # after the commit: a rolled-back removal never loses a file that is still referenced
-        storage.remove(path)
-    return done
+    return batch.each(db, due, work, what="retention")
 
 
 def _remove_personal_data(session: Session, app: Application, settings: Settings, now: datetime) -> list[str]:
@@ -361,13 +353,3 @@ def _remove_personal_data(session: Session, app: Application, settings: Settings
     )
     session.flush()
     return files
-
-
-# -- one item, once ----------------------------------------------------------------------------------------------
-
-
-def _one(db: Database, app_id: int, states: AccessionState | Iterable[AccessionState], work: Work) -> int:
-    """Do ``work`` on one application still in ``states``, in its own transaction, unless another process has it."""
-    wanted = (states,) if isinstance(states, AccessionState) else tuple(states)
-    query = select(Application).where(Application.id == app_id, Application.state.in_(wanted))
-    return batch.once(db, query, work, what=f"application {app_id}")

@@ -10,13 +10,13 @@ runs the effects (``backoffice.selfreg.effects``) in the caller's transaction; t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from backoffice import statechange
@@ -467,31 +467,22 @@ def search(
     return NEWEST.page(session, joined.where(*where), after, size), total
 
 
-def due_for_reminder(session: Session, cutoff: datetime, limit: int) -> Sequence[int]:
-    return session.scalars(
-        select(SelfRegistration.id)
-        .where(
-            SelfRegistration.state == SelfRegistrationState.PENDING_CONFIRMATION,
-            SelfRegistration.reminded_at.is_(None),
-            SelfRegistration.created_at <= cutoff,
-        )
-        .order_by(SelfRegistration.id)
-        .limit(limit)
-    ).all()
+def due_for_reminder(cutoff: datetime) -> Select[Any]:
+    """Registrations waiting for their confirmation since ``cutoff`` or longer, not reminded yet."""
+    return select(SelfRegistration).where(
+        SelfRegistration.state == SelfRegistrationState.PENDING_CONFIRMATION,
+        SelfRegistration.reminded_at.is_(None),
+        SelfRegistration.created_at <= cutoff,
+    )
 
 
-def due_for_removal(session: Session, cutoff: datetime, now: datetime, limit: int) -> Sequence[int]:
+def due_for_removal(cutoff: datetime, now: datetime) -> Select[Any]:
     """Unconfirmed past the period, and no link of theirs still works (a late resend gets its full time)."""
-    return session.scalars(
-        select(SelfRegistration.id)
-        .where(
-            SelfRegistration.state == SelfRegistrationState.PENDING_CONFIRMATION,
-            SelfRegistration.created_at <= cutoff,
-            ~links.live_link_exists(SelfRegistration.account_id, now),  # type: ignore[operator]
-        )
-        .order_by(SelfRegistration.id)
-        .limit(limit)
-    ).all()
+    return select(SelfRegistration).where(
+        SelfRegistration.state == SelfRegistrationState.PENDING_CONFIRMATION,
+        SelfRegistration.created_at <= cutoff,
+        ~links.live_link_exists(SelfRegistration.account_id, now),  # type: ignore[operator]
+    )
 
 
 def _digits(text: str) -> str:

@@ -1,5 +1,6 @@
 """Two scheduler processes started by mistake against one PostgreSQL: every reminder written once, every code
-expired once, every call retried once, every letter delivered once."""
+expired once, every call retried once, every letter delivered once, with the jobs claiming their rows in batches
+of two so that both are claiming at the same time."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from tests.backoffice.scheduler.worker import tick
 from tests.factories import Factory
 from workflows.accession import AccessionState
 
-REMIND, EXPIRE, RETRY = 6, 6, 4
+REMIND, EXPIRE, RETRY = 9, 9, 7
 
 
 @pytest.mark.postgres
@@ -54,11 +55,11 @@ def test_two_scheduler_processes_do_each_piece_of_work_once(
     session.commit()
 
     server = SmtpServer().start()
-    # Small batches, so both senders are claiming at the same time.
+    # Small batches (letters, and the jobs' rows two at a time), so both processes are claiming at the same time.
     settings = smtp_settings(settings, server).replace(letters={"batch_size": 2})
     context = multiprocessing.get_context("spawn")
     barrier, results = context.Barrier(2), context.Queue()
-    processes = [context.Process(target=tick, args=(settings, now, barrier, 3, results)) for _ in range(2)]
+    processes = [context.Process(target=tick, args=(settings, now, barrier, 3, results, 2)) for _ in range(2)]
     try:
         for p in processes:
             p.start()

@@ -6,12 +6,16 @@ from datetime import datetime
 from multiprocessing.synchronize import Barrier
 from typing import Any
 
+from backoffice import batch
 from backoffice.database import Database
 from backoffice.scheduler import jobs
 from backoffice.settings import Settings
 
 
-def tick(settings: Settings, now: datetime, barrier: Barrier, rounds: int, results: Any) -> None:
+def tick(settings: Settings, now: datetime, barrier: Barrier, rounds: int, results: Any, size: int = 0) -> None:
+    """Run the jobs ``rounds`` times; with ``size``, in batches that small, so both processes claim at once."""
+    if size:
+        batch.SIZE = size
     db = Database(settings.database_url)
     done = {"code_reminders": 0, "expire_codes": 0, "retry_calls": 0, "sent": 0}
     try:
