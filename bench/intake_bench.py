@@ -3,20 +3,31 @@
 Run from the repository root:
 
     .venv/bin/python bench/intake_bench.py [--count 1000] [--big-mb 25] [--backend sqlite|postgresql|both]
+        [--rounds 5] [--profile FILE] [--baseline DIR]
 
 The messages are built like the test corpus (Outlook, Thunderbird and Gmail encodings, scans, photos, zips,
 filled forms, signed PDFs, auto-replies, letters without attachments) plus one message with a large scan.
 Each run is a fresh database and a fresh ``backoffice intake poll`` process; the figures are its wall time
-(start-up included) and its peak resident memory (``ru_maxrss`` of that process, from ``wait4``). The
+(start-up included) and its peak resident memory (``ru_maxrss`` of that process, from ``wait4`` in a small
+launcher: see :data:`_LAUNCHER`). The
 signature verifier's forked children are not part of the poll process's peak.
+
+``--rounds`` runs each backend that many times (a fresh database and a fresh copy of the Maildir each round) and
+prints the median and the range, with ``/proc/loadavg`` before and after: the machine is shared, and one round
+says little. ``--profile FILE`` runs the poll under cProfile and writes its statistics to FILE (one round only:
+the profiler slows the process down, so those rounds are not timed). ``--baseline DIR`` also runs, in each
+round and just before the current code, the code of another checkout (``git archive <commit> | tar -x -C DIR``),
+put first on the poll's ``PYTHONPATH``: before and after measured alternately, under the same load.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -104,8 +115,26 @@ def build_maildir(root: Path, count: int, big_mb: int) -> dict[str, int]:
     return kinds
 
 
-def measured(backend: str, url: str, maildir: Path, work: Path) -> tuple[float, float, str]:
-    """Like :func:`run`, with the poll process's own peak memory from wait4."""
+#: Runs the poll as its own child and writes that child's peak memory to the file named first. Why not wait4 on the
+#: poll straight from this process: Linux keeps a process's peak across exec, so a child forked from this process
+#: (which holds the whole corpus, 230 MB with the 25 MB message) reports at least this process's peak whatever it
+#: uses itself. Every figure before 6 Dec 2026 was this process's size; the small launcher makes a clean parent.
+_LAUNCHER = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as out:
+    out.write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+def measured(
+    backend: str, url: str, maildir: Path, work: Path, profile: Path | None = None, pythonpath: Path | None = None
+) -> tuple[float, float, str]:
+    """The poll process's wall time, its own peak memory (from wait4) and its summary line."""
     engine = create_engine(url)
     migrate.upgrade(engine)
     engine.dispose()
@@ -115,24 +144,30 @@ def measured(backend: str, url: str, maildir: Path, work: Path) -> tuple[float, 
         BACKOFFICE_SITE_INSTANCE_DIR=str(work / f"instance-{backend}"),
         BACKOFFICE_INTAKE_MAILDIR=str(maildir),
         BACKOFFICE_SECRET_KEY="bench-" + "x" * 40,
+        BACKOFFICE_CODE_KEY="bench-code-key-" + "y" * 32,  # required outside SQLite
     )
+    if pythonpath is not None:
+        env["PYTHONPATH"] = str(pythonpath)
     out_file = work / f"{backend}.out"
+    rss_file = work / f"{backend}.rss"
     with out_file.open("wb") as out:
         started = time.perf_counter()
+        poll = [str(REPO / ".venv/bin/backoffice"), "intake", "poll", "--json"]
+        if profile:
+            poll = [str(REPO / ".venv/bin/python"), "-m", "cProfile", "-o", str(profile), *poll]
         proc = subprocess.Popen(
-            [str(REPO / ".venv/bin/backoffice"), "intake", "poll", "--json"],
+            [str(REPO / ".venv/bin/python"), "-c", _LAUNCHER, str(rss_file), *poll],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
             cwd=REPO,
         )
-        _, status, usage = os.wait4(proc.pid, 0)
+        proc.wait()
         elapsed = time.perf_counter() - started
-        proc.returncode = os.waitstatus_to_exitcode(status)
     text_out = out_file.read_text().strip()
     if proc.returncode != 0:
         raise SystemExit(text_out)
-    return elapsed, usage.ru_maxrss / 1024, text_out.splitlines()[-1]
+    return elapsed, int(rss_file.read_text()) / 1024, text_out.splitlines()[-1]
 
 
 def main() -> None:
@@ -140,37 +175,85 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--big-mb", type=int, default=25)
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--profile", type=Path, default=None)
+    parser.add_argument("--baseline", type=Path, default=None, help="a checkout of the code to compare with")
     args = parser.parse_args()
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # the corpus's filled forms: Cyrillic in a Latin font
+    print("machine:", os.cpu_count(), "CPUs,", _memory(), "; load average before:", _loadavg())
     work = Path(tempfile.mkdtemp(prefix="intake-bench-"))
     try:
         source = work / "corpus"
         kinds = build_maildir(source, args.count, args.big_mb)
         print("messages:", ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
         backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
-        for backend in backends:
-            maildir = work / f"maildir-{backend}"
-            shutil.copytree(source, maildir)
-            if backend == "sqlite":
-                url = f"sqlite:///{work / 'bench.sqlite3'}"
-            else:
-                name = f"intake_bench_{uuid.uuid4().hex[:8]}"
-                admin = create_engine(PG, isolation_level="AUTOCOMMIT")
-                with admin.connect() as conn:
-                    conn.execute(text(f'CREATE DATABASE "{name}"'))
-                url = make_url(PG).set(database=name).render_as_string(hide_password=False)
-            try:
-                elapsed, peak_mb, summary = measured(backend, url, maildir, work)
-            finally:
-                if backend == "postgresql":
-                    with admin.connect() as conn:
-                        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                    admin.dispose()
+        variants: list[Path | None] = [args.baseline, None] if args.baseline else [None]
+        results: dict[str, list[tuple[float, float]]] = {}
+        for round_no in range(1, (1 if args.profile else args.rounds) + 1):
+            for backend in backends:
+                for variant in variants:
+                    label = f"{backend}{' baseline' if variant else ''}"
+                    results.setdefault(label, []).append(_round(backend, source, work, args, round_no, variant))
+        for backend, figures in results.items():
+            rates = [args.count / elapsed for elapsed, _ in figures]
+            peaks = [peak for _, peak in figures]
             print(
-                f"{backend:<10} {args.count} messages in {elapsed:6.1f} s = {args.count / elapsed:6.1f} msg/s, "
-                f"peak RSS {peak_mb:6.1f} MB   {summary}"
+                f"{backend:<10} {len(figures)} rounds: {statistics.median(rates):6.1f} msg/s "
+                f"({min(rates):.1f}–{max(rates):.1f}), peak RSS {statistics.median(peaks):6.1f} MB "
+                f"({min(peaks):.1f}–{max(peaks):.1f})"
             )
+        print("load average after:", _loadavg())
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _loadavg() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
+
+
+def _memory() -> str:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return f"{int(line.split()[1]) // 1024} MB RAM"
+    except OSError:
+        pass
+    return "? RAM"
+
+
+def _round(
+    backend: str, source: Path, work: Path, args: argparse.Namespace, round_no: int, baseline: Path | None = None
+) -> tuple[float, float]:
+    """One fresh database and a fresh copy of the Maildir, polled once (by the code in ``baseline`` if given)."""
+    maildir = work / f"maildir-{backend}"
+    shutil.rmtree(maildir, ignore_errors=True)
+    shutil.rmtree(work / f"instance-{backend}", ignore_errors=True)
+    shutil.copytree(source, maildir)
+    if backend == "sqlite":
+        (work / "bench.sqlite3").unlink(missing_ok=True)
+        url = f"sqlite:///{work / 'bench.sqlite3'}"
+    else:
+        name = f"intake_bench_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(PG, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = make_url(PG).set(database=name).render_as_string(hide_password=False)
+    try:
+        elapsed, peak_mb, summary = measured(backend, url, maildir, work, args.profile, baseline)
+    finally:
+        if backend == "postgresql":
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+    print(
+        f"round {round_no} {backend:<10}{' baseline' if baseline else ''} {args.count} messages in {elapsed:6.1f} s = "
+        f"{args.count / elapsed:6.1f} msg/s, peak RSS {peak_mb:6.1f} MB   {summary}   load {_loadavg()}",
+        flush=True,
+    )
+    return elapsed, peak_mb
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
 """Taking a stored message apart into the files it brings, each streamed into document storage.
 
 The message is parsed with the standard library (``policy.default``) from the stored .eml, never from the
-network. Base64 bodies are decoded slice by slice straight into storage, so a 25 MB scan exists once as text
-inside the parsed message and once on disk, not as several whole copies in memory.
+network. Base64 bodies are decoded slice by slice straight into storage. In a big message (from
+:data:`SPOOL_MESSAGE_BYTES`) each large base64 body is first moved to a temporary file by :class:`_Spooler` and the
+parser reads the rest, so a 25 MB scan is never held in memory as text at all: the parser's list of lines and
+the joined payload used to cost about 130 MB for it.
 """
 
 from __future__ import annotations
@@ -10,18 +12,23 @@ from __future__ import annotations
 import binascii
 import mmap
 import re
+import secrets
+import shutil
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from pathlib import Path
+from typing import BinaryIO
 
 import signatures
 from backoffice.documents.classify import Family, FileType, sniff
 from backoffice.documents.storage import Storage, Stored, TooLarge
 from backoffice.intake import legacy
 from backoffice.intake.archives import is_tnef, unpack, unpack_tnef
-from backoffice.intake.envelope import Envelope, envelope
+from backoffice.intake.envelope import HEADER_LIMIT, Envelope, envelope
 from backoffice.intake.filenames import attachment_filename, safe_filename
 from backoffice.intake.limits import Budget, Limits
 
@@ -61,6 +68,8 @@ class Parsed:
     #: The charsets the message declares (its own, then its text parts'): a raw 8-bit name is read in these
     #: before any guess.
     charsets: tuple[str, ...] = ()
+    #: The bodies the spooler took out of the message while it is parsed (None for a message parsed whole).
+    spools: _Spools | None = field(default=None, repr=False)
 
 
 def parse(path: Path, storage: Storage, limits: Limits) -> Parsed:
@@ -69,11 +78,24 @@ def parse(path: Path, storage: Storage, limits: Limits) -> Parsed:
     Problems that should stop the message from becoming an application by itself (limits, executables,
     encrypted archives) are noted in ``budget.issues``; only an unreadable file raises.
     """
-    with path.open("rb") as fh:
-        message = BytesParser(policy=policy.default).parse(fh)
+    if path.stat().st_size < SPOOL_MESSAGE_BYTES:
+        with path.open("rb") as fh:
+            message = BytesParser(policy=policy.default).parse(fh)
+        return _parsed(message, path, storage, limits, None)
+    with tempfile.TemporaryDirectory(prefix="backoffice-mime-") as folder:
+        skeleton = Path(folder) / "skeleton.eml"
+        with path.open("rb") as source, skeleton.open("wb") as out:
+            spools = _Spooler(source, Path(folder)).run(out)
+        with skeleton.open("rb") as fh:
+            message = BytesParser(policy=policy.default).parse(fh)
+        return _parsed(message, path, storage, limits, spools)
+
+
+def _parsed(message: Message, path: Path, storage: Storage, limits: Limits, spools: _Spools | None) -> Parsed:
     assert isinstance(message, EmailMessage)
     budget = Budget(limits)
     parsed = Parsed(envelope(message), budget=budget, charsets=_declared_charsets(message), raw_path=path)
+    parsed.spools = spools
     _walk(message, parsed, storage, budget, depth=0, mime_depth=0, origin="")
     return parsed
 
@@ -202,8 +224,9 @@ def _leaf(part: Message, parsed: Parsed, storage: Storage, budget: Budget, *, de
         return
     if name is None and disposition != "attachment" and content_type.startswith(("text/", "message/", "multipart/")):
         return  # the body of the letter, or a bounce's report: kept in the .eml, not a document
+    spooled = parsed.spools.of(part) if parsed.spools is not None else None
     encoded = part.get_payload(decode=False)
-    encoded_len = len(encoded) if isinstance(encoded, str) else 0
+    encoded_len = spooled.size if spooled is not None else len(encoded) if isinstance(encoded, str) else 0
     decorative = content_type.startswith("image/") and part.get("content-id") and disposition != "attachment"
     if decorative and encoded_len * 3 // 4 < DECORATION_BYTES:
         return  # a logo in the sender's signature
@@ -211,7 +234,7 @@ def _leaf(part: Message, parsed: Parsed, storage: Storage, budget: Budget, *, de
         return
     filename = safe_filename(name, content_type, budget.files)
     try:
-        stored = _store_payload(part, storage, budget.limits.max_message_bytes)
+        stored = _store_payload(part, storage, budget.limits.max_message_bytes, spooled)
     except TooLarge:
         budget.note("attachment_too_large", filename)
         return
@@ -255,27 +278,42 @@ def _add(
     parsed.attachments.append(Attachment(filename, declared, stored, kind, origin))
 
 
-def _store_payload(part: Message, storage: Storage, limit: int) -> Stored:
+def _store_payload(part: Message, storage: Storage, limit: int, spooled: _Spooled | None = None) -> Stored:
     cte = str(part.get("content-transfer-encoding", "")).strip().lower()
+    if spooled is not None:
+        with spooled.path.open("rb") as fh:
+            return _store_base64(_text_slices(fh), storage, limit)
     payload = part.get_payload(decode=False)
     if cte == "base64" and isinstance(payload, str):
-        with storage.writer(limit=limit) as out:
-            carry = ""
-            for start in range(0, len(payload), SLICE):
-                text = carry + "".join(payload[start : start + SLICE].split())
-                usable = len(text) - len(text) % 4
-                carry = text[usable:]
-                if usable:
-                    out.write(_b64(text[:usable]))
-            if carry:
-                out.write(_b64(carry + "=" * (-len(carry) % 4)))
-        return out.stored
+        slices = (payload[start : start + SLICE] for start in range(0, len(payload), SLICE))
+        return _store_base64(slices, storage, limit)
     data = part.get_payload(decode=True)
     if not isinstance(data, bytes):
         data = b""
     if len(data) > limit:
         raise TooLarge(limit)
     return storage.put_bytes(data)
+
+
+def _text_slices(fh: BinaryIO) -> Iterator[str]:
+    """A spooled body as the parser would have given it: ASCII with other bytes escaped, in slices."""
+    while chunk := fh.read(SLICE):
+        yield chunk.decode("ascii", "surrogateescape")
+
+
+def _store_base64(slices: Iterator[str], storage: Storage, limit: int) -> Stored:
+    """Decode base64 text slice by slice into storage: only a slice and its decoded bytes are in memory."""
+    with storage.writer(limit=limit) as out:
+        carry = ""
+        for piece in slices:
+            text = carry + "".join(piece.split())
+            usable = len(text) - len(text) % 4
+            carry = text[usable:]
+            if usable:
+                out.write(_b64(text[:usable]))
+        if carry:
+            out.write(_b64(carry + "=" * (-len(carry) % 4)))
+    return out.stored
 
 
 def _b64(text: str) -> bytes:
@@ -312,3 +350,210 @@ def _subject(message: Message) -> str:
         return str(message.get("subject", "") or "forwarded message")[:100]
     except (ValueError, IndexError):
         return "forwarded message"
+
+
+# -- spooling the large bodies of a big message ------------------------------------------------------------------
+
+#: A message at least this large is read through :class:`_Spooler` first; smaller ones are parsed as they are.
+SPOOL_MESSAGE_BYTES = 2 * 1024 * 1024
+#: A base64 body at least this large (encoded) goes to a temporary file instead of into the parsed message.
+SPOOL_BODY_BYTES = 512 * 1024
+#: Content types whose payload is read from the parsed message itself (signatures, S/MIME, uuencode, text):
+#: never spooled, whatever their size.
+_NEVER_SPOOLED = (
+    "text/",
+    "message/",
+    "multipart/",
+    "application/pkcs7",
+    "application/x-pkcs7",
+    *legacy.UUENCODE_TYPES,
+)
+_HEADER_LINE = re.compile(rb"^(From |[\041-\071\073-\176]*:|[\t ])")
+
+
+@dataclass
+class _Spooled:
+    """Where a spooled body waits and how long it was, encoded (what the parsed part would have held)."""
+
+    path: Path
+    size: int
+
+
+@dataclass
+class _Spools:
+    """The bodies taken out of one message; parts name them by a header whose name holds a random token, so a
+    header written by the sender can never point at a file of ours."""
+
+    header: str
+    bodies: list[_Spooled] = field(default_factory=list)
+
+    def of(self, part: Message) -> _Spooled | None:
+        value = part.get(self.header)
+        if value is None:
+            return None
+        try:
+            return self.bodies[int(str(value))]
+        except (ValueError, IndexError):
+            return None
+
+
+class _Spooler:
+    """Copies a message to a skeleton in which each large base64 leaf body is replaced by a header naming a
+    temporary file that holds that body exactly as transmitted; the skeleton is then parsed by the standard library
+    as usual, so every rule of the parser (boundaries, headers, defects) still decides what the message is.
+
+    Why by hand: the standard library's parsers (``BytesParser``, ``BytesFeedParser`` fed in chunks) keep every
+    body of the message in memory, as a list of lines and then joined (a 35 MB base64 scan cost about 130 MB at
+    its peak), and no maintained library splits MIME into parts while streaming their bodies to files (the
+    streaming ``multipart`` parsers read HTTP form data, not mail; mail libraries build on ``email``). So this
+    class only finds where a large body starts and ends, line by line in bounded memory, and leaves the
+    judging to ``email``.
+
+    It is conservative: a body is taken out only when the parser would read exactly those lines as the body of
+    that leaf. The part begins after a delimiter of an enclosing multipart, its header block is made of header
+    lines only and ends with an empty line, its type is one whose payload is only ever stored (never a text,
+    message, multipart or S/MIME part), its encoding is base64, and it ends at a delimiter of an enclosing
+    multipart (or the end of the file, for a message that is one leaf). Lines with a carriage return other than a
+    final CRLF, which the parser would split differently, make it keep the body where it is. Everything else is
+    copied byte for byte.
+    """
+
+    def __init__(self, source: BinaryIO, folder: Path) -> None:
+        self.source = source
+        self.folder = folder
+        self.spools = _Spools(f"X-Backoffice-Spooled-{secrets.token_hex(8)}")
+        self.boundaries: list[bytes] = []  # the delimiters ("--" + boundary) of the enclosing multiparts
+        #: Set once the message takes a shape this reader might see otherwise than the parser: nothing more is
+        #: spooled, and the rest is copied as it is.
+        self.confused = False
+
+    def run(self, out: BinaryIO) -> _Spools:
+        lines = iter(self.source)
+        headers, line = self._header_block(lines)
+        if line is not None and self._read_headers(headers):  # one base64 leaf: its body runs to the end
+            line = self._body(lines, out, line, headers)
+        else:
+            out.write(b"".join(headers))
+        while line is not None:
+            self.confused = self.confused or _bare_cr(line)
+            delimiter = self._delimiter(line)
+            out.write(line)
+            line = next(lines, None)
+            if delimiter is None or delimiter.endswith(b"--") or line is None:
+                continue
+            headers, line = self._header_block(lines, line)
+            if line is not None and self._read_headers(headers):
+                line = self._body(lines, out, line, headers)
+            else:
+                out.write(b"".join(headers))
+        return self.spools
+
+    def _header_block(self, lines: Iterator[bytes], first: bytes | None = None) -> tuple[list[bytes], bytes | None]:
+        """The lines of a header block up to and including its empty line, and the line after it; or the lines
+        up to the first that is no header (the parser's body starts there), and that line."""
+        block: list[bytes] = []
+        line = first if first is not None else next(lines, None)
+        size = 0
+        while line is not None:
+            if line in (b"\n", b"\r\n"):
+                block.append(line)
+                return block, next(lines, None)
+            if self._is_delimiter(line) or not _HEADER_LINE.match(line) or _bare_cr(line) or size > HEADER_LIMIT:
+                return block, line
+            block.append(line)
+            size += len(line)
+            line = next(lines, None)
+        return block, None
+
+    def _read_headers(self, block: list[bytes]) -> bool:
+        """Note a multipart's boundary; True when the block's part is a leaf whose base64 body may be spooled."""
+        if not _blank(block):
+            return False
+        try:
+            headers = BytesParser(policy=policy.default).parsebytes(b"".join(block), headersonly=True)
+            content_type = headers.get_content_type()
+            boundary = headers.get_boundary() if headers.get_content_maintype() == "multipart" else None
+            encoding = str(headers.get("content-transfer-encoding", "")).strip().lower()
+        except Exception:  # the parser may still read it some way: from here on, nothing is spooled
+            self.confused = True
+            return False
+        if boundary is not None:
+            if boundary.isascii():
+                self.boundaries.append(b"--" + boundary.encode("ascii"))
+            else:  # compared as the parser compares it only in plain ASCII; beyond, stop spooling
+                self.confused = True
+            return False
+        return not self.confused and encoding == "base64" and not content_type.startswith(_NEVER_SPOOLED)
+
+    def _delimiter(self, line: bytes) -> bytes | None:
+        """The delimiter ``line`` is, of an enclosing multipart (inner ones end with it), else None."""
+        text = _delimiter_text(line)
+        if text is None:
+            return None
+        for depth in range(len(self.boundaries) - 1, -1, -1):
+            delimiter = self.boundaries[depth]
+            if text in (delimiter, delimiter + b"--"):
+                closing = text != delimiter
+                del self.boundaries[depth + (0 if closing else 1) :]
+                return text
+        return None
+
+    def _is_delimiter(self, line: bytes) -> bool:
+        text = _delimiter_text(line)
+        return text is not None and any(text in (d, d + b"--") for d in self.boundaries)
+
+    def _body(self, lines: Iterator[bytes], out: BinaryIO, line: bytes | None, headers: list[bytes]) -> bytes | None:
+        """Copy or spool the body starting at ``line``, after its header block; returns the delimiter after it
+        (or None at the end). The body is held in memory up to :data:`SPOOL_BODY_BYTES`, then spooled."""
+        held: list[bytes] = []
+        size = 0
+        spool: BinaryIO | None = None
+        path = self.folder / f"body-{len(self.spools.bodies)}"
+        while line is not None and not self._is_delimiter(line):
+            if _bare_cr(line):  # the parser splits this line where this reader does not: keep everything as it is
+                self.confused = True
+                break
+            size += len(line)
+            if spool is not None:
+                spool.write(line)
+            else:
+                held.append(line)
+                if size >= SPOOL_BODY_BYTES:
+                    spool = path.open("w+b")
+                    spool.writelines(held)
+                    held = []
+            line = next(lines, None)
+        if spool is not None and not self.confused:
+            spool.close()
+            self.spools.bodies.append(_Spooled(path, size))
+            ending = b"\r\n" if headers[-1].endswith(b"\r\n") else b"\n"
+            out.write(b"".join(headers[:-1]))
+            out.write(f"{self.spools.header}: {len(self.spools.bodies) - 1}".encode() + ending + headers[-1])
+            return line
+        out.write(b"".join(headers))
+        out.writelines(held)
+        if spool is not None:  # given back: the copy gets the body as it was
+            spool.seek(0)
+            shutil.copyfileobj(spool, out)
+            spool.close()
+            path.unlink(missing_ok=True)
+        return line
+
+
+def _delimiter_text(line: bytes) -> bytes | None:
+    """``line`` without its line ending and trailing blanks, when it may be a delimiter line (as the parser's
+    ``--boundary(--)?[ \\t]*(line ending)?$`` reads it)."""
+    if not line.startswith(b"--") or _bare_cr(line):
+        return None
+    return line.rstrip(b"\r\n").rstrip(b" \t")
+
+
+def _blank(block: list[bytes]) -> bool:
+    """Whether the block ends with its empty line (else the parser took its body to start without one)."""
+    return bool(block) and block[-1] in (b"\n", b"\r\n")
+
+
+def _bare_cr(line: bytes) -> bool:
+    """A carriage return that is not the end of a CRLF: the parser ends a line there, this reader does not."""
+    count = line.count(b"\r")
+    return count > 1 or (count == 1 and not line.endswith(b"\r\n"))

@@ -14,11 +14,11 @@ freed) and a database that went away (raised to the poller, which waits for it t
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from email.utils import parseaddr
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -87,16 +87,33 @@ def process_one(sessions: SessionSource, settings: Settings, message_id: int) ->
     Raises :class:`DiskError` (the message stays ``received``, its try given back) and a database outage
     (see :func:`is_database_outage`; the message stays ``received`` and the next poll takes it).
     """
+    return process_detailed(sessions, settings, message_id).outcome
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of a message, with the reason code and application the poll's log line names (read from the
+    row as it was committed, so the poll needs no second query per message to say it)."""
+
+    outcome: str
+    reason: str = ""
+    application_id: int | None = None
+
+
+def process_detailed(sessions: SessionSource, settings: Settings, message_id: int) -> Outcome:
+    """:func:`process_one`, also returning the reason and the application."""
     with unit_of_work(sessions) as session:
-        started = session.execute(
+        _relaxed_commit(session)
+        # One statement counts the try and reads the count back (RETURNING: PostgreSQL and SQLite 3.35+).
+        attempts = session.scalar(
             update(IncomingMessage)
             .where(IncomingMessage.id == message_id, IncomingMessage.status == MessageStatus.RECEIVED)
             .values(attempts=IncomingMessage.attempts + 1)
+            .returning(IncomingMessage.attempts)
         )
-        if started.rowcount != 1:  # type: ignore[attr-defined]
-            return "skipped"
-        attempts = session.scalar(select(IncomingMessage.attempts).where(IncomingMessage.id == message_id))
-    if attempts is not None and attempts > MAX_ATTEMPTS:
+        if attempts is None:
+            return Outcome("skipped")
+    if attempts > MAX_ATTEMPTS:
         return _give_up(sessions, message_id, f"{attempts - 1} earlier attempts did not finish")
     try:
         with unit_of_work(sessions) as session:
@@ -106,10 +123,12 @@ def process_one(sessions: SessionSource, settings: Settings, message_id: int) ->
                 .values(processed_at=utcnow())
             )
             if claimed.rowcount != 1:  # type: ignore[attr-defined]
-                return "skipped"  # another poller finished it while we counted the attempt
+                return Outcome("skipped")  # another poller finished it while we counted the attempt
             message = session.get(IncomingMessage, message_id)
             assert message is not None
-            return handle(session, message, settings)
+            outcome = handle(session, message, settings)
+            done = Outcome(outcome, message.reason or "", message.application_id)
+        return done
     except DiskError:
         _give_back(sessions, message_id)
         raise
@@ -117,10 +136,23 @@ def process_one(sessions: SessionSource, settings: Settings, message_id: int) ->
         if is_database_outage(exc):
             raise
         log.warning("database error on incoming message %s; retried on the next poll", message_id, exc_info=True)
-        return "error"
+        return Outcome("error")
     except Exception as exc:
         log.exception("incoming message %s could not be processed", message_id)
         return _give_up(sessions, message_id, f"{type(exc).__name__}: {exc}")
+
+
+def _relaxed_commit(session: Session) -> None:
+    """On PostgreSQL, let this transaction's commit return before its WAL record is flushed to disk.
+
+    Only for the try counter: it guards against a message that kills the process again and again, and a kill of
+    the process (what it counts) never loses an asynchronous commit, which the server holds. A crash of the
+    database host may forget the last fraction of a second of counts: one try more for a message, never a
+    message lost or processed twice (that is decided by the claim and the processing commit, which stay
+    synchronous). It saves one disk flush per message.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit = off"))
 
 
 def _give_back(sessions: SessionSource, message_id: int) -> None:
@@ -140,13 +172,13 @@ def _give_back(sessions: SessionSource, message_id: int) -> None:
         log.warning("the try of incoming message %s could not be given back", message_id, exc_info=True)
 
 
-def _give_up(sessions: SessionSource, message_id: int, detail: str) -> str:
+def _give_up(sessions: SessionSource, message_id: int, detail: str) -> Outcome:
     with unit_of_work(sessions) as session:
         message = session.get(IncomingMessage, message_id)
         if message is None or message.status != MessageStatus.RECEIVED:
-            return "skipped"
+            return Outcome("skipped")
         quarantine(session, message, "processing_failed", detail[:2000])
-    return "quarantined"
+        return Outcome("quarantined", "processing_failed", message.application_id)
 
 
 def handle(

@@ -25,7 +25,7 @@ from backoffice.documents.verification import check_pending
 from backoffice.intake import untaken
 from backoffice.intake.models import IncomingMessage, MessageStatus
 from backoffice.intake.outages import DiskError, is_database_outage
-from backoffice.intake.processing import process_one
+from backoffice.intake.processing import Outcome, process_detailed
 from backoffice.intake.signatures import check_email_signatures
 from backoffice.intake.sources import Gone, ImapSource, MaildirSource, Unreadable, open_source
 from backoffice.intake.store import ingest
@@ -161,13 +161,7 @@ def _take_one(
         return _keep_failed(sessions, storage, summary, source, ref, chunks, f"{type(exc).__name__}: {exc}")
     summary.fetched += 1
     summary.duplicates += 0 if result.new else 1
-    try:
-        untaken.resolve_unread(sessions, source=source, source_ref=ref, message_id=result.message_id)
-    except Exception as exc:  # the message is safe: an earlier row left in quarantine is the worst outcome
-        if is_database_outage(exc):
-            raise
-        log.exception("the earlier quarantine row of message %s in %s could not be closed", ref, source)
-    return True
+    return True  # an earlier quarantine row of this message was closed in the same commit (store._record)
 
 
 def _keep_failed(
@@ -228,30 +222,27 @@ def process_pending(sessions: SessionSource, settings: Settings, summary: PollSu
             return
         for message_id in ids:
             try:
-                summary.count(_logged(sessions, message_id, process_one(sessions, settings, message_id)))
+                summary.count(_logged(message_id, process_detailed(sessions, settings, message_id)))
             except DiskError as exc:  # a smaller message after it may still fit
                 summary.disk_failed(exc)
         last = ids[-1]
 
 
-def _logged(sessions: SessionSource, message_id: int, outcome: str) -> str:
+def _logged(message_id: int, done: Outcome) -> str:
     """One log line per message: its row, what became of it and why (the quarantine or ignore reason code)."""
-    reason, application_id = "", None
-    if outcome not in {"error", "skipped"}:
-        with unit_of_work(sessions) as session:
-            row = session.execute(
-                select(IncomingMessage.reason, IncomingMessage.application_id).where(IncomingMessage.id == message_id)
-            ).first()
-        if row is not None:
-            reason, application_id = row
     log.info(
         "message %s: %s %s",
         message_id,
-        outcome,
-        reason,
-        extra={"message_row": message_id, "outcome": outcome, "reason": reason, "application_id": application_id},
+        done.outcome,
+        done.reason,
+        extra={
+            "message_row": message_id,
+            "outcome": done.outcome,
+            "reason": done.reason,
+            "application_id": done.application_id,
+        },
     )
-    return outcome
+    return done.outcome
 
 
 def verify_pending(sessions: SessionSource, settings: Settings, summary: PollSummary) -> None:

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from backoffice.documents.storage import Storage, Stored
+from backoffice.intake import untaken
 from backoffice.intake.envelope import envelope, message_key, read_headers
 from backoffice.intake.filenames import storable
 from backoffice.intake.models import IncomingMessage, MessageStatus
@@ -75,43 +77,53 @@ def ingest(
 def _record(
     sessions: SessionSource, stored: Stored, mid: str | None, sender: str, subject: str, source: str, source_ref: str
 ) -> Ingested:
-    key = message_key(mid, stored.sha256)
+    """The message's row, found or added, committed in one transaction with the closing of an earlier quarantine
+    row of the same message that could not be read (see :func:`untaken.resolve_unread_in`)."""
     with unit_of_work(sessions) as session:
-        earlier = session.scalar(select(IncomingMessage).where(IncomingMessage.message_key == key))
-        same_id_as: int | None = None
-        if earlier is not None:
-            if earlier.raw_sha256 == stored.sha256:
-                return Ingested(earlier.id, False)  # the same message again: exactly once
-            # Another message under a Message-ID already seen: its own row, keyed by its bytes too, linked to the
-            # first so the operator sees both. The same bytes arriving again then find this row.
-            log.info("message %s reuses the Message-ID of message %s; kept as its own", mid, earlier.id)
-            key = message_key(mid, stored.sha256, reused=True)
-            again = session.scalar(select(IncomingMessage.id).where(IncomingMessage.message_key == key))
-            if again is not None:
-                return Ingested(again, False)
-            same_id_as = earlier.id
-        row = IncomingMessage(
-            message_key=key,
-            message_id=mid,
-            raw_path=stored.path,
-            raw_sha256=stored.sha256,
-            size=stored.size,
-            source=source,
-            source_ref=storable(source_ref, 300),
-            sender=storable(sender, 254),
-            subject=storable(subject, 500),
-            received_at=utcnow(),
-            status=MessageStatus.RECEIVED,
-            same_id_as_id=same_id_as,
-        )
-        try:
-            with session.begin_nested():
-                session.add(row)
-        except IntegrityError:  # another poller recorded it a moment ago
-            other = session.scalar(select(IncomingMessage.id).where(IncomingMessage.message_key == key))
-            assert other is not None
-            return Ingested(other, False)
-        return Ingested(row.id, True)
+        result = _find_or_add(session, stored, mid, sender, subject, source, source_ref)
+        untaken.resolve_unread_in(session, source=source, source_ref=source_ref, message_id=result.message_id)
+        return result
+
+
+def _find_or_add(
+    session: Session, stored: Stored, mid: str | None, sender: str, subject: str, source: str, source_ref: str
+) -> Ingested:
+    key = message_key(mid, stored.sha256)
+    earlier = session.scalar(select(IncomingMessage).where(IncomingMessage.message_key == key))
+    same_id_as: int | None = None
+    if earlier is not None:
+        if earlier.raw_sha256 == stored.sha256:
+            return Ingested(earlier.id, False)  # the same message again: exactly once
+        # Another message under a Message-ID already seen: its own row, keyed by its bytes too, linked to the
+        # first so the operator sees both. The same bytes arriving again then find this row.
+        log.info("message %s reuses the Message-ID of message %s; kept as its own", mid, earlier.id)
+        key = message_key(mid, stored.sha256, reused=True)
+        again = session.scalar(select(IncomingMessage.id).where(IncomingMessage.message_key == key))
+        if again is not None:
+            return Ingested(again, False)
+        same_id_as = earlier.id
+    row = IncomingMessage(
+        message_key=key,
+        message_id=mid,
+        raw_path=stored.path,
+        raw_sha256=stored.sha256,
+        size=stored.size,
+        source=source,
+        source_ref=storable(source_ref, 300),
+        sender=storable(sender, 254),
+        subject=storable(subject, 500),
+        received_at=utcnow(),
+        status=MessageStatus.RECEIVED,
+        same_id_as_id=same_id_as,
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:  # another poller recorded it a moment ago
+        other = session.scalar(select(IncomingMessage.id).where(IncomingMessage.message_key == key))
+        assert other is not None
+        return Ingested(other, False)
+    return Ingested(row.id, True)
 
 
 class _Reading:

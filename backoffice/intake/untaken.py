@@ -19,6 +19,7 @@ disk (:class:`DiskError`) and a mailbox that cannot be read at all stop the poll
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Iterable
 
 from sqlalchemy import select
@@ -30,10 +31,12 @@ from backoffice.documents.storage import Storage
 from backoffice.intake.envelope import message_key
 from backoffice.intake.filenames import storable
 from backoffice.intake.models import IncomingMessage, MessageStatus
-from backoffice.intake.outages import DiskError, is_disk_error
+from backoffice.intake.outages import DiskError, is_database_outage, is_disk_error
 from backoffice.intake.processing import INTAKE, SUBJECT
 from backoffice.intake.units import SessionSource, unit_of_work
 from backoffice.types import utcnow
+
+log = logging.getLogger(__name__)
 
 #: The reason of a message whose bytes were kept although taking it failed.
 TAKE_FAILED = "take_failed"
@@ -112,15 +115,29 @@ def quarantine_unread(sessions: SessionSource, *, source: str, source_ref: str, 
 def resolve_unread(sessions: SessionSource, *, source: str, source_ref: str, message_id: int) -> None:
     """The message a row of :func:`quarantine_unread` stood for was taken after all: that row leaves the
     quarantine and names the row that now holds the message, so the operator has one to work on, not two."""
-    key = untaken_key(source, source_ref)
     with unit_of_work(sessions) as session:
-        row = session.scalar(select(IncomingMessage).where(IncomingMessage.message_key == key))
-        if row is None or row.status != MessageStatus.QUARANTINED:
-            return
-        row.status = MessageStatus.DISMISSED
-        row.detail = storable(f"{row.detail}\ntaken at a later poll as message #{message_id}", 2000)
-        record(session, INTAKE, SUBJECT, row.id, "taken_later", changes={"message": message_id})
-        session.flush()
+        resolve_unread_in(session, source=source, source_ref=source_ref, message_id=message_id)
+
+
+def resolve_unread_in(session: Session, *, source: str, source_ref: str, message_id: int) -> None:
+    """:func:`resolve_unread` in the caller's transaction: the intake does it in the one that records the message,
+    which saves a commit per message. The look-up is one indexed read; only when there is a row to close (rare)
+    does the change get a savepoint of its own, so that a failure to close it never costs the message its row:
+    an earlier row left in quarantine is the worst outcome."""
+    key = untaken_key(source, source_ref)
+    row = session.scalar(select(IncomingMessage).where(IncomingMessage.message_key == key))
+    if row is None or row.status != MessageStatus.QUARANTINED:
+        return
+    try:
+        with session.begin_nested():
+            row.status = MessageStatus.DISMISSED
+            row.detail = storable(f"{row.detail}\ntaken at a later poll as message #{message_id}", 2000)
+            record(session, INTAKE, SUBJECT, row.id, "taken_later", changes={"message": message_id})
+            session.flush()
+    except Exception as exc:
+        if is_database_outage(exc):
+            raise
+        log.exception("the earlier quarantine row of message %s in %s could not be closed", source_ref, source)
 
 
 def _add(session: Session, row: IncomingMessage, key: str) -> int:
