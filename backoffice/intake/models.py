@@ -2,14 +2,21 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.applications.models import Application
 from backoffice.database import Base
+from backoffice.intake.filenames import storable
 from backoffice.types import UTCDateTime, enum_column, utcnow
+
+if TYPE_CHECKING:
+    from backoffice.documents.storage import Stored
+
+#: The longest text each column of :class:`IncomingMessage` takes, for what a message or a mailbox says.
+LIMITS = {"source_ref": 300, "sender": 254, "subject": 500, "detail": 2000}
 
 
 class MessageStatus(StrEnum):
@@ -73,3 +80,22 @@ class IncomingMessage(Base):
 
     def __str__(self) -> str:
         return self.subject or self.message_id or f"#{self.id}"
+
+    @classmethod
+    def arrived(
+        cls, key: str, *, source: str, source_ref: str, stored: Stored | None, status: MessageStatus, **fields: Any
+    ) -> IncomingMessage:
+        """A row for a message as it arrived, whatever became of it: its bytes where they are stored (none when
+        they could not even be read), the mailbox's name for it, and every text cut safely to its column."""
+        texts = {name: storable(value, LIMITS[name]) for name, value in fields.items() if name in LIMITS}
+        return cls(
+            message_key=key,
+            raw_path=stored.path if stored else "",
+            raw_sha256=stored.sha256 if stored else "",
+            size=stored.size if stored else 0,
+            source=source,
+            source_ref=storable(source_ref, LIMITS["source_ref"]),
+            received_at=utcnow(),
+            status=status,
+            **{**fields, **texts},
+        )

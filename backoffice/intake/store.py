@@ -24,7 +24,6 @@ from backoffice.intake.filenames import storable
 from backoffice.intake.models import IncomingMessage, MessageStatus
 from backoffice.intake.outages import DiskError, is_database_outage, is_disk_error
 from backoffice.intake.units import SessionSource, unit_of_work
-from backoffice.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -102,18 +101,15 @@ def _find_or_add(
         if again is not None:
             return Ingested(again, False)
         same_id_as = earlier.id
-    row = IncomingMessage(
-        message_key=key,
-        message_id=mid,
-        raw_path=stored.path,
-        raw_sha256=stored.sha256,
-        size=stored.size,
+    row = IncomingMessage.arrived(
+        key,
         source=source,
-        source_ref=storable(source_ref, 300),
-        sender=storable(sender, 254),
-        subject=storable(subject, 500),
-        received_at=utcnow(),
+        source_ref=source_ref,
+        stored=stored,
         status=MessageStatus.RECEIVED,
+        message_id=mid,
+        sender=sender,
+        subject=subject,
         same_id_as_id=same_id_as,
     )
     try:

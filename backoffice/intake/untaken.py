@@ -34,7 +34,6 @@ from backoffice.intake.models import IncomingMessage, MessageStatus
 from backoffice.intake.outages import DiskError, is_database_outage, is_disk_error
 from backoffice.intake.processing import INTAKE, SUBJECT
 from backoffice.intake.units import SessionSource, unit_of_work
-from backoffice.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -69,17 +68,14 @@ def quarantine_with_bytes(
         earlier = session.scalar(select(IncomingMessage.id).where(IncomingMessage.message_key == key))
         if earlier is not None:  # the same bytes already have their row (taken, or quarantined at a poll before)
             return earlier
-        row = IncomingMessage(
-            message_key=key,
-            raw_path=stored.path,
-            raw_sha256=stored.sha256,
-            size=stored.size,
+        row = IncomingMessage.arrived(
+            key,
             source=source,
-            source_ref=storable(source_ref, 300),
-            received_at=utcnow(),
+            source_ref=source_ref,
+            stored=stored,
             status=MessageStatus.QUARANTINED,
             reason=TAKE_FAILED,
-            detail=storable(detail, 2000),
+            detail=detail,
         )
         return _add(session, row, key)
 
@@ -97,17 +93,14 @@ def quarantine_unread(sessions: SessionSource, *, source: str, source_ref: str, 
             if row.status == MessageStatus.QUARANTINED:
                 row.detail = storable(detail, 2000)
             return row.id
-        row = IncomingMessage(
-            message_key=key,
-            raw_path="",  # no bytes were read: nothing to download and nothing to make an application of
-            raw_sha256="",
-            size=0,
+        row = IncomingMessage.arrived(  # no bytes were read: nothing to download, nothing to make an application of
+            key,
             source=source,
-            source_ref=storable(source_ref, 300),
-            received_at=utcnow(),
+            source_ref=source_ref,
+            stored=None,
             status=MessageStatus.QUARANTINED,
             reason=UNREADABLE_IN_MAILBOX,
-            detail=storable(detail, 2000),
+            detail=detail,
         )
         return _add(session, row, key)
 
