@@ -90,11 +90,38 @@ def wrk_run(port: int, pid: int, path: str, connections: int, seconds: int, cook
 
 def customer_cookie(url: str, folder: Path) -> tuple[str, str]:
     """One customer with an account: an application with a code, redeemed over HTTP; its session cookie."""
-    from http_bench import CSRF, fetch, gunicorn
-    from registration_bench import PASSWORD, prepare
+    from http_bench import CSRF, SECRET, fetch, gunicorn
+    from registration_bench import PASSWORD
+    from sqlalchemy import select, text
 
-    usual, _long = prepare(url, folder, 1)
-    code, identifier = usual[0]
+    from backoffice import settings as settings_module
+    from backoffice.applications import codes
+    from backoffice.applications.models import RegistrationCode
+    from backoffice.database import Database
+    from backoffice.staff.models import ServiceCenter
+    from tests.factories import Factory
+    from workflows.accession import AccessionState
+
+    settings = settings_module.load(
+        REPO / "config.toml",
+        environ={"BACKOFFICE_SECRET_KEY": SECRET, "BACKOFFICE_CODE_KEY": SECRET},
+        overrides={"database": {"url": url}, "site": {"instance_dir": str(folder / "instance")}},
+    )
+    db = Database(url)
+    with db.sessions() as session:  # the fill writes its ids itself: move the sequences past them
+        columns = session.execute(text(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' "
+            "AND (column_default LIKE 'nextval%' OR is_identity = 'YES')")).all()
+        for table, column in columns:
+            session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "
+                                 f"coalesce((SELECT max({column}) FROM {table}), 0) + 1, false)"))
+        session.commit()
+        center = session.scalars(select(ServiceCenter).order_by(ServiceCenter.id)).first()
+        app = Factory(session, settings).application(AccessionState.CODE_ISSUED, center=center)
+        row = session.scalars(select(RegistrationCode).where(RegistrationCode.application_id == app.id)).one()
+        code, identifier = codes.derive(SECRET, row.nonce), app.identifier
+        session.commit()
+    db.dispose()
     with gunicorn("backoffice.wsgi:app", url, folder, "setup") as (port, _pid):
         status, page, cookie = fetch(port, "GET", "/company")
         token = CSRF.search(page.decode())
