@@ -323,11 +323,16 @@ def run(url: str, repeat: int, number: int) -> None:
     # What to look for, read on a connection of its own (these scans would otherwise warm the measured one).
     with psycopg.connect(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)) as setup, \
             setup.cursor() as cur:
-        cur.execute("SELECT identifier, consumer_name FROM application ORDER BY id DESC LIMIT 1 OFFSET 222222")
+        cur.execute("SELECT count(*) FROM application")
+        total = cur.fetchone()[0]  # type: ignore[index]
+        # At 1,000,000 rows: the 222,223rd newest, and page 5,000 (rows 250,001–250,050); smaller fills scale down.
+        deep_page = min(5000, total // 200)
+        cur.execute("SELECT identifier, consumer_name FROM application ORDER BY id DESC LIMIT 1 OFFSET %s",
+                    (min(222222, total * 2 // 9),))
         edrpou, name = cur.fetchone()
         fragment = re.sub(r"[«»]", "", name.split("«")[1]).split()[0][:9]  # e.g. "Енерготорг" → a name word
-        # Where page 5,000 (rows 249,951–250,000) of "all applications, by deadline" starts.
-        cur.execute("SELECT due_at, id FROM application ORDER BY due_at, id OFFSET 249999 LIMIT 1")
+        # The row before page ``deep_page`` of "all applications, by deadline" (page 5,000: rows 249,951–250,000).
+        cur.execute("SELECT due_at, id FROM application ORDER BY due_at, id OFFSET %s LIMIT 1", (deep_page * 50 - 1,))
         deep_due, deep_id = cur.fetchone()
     deep_cursor = queue.encode_cursor(
         queue.QueueRow(deep_id, "", deep_due, "", "", None, None, None, deep_due, None, None),  # type: ignore[arg-type]
@@ -379,11 +384,11 @@ def run(url: str, repeat: int, number: int) -> None:
             "stock": f"/stock/{{view}}/?search={fragment}",
         },
         {
-            "name": "deep page (rows 250,001–250,050 of all, by deadline)",
+            "name": f"deep page (rows {deep_page * 50 + 1:,}–{deep_page * 50 + 50:,} of all, by deadline)",
             "ours": (chief, f"/admin/applications/?scope=all&after={deep_cursor}"),
             "query": (chief_actor, {"scope": "all", "after": deep_cursor}),
             "raw": (by_deadline("(due_at, id) > (%s, %s)"), (deep_due, deep_id)),
-            "stock": "/stock/{view}/?page=5000",
+            "stock": f"/stock/{{view}}/?page={deep_page}",
         },
     ]
 

@@ -105,7 +105,7 @@ def prepare(url: str, tmp: Path, count: int) -> tuple[list[tuple[str, str]], lis
     engine.dispose()
     settings = settings_module.load(
         REPO / "config.toml",
-        environ={"BACKOFFICE_SECRET_KEY": SECRET},
+        environ={"BACKOFFICE_SECRET_KEY": SECRET, "BACKOFFICE_CODE_KEY": SECRET},
         overrides={"database": {"url": url}, "site": {"instance_dir": str(tmp / "instance")}},
     )
     db = Database(url)
