@@ -26,12 +26,10 @@ processes, timed per hash"):
 from __future__ import annotations
 
 import argparse
-import http.client
 import multiprocessing
 import os
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -66,69 +64,6 @@ def bare_hashes(pool: multiprocessing.pool.Pool, seconds: float) -> float:
     return sum(n / inside for n, inside in pool.map(_hash_for, [seconds, seconds], chunksize=1))
 
 
-def redeem(port: int, pairs: list[tuple[str, str]], clients: int, tag: str, first_address: int) -> float:
-    """Redeem every code, ``clients`` at a time; each client got its form (session, CSRF token) beforehand."""
-    from http_bench import CSRF
-
-    queue = list(enumerate(pairs))
-    lock = threading.Lock()
-    failures: list[str] = []
-    sessions = []
-    for _ in range(clients):
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        conn.request("GET", "/company")
-        response = conn.getresponse()
-        token = CSRF.search(response.read().decode()).group(1)  # type: ignore[union-attr]
-        sessions.append([conn, token, _session_cookie(response)])
-
-    def client(i: int) -> None:
-        conn, token, cookie = sessions[i]
-        while True:
-            with lock:
-                if not queue:
-                    break
-                n, (code, identifier) = queue.pop()
-            k = first_address + n  # an address, and a /24, per customer
-            body = (
-                f"csrf_token={token}&code={code}&identifier={identifier}&login={tag}.{n}"
-                f"&password={PASSWORD}&password_again={PASSWORD}"
-            )
-            conn.request(
-                "POST",
-                "/company",
-                body=body,
-                headers={
-                    "Content-Type": "application/x-www-form-urlencoded",
-                    "Cookie": cookie,
-                    "X-Forwarded-For": f"10.{k // 250 % 250}.{k % 250}.7",
-                },
-            )
-            response = conn.getresponse()
-            response.read()
-            if response.status != 302:
-                failures.append(f"{response.status}")
-            cookie = _session_cookie(response) or cookie
-        conn.close()
-
-    started = time.monotonic()
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.monotonic() - started
-    if failures:
-        raise RuntimeError(f"{len(failures)} redemptions failed: {failures[:5]}")
-    return len(pairs) / elapsed
-
-
-def _session_cookie(response: http.client.HTTPResponse) -> str:
-    for header in response.msg.get_all("Set-Cookie") or []:
-        if header.startswith("session="):
-            return header.split(";", 1)[0]
-    return ""
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
@@ -138,7 +73,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from http_bench import gunicorn, load, machine, spread
-    from registration_bench import database, prepare
+    from registration_bench import database, prepare, redemptions
 
     from backoffice.passwords import _hasher
 
@@ -156,7 +91,7 @@ def main() -> None:
             with multiprocessing.get_context("spawn").Pool(2) as pool, \
                     gunicorn("backoffice.wsgi:app", url, tmp, "product") as (port, _pid):
                 pool.map(_warm, [0, 1], chunksize=1)
-                redeem(port, usual[: args.codes], args.clients, "warm", 0)  # warms every worker and thread
+                redemptions(port, usual[: args.codes], args.clients, "warm", 0)  # warms every worker and thread
                 print(f"load average before: {load()}", flush=True)
                 for turn in range(args.rounds):
                     batch = usual[(turn + 1) * args.codes: (turn + 2) * args.codes]
@@ -164,7 +99,7 @@ def main() -> None:
                     steps = ["product", "bare"] if turn % 2 == 0 else ["bare", "product"]
                     for step in steps:
                         if step == "product":
-                            products.append(redeem(port, batch, args.clients, f"r{turn}", first))
+                            products.append(redemptions(port, batch, args.clients, f"r{turn}", first))
                         else:
                             bares.append(bare_hashes(pool, args.seconds))
                     print(f"  round {turn + 1}: product {products[-1]:.2f}/s, bare {bares[-1]:.2f}/s, "

@@ -193,8 +193,13 @@ def rate(port: int, path: str, seconds: float, clients: int) -> float:
     return sum(counts) / (time.monotonic() - started)
 
 
-def redemptions(port: int, pairs: list[tuple[str, str]], clients: int, tag: str) -> float:
-    """Redeem every code, ``clients`` at a time; each client got its form (session and CSRF token) beforehand."""
+def redemptions(
+    port: int, pairs: list[tuple[str, str]], clients: int, tag: str, first_address: int | None = None
+) -> float:
+    """Redeem every code, ``clients`` at a time; each client got its form (session and CSRF token) beforehand.
+
+    With ``first_address``, each customer comes from an address and a /24 of their own (``X-Forwarded-For``, for
+    a server that trusts one proxy), so the per-address limits are checked on every try and none refuses."""
     queue = list(enumerate(pairs))
     lock = threading.Lock()
     failures: list[int] = []
@@ -218,12 +223,11 @@ def redemptions(port: int, pairs: list[tuple[str, str]], clients: int, tag: str)
                 f"csrf_token={token}&code={code}&identifier={identifier}&login={tag}.{n}"
                 f"&password={PASSWORD}&password_again={PASSWORD}"
             )
-            conn.request(
-                "POST",
-                "/company",
-                body=body,
-                headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie},
-            )
+            headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
+            if first_address is not None:
+                k = first_address + n
+                headers["X-Forwarded-For"] = f"10.{k // 250 % 250}.{k % 250}.7"
+            conn.request("POST", "/company", body=body, headers=headers)
             response = conn.getresponse()
             response.read()
             if response.status != 302:
