@@ -18,25 +18,12 @@ from backoffice.letters.models import OutboxMessage
 from backoffice.meters import services as meters
 from backoffice.meters.models import Meter
 from backoffice.selfreg import services
-from backoffice.settings import Settings
-from tests.backoffice.letters.smtpserver import SmtpServer
 from tests.backoffice.selfreg.conftest import PASSWORD, People
 from tests.browser.customer_fixtures import axe_violations
-from tests.browser.selfreg_fixtures import FlowB, flow_b, flow_b_smtp  # noqa: F401 - fixtures by name
+from tests.browser.selfreg_fixtures import FlowB, flow_b, flow_b_smtp, settings  # noqa: F401 - fixtures by name
 
 pytestmark = pytest.mark.browser
 PLANNED = (date.today() + timedelta(days=30)).isoformat()
-
-
-@pytest.fixture
-def settings(settings: Settings, flow_b_smtp: SmtpServer) -> Settings:
-    """Flow B, and the readings' window open every day of the month (as in test_cabinet_meters.py)."""
-    return settings.replace(
-        flows={"self_registration": True},
-        mail={"transport": "smtp", "sender": "Личный кабинет <noreply@example.org>"},
-        smtp={"host": "127.0.0.1", "port": flow_b_smtp.port, "security": "none", "timeout_seconds": 5},
-        cabinet={"readings_from_day": 1},
-    )
 
 
 @pytest.fixture

@@ -15,25 +15,12 @@ from backoffice.database import Database
 from backoffice.letters.models import OutboxMessage
 from backoffice.requests.models import CustomerRequest, RequestKind
 from backoffice.selfreg import services
-from backoffice.settings import Settings
 from backoffice.staff.models import Operator, ServiceCenter
-from tests.backoffice.letters.smtpserver import SmtpServer
 from tests.backoffice.selfreg.conftest import PASSWORD, PASSWORD_HASH, People
-from tests.browser.selfreg_fixtures import FlowB, flow_b, flow_b_smtp  # noqa: F401 - fixtures by name
+from tests.browser.selfreg_fixtures import FlowB, flow_b, flow_b_smtp, settings  # noqa: F401 - fixtures by name
 from workflows.roles import Role
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def settings(settings: Settings, flow_b_smtp: SmtpServer) -> Settings:
-    """Flow B with its letters over SMTP, and the readings' window open every day of the month."""
-    return settings.replace(
-        flows={"self_registration": True},
-        mail={"transport": "smtp", "sender": "Личный кабинет <noreply@example.org>"},
-        smtp={"host": "127.0.0.1", "port": flow_b_smtp.port, "security": "none", "timeout_seconds": 5},
-        cabinet={"readings_from_day": 1},
-    )
 
 
 @pytest.fixture
