@@ -33,7 +33,9 @@ def _kill(url: str, pid: int) -> None:
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            # Waits until the backend has gone (PostgreSQL 14+), as a restart has ended every session before anyone
+            # reconnects: without the wait, the next checkout may come before the server has said goodbye.
+            conn.execute(text("SELECT pg_terminate_backend(:pid, 10000)"), {"pid": pid})
     finally:
         admin.dispose()
 
