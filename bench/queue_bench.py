@@ -358,6 +358,9 @@ def run(url: str, repeat: int, number: int) -> None:
                 f"(SELECT {columns} FROM application WHERE {waiting} AND assignee_id = %s "
                 "ORDER BY due_at, id LIMIT 51) UNION ALL "
                 f"(SELECT {columns} FROM application WHERE {waiting} AND assignee_id IS NULL AND center_id = %s "
+                "ORDER BY due_at, id LIMIT 51) UNION ALL "
+                # The shared pool of applications no center was found for, which every operator works too.
+                f"(SELECT {columns} FROM application WHERE {waiting} AND assignee_id IS NULL AND center_id IS NULL "
                 "ORDER BY due_at, id LIMIT 51)"
             )), (7, 8)),
             "stock": "/stock/{view}/",

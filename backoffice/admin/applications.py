@@ -84,7 +84,7 @@ class ApplicationView(StaffView):
             page=result,
             lines=display.queue_lines(result.rows, words, result.now, WAITING_FOR_STAFF),
             # The page's rows whose customer has another open application or a login already: asked in the
-            # page's own statement (queue._marked_statement), not in a second round trip.
+            # page's own statement (queue._page_statement), not in a second round trip.
             same_customer=frozenset(escape(row.number) for row in result.rows if row.same_customer),
             f=filters,
             is_supervisor=is_supervisor,

@@ -372,9 +372,11 @@ def test_several_states_at_once_are_one_expanding_parameter_of_the_queues_statem
     assert {r.number for r in queue.page(session, supervisor, both).rows} == {received.number, call.number}
     one = queue.QueueFilters(scope="all", states=(S.RECEIVED,))
     assert [r.number for r in queue.page(session, supervisor, one).rows] == [received.number]
+    three = queue.QueueFilters(scope="all", states=(S.RECEIVED, S.CONFIRMED, S.AWAITING_CONFIRMATION_CALL))
+    assert {r.number for r in queue.page(session, supervisor, three).rows} == {received.number, call.number}
     assert queue._plan(supervisor, both, queue.utcnow(), "sqlite", 50)[0] == queue._plan(
-        supervisor, one, queue.utcnow(), "sqlite", 50
-    )[0]  # one shape, so one statement object for both
+        supervisor, three, queue.utcnow(), "sqlite", 50
+    )[0]  # one shape, so one statement object for lists of any length (one state alone is a plain comparison)
     assert [r.number for r in queue.page(session, supervisor, queue.QueueFilters(scope="all", states=())).rows]
 
     page = login(staff.supervisor).get(
