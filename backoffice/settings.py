@@ -44,6 +44,14 @@ class SettingsError(BackofficeError):
     """The settings cannot be used; the message says which key in which file and why."""
 
 
+def _at_least(section: str, values: object, minimum: int, *keys: str) -> None:
+    """Each of ``keys`` of ``[section]`` (attributes of ``values``) is ``minimum`` or more: a count, an interval
+    or a period that must not be zero."""
+    for key in keys:
+        if getattr(values, key) < minimum:
+            raise SettingsError(f"[{section}] {key} must be at least {minimum}")
+
+
 @dataclass(frozen=True)
 class SiteSettings:
     base_url: str = "http://127.0.0.1:5000"
@@ -104,8 +112,7 @@ class IntakeSettings:
     database_retry_max_seconds: int = 60
 
     def __post_init__(self) -> None:
-        if self.database_retry_max_seconds < 1:
-            raise SettingsError("[intake] database_retry_max_seconds must be at least 1")
+        _at_least("intake", self, 1, "database_retry_max_seconds")
 
 
 @dataclass(frozen=True)
@@ -206,10 +213,8 @@ class CabinetSettings:
         unknown = set(self.document_types) - set(DOCUMENT_TYPES)
         if unknown or not self.document_types:
             raise SettingsError(f"[cabinet] document_types must be some of {', '.join(DOCUMENT_TYPES)}")
-        for name in ("appeal_days", "information_days", "document_days", "connection_days", "meter_days",
-                     "reading_check_days", "close_waiting_after_days"):
-            if getattr(self, name) < 1:
-                raise SettingsError(f"[cabinet] {name} must be at least 1")
+        _at_least("cabinet", self, 1, "appeal_days", "information_days", "document_days", "connection_days",
+                  "meter_days", "reading_check_days", "close_waiting_after_days")
         for name in ("readings_from_day", "readings_to_day"):
             day = getattr(self, name)
             if not isinstance(day, int) or isinstance(day, bool) or not 1 <= day <= 31:
@@ -249,10 +254,7 @@ class SelfRegistrationSettings:
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[A-Z]{2}", self.country):
             raise SettingsError(f"[self_registration] country must be a two-letter country code, not {self.country!r}")
-        if self.confirmation_link_hours < 1:
-            raise SettingsError("[self_registration] confirmation_link_hours must be at least 1")
-        if self.jobs_interval_seconds < 1:
-            raise SettingsError("[self_registration] jobs_interval_seconds must be at least 1")
+        _at_least("self_registration", self, 1, "confirmation_link_hours", "jobs_interval_seconds")
         if self.remove_unconfirmed_after_days * 24 < self.confirmation_link_hours:
             raise SettingsError(
                 "[self_registration] remove_unconfirmed_after_days must not end before a confirmation link does "
@@ -274,8 +276,8 @@ class LetterSettings:
     claim_seconds: int = 60
 
     def __post_init__(self) -> None:
-        if self.claim_seconds < 3:  # renewed every third of it: a shorter lease would be renewed all the time
-            raise SettingsError("[letters] claim_seconds must be at least 3")
+        # Renewed every third of it: a shorter lease would be renewed all the time.
+        _at_least("letters", self, 3, "claim_seconds")
 
 
 @dataclass(frozen=True)
@@ -307,14 +309,10 @@ class SchedulerSettings:
         for address in recipients(self.digest_recipients):
             if "@" not in address:
                 raise SettingsError(f"[scheduler] digest_recipients: {address!r} is not an email address")
-        for key in (
-            "deliver_interval_seconds",
-            "intake_interval_seconds",
-            "codes_interval_seconds",
-            "calls_interval_seconds",
-        ):
-            if getattr(self, key) < 1:
-                raise SettingsError(f"[scheduler] {key} must be at least 1")
+        _at_least(
+            "scheduler", self, 1,
+            "deliver_interval_seconds", "intake_interval_seconds", "codes_interval_seconds", "calls_interval_seconds",
+        )
 
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
@@ -355,8 +353,7 @@ class ServerSettings:
             self.networks()
         except ValueError as exc:
             raise SettingsError(f"[server] monitoring_networks: {exc}") from None
-        if self.workers < 1:
-            raise SettingsError("[server] workers must be at least 1")
+        _at_least("server", self, 1, "workers")
 
     def networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
         """The monitoring allow-list, parsed (a bare address is a network of one)."""

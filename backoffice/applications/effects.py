@@ -23,6 +23,20 @@ from backoffice.types import utcnow
 from workflows.accession import ACCESSION
 
 
+def _write(session: Session, app: Application, kind: str, occasion: str, **context: Any) -> None:
+    """Queue the letter ``kind`` to the applicant, in the application's language; every letter's context names the
+    application's number, and (``occasion``) each occasion writes a letter once."""
+    enqueue(
+        session,
+        kind=kind,
+        recipient=app.email,
+        language=app.language,
+        context={"number": app.number, **context},
+        application_id=app.id,
+        occasion=occasion,
+    )
+
+
 @on(ACCESSION, "issue_code", "reissue_code")
 def issue_registration_code(
     session: Session, app: Application, actor: Actor, event: AuditEvent, ctx: Mapping[str, Any]
@@ -51,26 +65,11 @@ def issue_registration_code(
     )
     session.add(code)
     session.flush()
-    common = {"number": app.number, "expires_at": code.expires_at.isoformat()}
-    enqueue(
-        session,
-        kind="registration_code",
-        recipient=app.email,
-        language=app.language,
-        # The code is not in the row: the sender derives it from the code's nonce when the letter leaves.
-        context={**common, "registration_code_id": code.id},
-        application_id=app.id,
-        occasion=f"code-{code.id}",
-    )
-    enqueue(
-        session,
-        kind="invitation",
-        recipient=app.email,
-        language=app.language,
-        context={**common, "link": urljoin(settings.site.base_url.rstrip("/") + "/", "company")},
-        application_id=app.id,
-        occasion=f"code-{code.id}",
-    )
+    expires_at = code.expires_at.isoformat()
+    # The code is not in the row: the sender derives it from the code's nonce when the letter leaves.
+    _write(session, app, "registration_code", f"code-{code.id}", expires_at=expires_at, registration_code_id=code.id)
+    link = urljoin(settings.site.base_url.rstrip("/") + "/", "company")
+    _write(session, app, "invitation", f"code-{code.id}", expires_at=expires_at, link=link)
 
 
 @on(ACCESSION, "reject", "reject_signature")
@@ -81,15 +80,8 @@ def rejection_letter(
     if not app.email:
         return
     session.flush()  # the audit row's id names the occasion
-    enqueue(
-        session,
-        kind="rejection" if event.action == "reject" else "signature_rejected",
-        recipient=app.email,
-        language=app.language,
-        context={"number": app.number, "reason": event.reason},
-        application_id=app.id,
-        occasion=f"audit-{event.id}",
-    )
+    kind = "rejection" if event.action == "reject" else "signature_rejected"
+    _write(session, app, kind, f"audit-{event.id}", reason=event.reason)
 
 
 @on(ACCESSION, "call_unanswered")
@@ -100,27 +92,11 @@ def please_call_us(
     settings = settings_of(ctx)
     if not app.email or app.call_attempts < settings.workflow.call_attempts_before_letter:
         return
-    enqueue(
-        session,
-        kind="please_call_us",
-        recipient=app.email,
-        language=app.language,
-        context={"number": app.number, "phone": settings.site.support_phone},
-        application_id=app.id,
-        occasion=f"attempt-{app.call_attempts}",
-    )
+    _write(session, app, "please_call_us", f"attempt-{app.call_attempts}", phone=settings.site.support_phone)
 
 
 @on(ACCESSION, "complete")
 def registration_complete(
     session: Session, app: Application, actor: Actor, event: AuditEvent, ctx: Mapping[str, Any]
 ) -> None:
-    enqueue(
-        session,
-        kind="registration_complete",
-        recipient=app.email,
-        language=app.language,
-        context={"number": app.number, "login": str(ctx.get("login", ""))},
-        application_id=app.id,
-        occasion="complete",
-    )
+    _write(session, app, "registration_complete", "complete", login=str(ctx.get("login", "")))

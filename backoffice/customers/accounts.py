@@ -11,7 +11,6 @@ from typing import Any
 from urllib.parse import urljoin
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backoffice.actors import Actor
@@ -20,6 +19,7 @@ from backoffice.customers import rules, tokens
 from backoffice.customers.models import CustomerAccount, CustomerToken
 from backoffice.letters.outbox import enqueue
 from backoffice.passwords import hash_secret, verify_or_dummy
+from backoffice.savepoints import add_unless_taken
 from backoffice.sessions import end_sessions
 from backoffice.settings import Settings
 from backoffice.types import utcnow
@@ -51,12 +51,7 @@ def open_account(
         password_changed_at=now,
         **fields,
     )
-    try:
-        with session.begin_nested():
-            session.add(account)
-    except IntegrityError:
-        return None
-    return account
+    return account if add_unless_taken(session, account) else None
 
 
 def authenticate(session: Session, login: str, password: str) -> CustomerAccount | None:

@@ -14,7 +14,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backoffice.documents.storage import Storage, Stored
@@ -97,7 +96,7 @@ def _find_or_add(
         # first so the operator sees both. The same bytes arriving again then find this row.
         log.info("message %s reuses the Message-ID of message %s; kept as its own", mid, earlier.id)
         key = message_key(mid, stored.sha256, reused=True)
-        again = session.scalar(select(IncomingMessage.id).where(IncomingMessage.message_key == key))
+        again = untaken.id_of(session, key)
         if again is not None:
             return Ingested(again, False)
         same_id_as = earlier.id
@@ -112,14 +111,7 @@ def _find_or_add(
         subject=subject,
         same_id_as_id=same_id_as,
     )
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:  # another poller recorded it a moment ago
-        other = session.scalar(select(IncomingMessage.id).where(IncomingMessage.message_key == key))
-        assert other is not None
-        return Ingested(other, False)
-    return Ingested(row.id, True)
+    return Ingested(*untaken.add_once(session, row))
 
 
 class _Reading:

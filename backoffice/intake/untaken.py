@@ -23,17 +23,17 @@ import logging
 from collections.abc import Iterable
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backoffice.audit.trail import record
-from backoffice.documents.storage import Storage
+from backoffice.documents.storage import Storage, Stored
 from backoffice.intake.envelope import message_key
 from backoffice.intake.filenames import storable
 from backoffice.intake.models import IncomingMessage, MessageStatus
 from backoffice.intake.outages import DiskError, is_database_outage, is_disk_error
 from backoffice.intake.processing import INTAKE, SUBJECT
 from backoffice.intake.units import SessionSource, unit_of_work
+from backoffice.savepoints import add_unless_taken
 
 log = logging.getLogger(__name__)
 
@@ -65,19 +65,10 @@ def quarantine_with_bytes(
         raise
     key = message_key(None, stored.sha256)
     with unit_of_work(sessions) as session:
-        earlier = session.scalar(select(IncomingMessage.id).where(IncomingMessage.message_key == key))
+        earlier = id_of(session, key)
         if earlier is not None:  # the same bytes already have their row (taken, or quarantined at a poll before)
             return earlier
-        row = IncomingMessage.arrived(
-            key,
-            source=source,
-            source_ref=source_ref,
-            stored=stored,
-            status=MessageStatus.QUARANTINED,
-            reason=TAKE_FAILED,
-            detail=detail,
-        )
-        return _add(session, row, key)
+        return _quarantine(session, key, source, source_ref, stored, TAKE_FAILED, detail)
 
 
 def quarantine_unread(sessions: SessionSource, *, source: str, source_ref: str, detail: str) -> int:
@@ -93,16 +84,8 @@ def quarantine_unread(sessions: SessionSource, *, source: str, source_ref: str, 
             if row.status == MessageStatus.QUARANTINED:
                 row.detail = storable(detail, 2000)
             return row.id
-        row = IncomingMessage.arrived(  # no bytes were read: nothing to download, nothing to make an application of
-            key,
-            source=source,
-            source_ref=source_ref,
-            stored=None,
-            status=MessageStatus.QUARANTINED,
-            reason=UNREADABLE_IN_MAILBOX,
-            detail=detail,
-        )
-        return _add(session, row, key)
+        # No bytes were read: nothing to download, nothing to make an application of.
+        return _quarantine(session, key, source, source_ref, None, UNREADABLE_IN_MAILBOX, detail)
 
 
 def resolve_unread(sessions: SessionSource, *, source: str, source_ref: str, message_id: int) -> None:
@@ -133,14 +116,31 @@ def resolve_unread_in(session: Session, *, source: str, source_ref: str, message
         log.exception("the earlier quarantine row of message %s in %s could not be closed", source_ref, source)
 
 
-def _add(session: Session, row: IncomingMessage, key: str) -> int:
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:  # another poller recorded it a moment ago
-        other = session.scalar(select(IncomingMessage.id).where(IncomingMessage.message_key == key))
-        assert other is not None
-        return other
-    record(session, INTAKE, SUBJECT, row.id, "quarantine", reason=row.reason)
-    session.flush()
-    return row.id
+def id_of(session: Session, key: str) -> int | None:
+    """The id of the message recorded under ``key``, if any."""
+    return session.scalar(select(IncomingMessage.id).where(IncomingMessage.message_key == key))
+
+
+def add_once(session: Session, row: IncomingMessage) -> tuple[int, bool]:
+    """Record ``row``: its id and True, or, when another poller recorded the same message a moment ago, that row's
+    id and False."""
+    if add_unless_taken(session, row):
+        return row.id, True
+    other = id_of(session, row.message_key)
+    assert other is not None
+    return other, False
+
+
+def _quarantine(
+    session: Session, key: str, source: str, source_ref: str, stored: Stored | None, reason: str, detail: str
+) -> int:
+    """A quarantined row for a message that could not be taken, recorded once and audited when it is new."""
+    row = IncomingMessage.arrived(
+        key, source=source, source_ref=source_ref, stored=stored, status=MessageStatus.QUARANTINED, reason=reason,
+        detail=detail,
+    )
+    row_id, new = add_once(session, row)
+    if new:
+        record(session, INTAKE, SUBJECT, row_id, "quarantine", reason=reason)
+        session.flush()
+    return row_id

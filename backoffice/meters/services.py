@@ -35,6 +35,7 @@ from backoffice.requests.models import CustomerRequest, RequestKind
 from backoffice.settings import CabinetSettings, Settings
 from backoffice.types import utcnow
 from backoffice.validation.problems import Invalid, Problem
+from backoffice.validation.text import one_line
 from workflows.i18n import N_
 from workflows.meter_request import METER_REQUEST
 from workflows.reading_check import READING_CHECK
@@ -73,11 +74,9 @@ def add_meter(
     problems: list[Problem] = []
     if type not in set(MeterType):
         problems.append(Problem("type", "required", N_("Choose the meter's type")))
-    serial = " ".join((serial or "").split())
-    if not serial:
-        problems.append(Problem("serial", "required", N_("Write the meter's serial number")))
-    elif len(serial) > MAX_SERIAL:
-        problems.append(Problem("serial", "long", N_("At most %(max)d characters"), {"max": MAX_SERIAL}))
+    serial, found = one_line(serial, "serial", N_("Write the meter's serial number"), MAX_SERIAL)
+    if found:
+        problems += found
     elif not SERIAL.fullmatch(serial):
         problems.append(Problem("serial", "format", N_("A serial number has letters, digits, hyphens and slashes")))
     elif session.scalar(
@@ -85,11 +84,8 @@ def add_meter(
     ):
         msg = N_("You have already added the meter %(serial)s")
         problems.append(Problem("serial", "taken", msg, {"serial": serial}))
-    place = " ".join((place or "").split())
-    if not place:
-        problems.append(Problem("place", "required", N_("Write where the meter is")))
-    elif len(place) > MAX_PLACE:
-        problems.append(Problem("place", "long", N_("At most %(max)d characters"), {"max": MAX_PLACE}))
+    place, found = one_line(place, "place", N_("Write where the meter is"), MAX_PLACE)
+    problems += found
     zone_count = _int(zones)
     if zone_count not in ZONES:
         problems.append(Problem("zones", "choice", N_("A meter has 1, 2 or 3 tariff zones")))

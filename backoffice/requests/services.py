@@ -43,6 +43,7 @@ from backoffice.settings import Settings
 from backoffice.staff.models import Operator
 from backoffice.types import utcnow
 from backoffice.validation.problems import Invalid, Problem
+from backoffice.validation.text import one_line
 from workflows.i18n import N_
 from workflows.request_states import WITH_STAFF, RequestState
 from workflows.roles import Role
@@ -185,11 +186,8 @@ def submit(
     problems = list(problems)
     if kind not in set(RequestKind):
         problems.append(Problem("kind", "required", N_("Choose what you are writing")))
-    subject = " ".join((subject or "").split())
-    if not subject:
-        problems.append(Problem("subject", "required", N_("Write the subject")))
-    elif len(subject) > MAX_SUBJECT:
-        problems.append(Problem("subject", "long", N_("At most %(max)d characters"), {"max": MAX_SUBJECT}))
+    subject, found = one_line(subject, "subject", N_("Write the subject"), MAX_SUBJECT)
+    problems += found
     text = (text or "").strip()
     problems += _text_problems(text, required=text_required)
     files, file_problems = check_files(uploads)
