@@ -7,13 +7,13 @@ from datetime import datetime
 from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backoffice.actors import Actor
 from backoffice.audit.trail import record
 from backoffice.errors import BackofficeError
 from backoffice.letters.models import OutboxMessage, OutboxStatus
+from backoffice.savepoints import add_unless_taken
 from backoffice.types import utcnow
 
 SUBJECT = "outbox_message"
@@ -79,10 +79,7 @@ def write(session: Session, *, now: datetime | None = None, **letter: Unpack[Let
         context=dict(letter["context"]),
         next_attempt_at=now or utcnow(),
     )
-    try:
-        with session.begin_nested():
-            session.add(message)
-    except IntegrityError:  # another transaction wrote the same letter first
+    if not add_unless_taken(session, message):  # another transaction wrote the same letter first
         return session.scalars(select(OutboxMessage).where(OutboxMessage.dedup_key == key)).one(), False
     return message, True
 
