@@ -35,6 +35,13 @@ CENTERS = [
     ("OL", "ЦОС Олександрія", "Олександрія", "просп. Соборний, 4", "+380523500002"),
     ("SV", "ЦОС Світловодськ", "Світловодськ", "вул. Героїв України, 20", "+380523600003"),
 ]
+#: The demo's staff: login, name, role and the index of their center in CENTERS (None: no center of their own).
+STAFF = [
+    ("admin", "Адміністратор Системи", Role.ADMIN, None),
+    ("supervisor", "Гончаренко Марія Іванівна", Role.SUPERVISOR, None),
+    ("operator.kr", "Лисенко Олег Миколайович", Role.OPERATOR, 0),
+    ("operator.ol", "Захарченко Світлана Петрівна", Role.OPERATOR, 1),
+]
 COMPANIES = [
     "ТОВ «Агрофірма Степова»",
     "ПП «Інгул-Хліб»",
@@ -110,42 +117,18 @@ def load(session: Session, settings: Settings, *, seed: int = 2026) -> bool:
         staff.create_center(session, system, code=c, name=n, city=ci, address=a, phone=p)
         for c, n, ci, a, p in CENTERS
     ]
-    staff.create_operator(
-        session,
-        system,
-        login="admin",
-        full_name="Адміністратор Системи",
-        role=Role.ADMIN,
-        password=DEMO_PASSWORD,
-    )
-    supervisor = staff.create_operator(
-        session,
-        system,
-        login="supervisor",
-        full_name="Гончаренко Марія Іванівна",
-        role=Role.SUPERVISOR,
-        password=DEMO_PASSWORD,
-    )
-    operators = [
+    _admin, supervisor, *operators = (
         staff.create_operator(
             session,
             system,
-            login="operator.kr",
-            full_name="Лисенко Олег Миколайович",
-            role=Role.OPERATOR,
+            login=login,
+            full_name=name,
+            role=role,
             password=DEMO_PASSWORD,
-            center=centers[0],
-        ),
-        staff.create_operator(
-            session,
-            system,
-            login="operator.ol",
-            full_name="Захарченко Світлана Петрівна",
-            role=Role.OPERATOR,
-            password=DEMO_PASSWORD,
-            center=centers[1],
-        ),
-    ]
+            center=None if center is None else centers[center],
+        )
+        for login, name, role, center in STAFF
+    )
 
     contracts = []
     for i, name in enumerate(COMPANIES * 2):

@@ -45,7 +45,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -342,36 +341,10 @@ def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
 
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
+    from queue_bench import bench_database
 
-    from backoffice import migrate
-
-    admin = create_engine(make_url(PG).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    name = args.database or f"backoffice_bench_{uuid.uuid4().hex[:8]}"
-    url = make_url(PG).set(database=name).render_as_string(hide_password=False)
-    try:
-        if args.database:
-            migrate.upgrade(create_engine(url))
-        else:
-            from queue_bench import fill
-
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-            print(f"Filling {name} with {args.rows:,} applications …", flush=True)
-            fill(url, args.rows)
-        engine = create_engine(url)
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("VACUUM ANALYZE application"))
-        engine.dispose()
+    with bench_database(args.database, args.rows, keep=args.keep) as url:
         measure(url, args.rounds, args.seconds)
-    finally:
-        if args.database or args.keep:
-            print(f"kept: --database {name}")
-        else:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 if __name__ == "__main__":

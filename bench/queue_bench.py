@@ -47,7 +47,8 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -208,6 +209,39 @@ def fill(url: str, rows: int) -> None:
     engine.dispose()
 
 
+@contextmanager
+def bench_database(database: str | None, rows: int, *, keep: bool = False) -> Iterator[str]:
+    """The URL of the database a benchmark measures, its statistics fresh.
+
+    ``database``, filled before (an earlier ``--keep``), is brought to the current schema, analysed and kept;
+    without it a throwaway database is filled with ``rows`` applications and dropped afterwards unless ``keep``.
+    Every benchmark on the queue's data (this one, ``http_bench``, ``scaling_bench``) gets its database here.
+    """
+    admin = create_engine(make_url(PG).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    name = database or f"backoffice_bench_{uuid.uuid4().hex[:8]}"
+    url = make_url(PG).set(database=name).render_as_string(hide_password=False)
+    try:
+        if database:
+            engine = create_engine(url)
+            migrate.upgrade(engine)
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("VACUUM ANALYZE application"))
+            engine.dispose()
+        else:
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            print(f"Filling {name} with {rows:,} applications …", flush=True)
+            fill(url, rows)  # migrates, and analyses what it wrote
+        yield url
+    finally:
+        if database or keep:
+            print(f"kept: --database {name}")
+        else:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def stock_app(url: str) -> Any:
     """Flask-Admin as it comes: ModelViews over the same table, told only what the same queries need.
 
@@ -262,31 +296,8 @@ def main() -> None:
         else (lambda url: run(url, args.repeat, args.number))
     )
 
-    admin_engine = create_engine(make_url(PG).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    if args.database:  # filled before: bring it to the current schema and measure
-        url = make_url(PG).set(database=args.database).render_as_string(hide_password=False)
-        engine = create_engine(url)
-        migrate.upgrade(engine)
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("VACUUM ANALYZE application"))
-        engine.dispose()
+    with bench_database(args.database, args.rows, keep=args.keep) as url:
         measure(url)
-        return
-    name = f"backoffice_bench_{uuid.uuid4().hex[:8]}"
-    with admin_engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(PG).set(database=name).render_as_string(hide_password=False)
-    try:
-        print(f"Filling {name} …", flush=True)
-        fill(url, args.rows)
-        measure(url)
-    finally:
-        if args.keep:
-            print(f"kept: --database {name}")
-        else:
-            with admin_engine.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin_engine.dispose()
 
 
 def run(url: str, repeat: int, number: int) -> None:
@@ -603,17 +614,24 @@ def serve(tree: Path, url: str, folder: Path, profile: bool = False) -> tuple[su
         [sys.executable, "-m", "gunicorn", "-c", str(tree / "deploy" / "gunicorn.conf.py"), "queue_bench:served_app()"],
         cwd=tree, env=env, stdout=subprocess.DEVNULL, stderr=log,
     )
-    for _ in range(600):
+    await_server(proc, port, "/healthz", 600, f"gunicorn did not start: {folder / f'gunicorn-{port}.log'}")
+    return proc, port
+
+
+def await_server(proc: subprocess.Popen[bytes], port: int, path: str, tries: int, failure: str) -> None:
+    """Wait until a server just started answers GET ``path`` with 200, trying ``tries`` times (a tenth of a second
+    apart while it refuses connections); one that never does is stopped and the bench fails with ``failure``."""
+    for _ in range(tries):
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/healthz")
+            connection.request("GET", path)
             if connection.getresponse().status == 200:
                 connection.close()
-                return proc, port
+                return
         except OSError:
             time.sleep(0.1)
     proc.terminate()
-    raise RuntimeError(f"gunicorn did not start: {folder / f'gunicorn-{port}.log'}")
+    raise RuntimeError(failure)
 
 
 def cpu_seconds(master: int) -> float:

@@ -36,6 +36,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -153,17 +154,10 @@ def serve(url: str, tmp: Path) -> tuple[subprocess.Popen[bytes], int]:
         cwd=REPO,
         env=env,
     )
-    for _ in range(300):
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/bench/bare")
-            if conn.getresponse().status == 200:
-                conn.close()
-                return proc, port
-        except OSError:
-            time.sleep(0.1)
-    proc.terminate()
-    raise RuntimeError("gunicorn did not start")
+    from queue_bench import await_server
+
+    await_server(proc, port, "/bench/bare", 300, "gunicorn did not start")
+    return proc, port
 
 
 # -- load ----------------------------------------------------------------------------------------------------
@@ -184,13 +178,7 @@ def rate(port: int, path: str, seconds: float, clients: int) -> float:
             counts[i] += 1
         conn.close()
 
-    started = time.monotonic()
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return sum(counts) / (time.monotonic() - started)
+    return sum(counts) / together(client, clients)
 
 
 def redemptions(
@@ -235,16 +223,21 @@ def redemptions(
             cookie = _session_cookie(response) or cookie
         conn.close()
 
+    elapsed = together(client, clients)
+    if failures:
+        raise RuntimeError(f"{len(failures)} redemptions failed: {failures[:5]}")
+    return len(pairs) / elapsed
+
+
+def together(client: Callable[[int], None], clients: int) -> float:
+    """Seconds from starting ``clients`` threads, each running ``client(i)``, until the last of them is done."""
     started = time.monotonic()
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    elapsed = time.monotonic() - started
-    if failures:
-        raise RuntimeError(f"{len(failures)} redemptions failed: {failures[:5]}")
-    return len(pairs) / elapsed
+    return time.monotonic() - started
 
 
 def _session_cookie(response: http.client.HTTPResponse) -> str:

@@ -32,7 +32,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import defaultdict
 from pathlib import Path
 
@@ -148,54 +147,40 @@ def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
 
-    from http_bench import PG, fetch, gunicorn, load, log_in, machine, spread
+    from http_bench import fetch, gunicorn, load, log_in, machine, spread
     from queue_bench import PASSWORD as STAFF_PASSWORD
-    from queue_bench import fill
-    from sqlalchemy import create_engine, text
+    from queue_bench import bench_database
+    from sqlalchemy import create_engine
     from sqlalchemy.engine import make_url
 
-    admin = create_engine(make_url(PG).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    name = args.database or f"backoffice_bench_{uuid.uuid4().hex[:8]}"
-    url = make_url(PG).set(database=name).render_as_string(hide_password=False)
     folder = Path(tempfile.mkdtemp(prefix="scaling-bench-"))
     results: dict[tuple[int, str, int], list[dict[str, float]]] = defaultdict(list)
     print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")
     print(f"machine: {machine()}, RAM {os.sysconf('SC_PHYS_PAGES') * os.sysconf('SC_PAGE_SIZE') / 2**30:.0f} GiB")
     try:
-        if not args.database:
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-            print(f"Filling {name} with {args.rows:,} applications …", flush=True)
-            fill(url, args.rows)
-        engine = create_engine(url)
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("VACUUM ANALYZE application"))
-        customer, _login = customer_cookie(url, folder)
-        print(f"load average before: {load()}", flush=True)
-        for turn in range(args.rounds):
-            order = workers[turn % len(workers):] + workers[: turn % len(workers)]
-            for count in order:
-                os.environ["BACKOFFICE_SERVER_WORKERS"] = str(count)
-                with gunicorn("backoffice.wsgi:app", url, folder, f"w{count}") as (port, pid):
-                    cookies = {"none": None, "operator": log_in(port, STAFF_PASSWORD), "customer": customer}
-                    for _label, path, who in PAGES:
-                        status, page, _set = fetch(port, "GET", path, cookies[who] or "")
-                        assert status == 200, (path, status)
-                        wrk_run(port, pid, path, max(connections), 1, cookies[who], engine, name, len(page))
-                        for c in connections:
-                            results[(count, path, c)].append(
-                                wrk_run(port, pid, path, c, args.seconds, cookies[who], engine, name, len(page)))
-                print(f"  round {turn + 1}, {count} worker(s) done, load {load()}", flush=True)
-        engine.dispose()
+        with bench_database(args.database, args.rows) as url:
+            name = make_url(url).database
+            engine = create_engine(url)
+            customer, _login = customer_cookie(url, folder)
+            print(f"load average before: {load()}", flush=True)
+            for turn in range(args.rounds):
+                order = workers[turn % len(workers):] + workers[: turn % len(workers)]
+                for count in order:
+                    os.environ["BACKOFFICE_SERVER_WORKERS"] = str(count)
+                    with gunicorn("backoffice.wsgi:app", url, folder, f"w{count}") as (port, pid):
+                        cookies = {"none": None, "operator": log_in(port, STAFF_PASSWORD), "customer": customer}
+                        for _label, path, who in PAGES:
+                            status, page, _set = fetch(port, "GET", path, cookies[who] or "")
+                            assert status == 200, (path, status)
+                            wrk_run(port, pid, path, max(connections), 1, cookies[who], engine, name, len(page))
+                            for c in connections:
+                                results[(count, path, c)].append(
+                                    wrk_run(port, pid, path, c, args.seconds, cookies[who], engine, name, len(page)))
+                    print(f"  round {turn + 1}, {count} worker(s) done, load {load()}", flush=True)
+            engine.dispose()
     finally:
         os.environ.pop("BACKOFFICE_SERVER_WORKERS", None)
         shutil.rmtree(folder, ignore_errors=True)
-        if args.database:
-            print(f"kept: --database {name}")
-        else:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
     print(f"load average after: {load()}")
     print(f"{args.rounds} rounds of {args.seconds} s per run; median (lowest–highest) of the rounds; "
           "CPU in cores (the machine has {0})".format(os.cpu_count()))

@@ -147,6 +147,14 @@ def _only_digits(value: str | None, length: int) -> str | None:
     return digits if len(digits) == length else None
 
 
+def _registry_number(field: str | None, pattern: re.Pattern[str], directory: str | None, length: int) -> str | None:
+    """A registry number (RNOKPP, EDRPOU): from the subject's field where it has the ETSI form (``pattern``), else
+    the digits of the subject directory's attribute when there are exactly ``length`` of them."""
+    if field and (m := pattern.match(field.upper())):
+        return m.group(1)
+    return _only_digits(directory, length)
+
+
 def identity_from_certificate(cert: x509.Certificate) -> SignerIdentity:
     """Read the claimed identity; tolerant of missing or odd fields because it
     is also used for signatures we cannot verify (then it is all we show)."""
@@ -156,19 +164,8 @@ def identity_from_certificate(cert: x509.Certificate) -> SignerIdentity:
         subject = {}
     sda = _subject_directory(cert)
 
-    tax_number: str | None = None
-    serial = _str(subject.get("serial_number"))
-    if serial and (m := _TIN.match(serial.upper())):
-        tax_number = m.group(1)
-    if tax_number is None:
-        tax_number = _only_digits(sda.get(OID_SDA_DRFO), 10)
-
-    edrpou: str | None = None
-    org_id = _str(subject.get("organization_identifier"))
-    if org_id and (m := _NTR.match(org_id.upper())):
-        edrpou = m.group(1)
-    if edrpou is None:
-        edrpou = _only_digits(sda.get(OID_SDA_EDRPOU), 8)
+    tax_number = _registry_number(_str(subject.get("serial_number")), _TIN, sda.get(OID_SDA_DRFO), 10)
+    edrpou = _registry_number(_str(subject.get("organization_identifier")), _NTR, sda.get(OID_SDA_EDRPOU), 8)
 
     surname = _str(subject.get("surname"))
     given_name = _str(subject.get("given_name"))

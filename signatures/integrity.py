@@ -130,17 +130,25 @@ def _timestamp_broken(ts: SignatureStatus | None, label: str) -> Verdict | None:
     )
 
 
-def _timestamp_untrusted(ts: SignatureStatus | None, label: str) -> Verdict | None:
-    if ts is None or ts.trusted:
-        return None
+def untrusted_timestamp(ts: SignatureStatus, details: str | None = None) -> Verdict:
+    """A timestamp whose authority the trust roots do not reach: INDETERMINATE, the content itself intact.
+
+    One verdict for a signature's own timestamps and for a PDF's document timestamps alike.
+    """
     indic = ts.trust_problem_indic
     return Verdict(
         Indication.INDETERMINATE,
         indic_name(indic) if indic is not None else "NO_CERTIFICATE_CHAIN_FOUND",
         Integrity.INTACT,
         "TIMESTAMP_INVALID",
-        f"{label} authority is not trusted",
+        details,
     )
+
+
+def _timestamp_untrusted(ts: SignatureStatus | None, label: str) -> Verdict | None:
+    if ts is None or ts.trusted:
+        return None
+    return untrusted_timestamp(ts, f"{label} authority is not trusted")
 
 
 def _timestamps(status: StandardCMSSignatureStatus) -> tuple[tuple[SignatureStatus | None, str], ...]:
@@ -268,6 +276,14 @@ def pdf_integrity(
     return result(Integrity.MODIFIED, "MODIFIED_AFTER_SIGNING", f"modification level {mod.name}")
 
 
+#: The structural findings that fail a signature whatever its crypto, with the message code each gives when the
+#: structure check named none.
+_STRUCTURE_CODES: dict[Integrity, str] = {
+    Integrity.BROKEN: "UNREADABLE",
+    Integrity.MODIFIED: "MODIFIED_AFTER_SIGNING",
+}
+
+
 def combine(structure: PdfIntegrity | None, crypto: Verdict) -> Verdict:
     """Merge structural integrity and the crypto/trust verdict; worst wins.
 
@@ -277,23 +293,16 @@ def combine(structure: PdfIntegrity | None, crypto: Verdict) -> Verdict:
     """
     if crypto.integrity is Integrity.BROKEN or structure is None:
         return crypto
-    if structure.integrity is Integrity.BROKEN:
-        return Verdict(
-            Indication.TOTAL_FAILED,
-            "FORMAT_FAILURE",
-            Integrity.BROKEN,
-            structure.message_code or "UNREADABLE",
-            structure.details,
-        )
-    if structure.integrity is Integrity.MODIFIED:
-        return Verdict(
-            Indication.TOTAL_FAILED,
-            "FORMAT_FAILURE",
-            Integrity.MODIFIED,
-            structure.message_code or "MODIFIED_AFTER_SIGNING",
-            structure.details,
-        )
-    return crypto
+    fallback = _STRUCTURE_CODES.get(structure.integrity)
+    if fallback is None:
+        return crypto
+    return Verdict(
+        Indication.TOTAL_FAILED,
+        "FORMAT_FAILURE",
+        structure.integrity,
+        structure.message_code or fallback,
+        structure.details,
+    )
 
 
 def exception_verdict(exc: BaseException, *, integrity: Integrity = Integrity.BROKEN) -> Verdict:

@@ -45,6 +45,7 @@ from signatures.integrity import (
     indic_name,
     pdf_integrity,
     trust_verdict,
+    untrusted_timestamp,
 )
 from signatures.ltv import (
     PAST_VALIDATION_CANDIDATES,
@@ -376,11 +377,5 @@ def _timestamp_verdict(status: DocumentTimestampStatus) -> Verdict:
     if not status.valid:
         return Verdict(Indication.TOTAL_FAILED, "SIG_CRYPTO_FAILURE", Integrity.BROKEN, "SIGNATURE_CRYPTO_INVALID")
     if not status.trusted:
-        indic = status.trust_problem_indic
-        return Verdict(
-            Indication.INDETERMINATE,
-            indic_name(indic) if indic is not None else "NO_CERTIFICATE_CHAIN_FOUND",
-            Integrity.INTACT,
-            "TIMESTAMP_INVALID",
-        )
+        return untrusted_timestamp(status)
     return Verdict(Indication.TOTAL_PASSED, None, Integrity.INTACT, "PASSED")

@@ -60,23 +60,10 @@ C = ClaimState
 SUPERVISOR = frozenset({Role.SUPERVISOR})
 
 TABLE: tuple[Transition[ClaimState], ...] = (
-    Transition(
-        "grant",
-        (C.OPEN,),
-        C.GRANTED,
-        SUPERVISOR,
-        (HOLDER_DECIDABLE,),
-        needs_reason=True,
-        label=N_("The claimant owns the identifier: block the existing account"),
-    ),
-    Transition(
-        "reject",
-        (C.OPEN,),
-        C.REJECTED,
-        SUPERVISOR,
-        needs_reason=True,
-        label=N_("The existing account keeps the identifier: reject the claim"),
-    ),
+    Transition("grant", (C.OPEN,), C.GRANTED, SUPERVISOR, (HOLDER_DECIDABLE,), needs_reason=True,
+               label=N_("The claimant owns the identifier: block the existing account")),
+    Transition("reject", (C.OPEN,), C.REJECTED, SUPERVISOR, needs_reason=True,
+               label=N_("The existing account keeps the identifier: reject the claim")),
 )
 
 OWNERSHIP_CLAIM: Workflow[ClaimState] = Workflow("ownership_claim", ClaimState, ClaimState.OPEN, TABLE)

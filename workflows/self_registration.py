@@ -74,9 +74,7 @@ def _keeps_identifier(reg: SelfRegistrationSubject, _: Mapping[str, Any]) -> boo
     return not reg.identifier_given_away
 
 
-TOKEN_ACCEPTED = Guard(
-    "token_accepted", _token_accepted, N_("the confirmation link is not valid"), on_input=True
-)
+TOKEN_ACCEPTED = Guard("token_accepted", _token_accepted, N_("the confirmation link is not valid"), on_input=True)
 WARNING_ACKNOWLEDGED = Guard(
     "warning_acknowledged",
     _warning_acknowledged,
@@ -95,61 +93,20 @@ S = SelfRegistrationState
 SUPERVISOR = frozenset({Role.SUPERVISOR})
 
 TABLE: tuple[Transition[SelfRegistrationState], ...] = (
-    Transition(
-        "confirm_email",
-        (S.PENDING_CONFIRMATION,),
-        S.ACTIVE,
-        frozenset({Role.CUSTOMER}),
-        (TOKEN_ACCEPTED,),
-        label=N_("Email confirmed by the link"),
-    ),
-    Transition(
-        "manual_confirm",
-        (S.PENDING_CONFIRMATION,),
-        S.ACTIVE,
-        SUPERVISOR,
-        needs_reason=True,
-        label=N_("Confirm manually (documents checked)"),
-    ),
-    Transition(
-        "resend_confirmation",
-        (S.PENDING_CONFIRMATION,),
-        S.PENDING_CONFIRMATION,
-        frozenset({Role.CUSTOMER, Role.SUPERVISOR}),
-        (HAS_EMAIL,),
-        label=N_("Send the confirmation letter again"),
-    ),
-    Transition(
-        "block",
-        (S.ACTIVE,),
-        S.BLOCKED,
-        SUPERVISOR,
-        needs_reason=True,
-        label=N_("Block the account"),
-    ),
-    Transition(
-        "unblock",
-        (S.BLOCKED,),
-        S.ACTIVE,
-        SUPERVISOR,
-        (WAS_CONFIRMED, KEEPS_IDENTIFIER),
-        label=N_("Unblock the account"),
-    ),
-    Transition(
-        "withdraw_consent",
-        (S.ACTIVE,),
-        S.CLOSED,
-        frozenset({Role.CUSTOMER}),
-        (WARNING_ACKNOWLEDGED,),
-        label=N_("Consent withdrawn: account closed"),
-    ),
-    Transition(
-        "expire",
-        (S.PENDING_CONFIRMATION,),
-        S.REMOVED,
-        frozenset({Role.SYSTEM}),
-        label=N_("Removed: not confirmed in time"),
-    ),
+    Transition("confirm_email", (S.PENDING_CONFIRMATION,), S.ACTIVE, frozenset({Role.CUSTOMER}), (TOKEN_ACCEPTED,),
+               label=N_("Email confirmed by the link")),
+    Transition("manual_confirm", (S.PENDING_CONFIRMATION,), S.ACTIVE, SUPERVISOR, needs_reason=True,
+               label=N_("Confirm manually (documents checked)")),
+    Transition("resend_confirmation", (S.PENDING_CONFIRMATION,), S.PENDING_CONFIRMATION,
+               frozenset({Role.CUSTOMER, Role.SUPERVISOR}), (HAS_EMAIL,),
+               label=N_("Send the confirmation letter again")),
+    Transition("block", (S.ACTIVE,), S.BLOCKED, SUPERVISOR, needs_reason=True, label=N_("Block the account")),
+    Transition("unblock", (S.BLOCKED,), S.ACTIVE, SUPERVISOR, (WAS_CONFIRMED, KEEPS_IDENTIFIER),
+               label=N_("Unblock the account")),
+    Transition("withdraw_consent", (S.ACTIVE,), S.CLOSED, frozenset({Role.CUSTOMER}), (WARNING_ACKNOWLEDGED,),
+               label=N_("Consent withdrawn: account closed")),
+    Transition("expire", (S.PENDING_CONFIRMATION,), S.REMOVED, frozenset({Role.SYSTEM}),
+               label=N_("Removed: not confirmed in time")),
 )
 
 SELF_REGISTRATION: Workflow[SelfRegistrationState] = Workflow(

@@ -22,6 +22,7 @@ from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backoffice.actors import Actor
 from backoffice.admin import checks, display, history, queue, signature_report
 from backoffice.admin.base import StaffView, current_actor, run_action
 from backoffice.admin.downloads import send_stored
@@ -303,24 +304,35 @@ class ApplicationView(StaffView):
 
     @expose("/<number>/claim", methods=["POST"])
     def claim(self, number: str) -> Any:
-        def change(session: Session, app: Application) -> str:
-            if services.claim(session, app, current_actor()):
-                return _("The application is yours now.")
+        def taken(session: Session, app: Application) -> str:
             holder = session.get(Operator, app.assignee_id) if app.assignee_id else None
-            flash(
-                _("%(name)s has already taken this application.", name=holder.full_name if holder else "?"),
-                "error",
-            )
-            return ""
+            return _("%(name)s has already taken this application.", name=holder.full_name if holder else "?")
 
-        return self._act(number, change)
+        return self._assign(number, services.claim, lambda: _("The application is yours now."), taken)
 
     @expose("/<number>/release", methods=["POST"])
     def release(self, number: str) -> Any:
+        return self._assign(
+            number,
+            services.release,
+            lambda: _("The application is back in the center's queue."),
+            lambda _session, _app: _("Only the assignee or a supervisor can release this application."),
+        )
+
+    def _assign(
+        self,
+        number: str,
+        attempt: Callable[[Session, Application, Actor], bool],
+        done: Callable[[], str],
+        refused: Callable[[Session, Application], str],
+    ) -> Any:
+        """Claim or release: ``attempt`` says whether the assignment changed; the user reads ``done``, or else
+        ``refused`` as an error (someone else holds it: an answer, not a failure of the write path)."""
+
         def change(session: Session, app: Application) -> str:
-            if services.release(session, app, current_actor()):
-                return _("The application is back in the center's queue.")
-            flash(_("Only the assignee or a supervisor can release this application."), "error")
+            if attempt(session, app, current_actor()):
+                return done()
+            flash(refused(session, app), "error")
             return ""
 
         return self._act(number, change)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Collection
+from typing import Any, TypeVar
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,10 +15,13 @@ from sqlalchemy.orm import Session
 from backoffice.actors import Actor
 from backoffice.applications.models import Application
 from backoffice.errors import BackofficeError, Forbidden
+from backoffice.settings import Settings
 from backoffice.web import db_session
 from workflows.accession import STATE_LABELS
 from workflows.engine import GuardFailed, IllegalTransition, ReasonRequired, RoleNotAllowed, WorkflowError
 from workflows.roles import Role
+
+T = TypeVar("T")
 
 
 def current_actor() -> Actor:
@@ -100,6 +103,40 @@ def run_action(change: Callable[[Session], str | None], *, back: str, reason_hin
             session.rollback()
         flash(explain(exc, reason_hint=reason_hint, state_hint=state_hint), "error")
     return redirect(back)
+
+
+def get_or_404(model: type[T], key: int) -> T:
+    """The record a page is about, or a 404 when there is none."""
+    row = db_session().get(model, key)
+    if row is None:
+        abort(404)
+    return row
+
+
+def fire_posted(
+    trigger: str,
+    buttons: Collection[str],
+    fire: Callable[[Session, Settings, str, int | None], object],
+    label_of: Callable[[str], str],
+    *,
+    back: str,
+    reason_hint: Any,
+    state_hint: Any,
+) -> Any:
+    """Press one of a page's workflow buttons through :func:`run_action`; a trigger not among ``buttons`` is a 404.
+
+    The button's form carries the reason (cut to 2,000 characters) and the version the page showed: ``fire(session,
+    settings, reason, expected_version)`` moves the record, and the user reads "Done: " and the trigger's label.
+    """
+    if trigger not in buttons:
+        abort(404)
+    settings: Settings = current_app.config["SETTINGS"]
+
+    def change(session: Session) -> str:
+        fire(session, settings, request.form.get("reason", "").strip()[:2000], request.form.get("version", type=int))
+        return _("Done: %(action)s.", action=_(label_of(trigger)))
+
+    return run_action(change, back=back, reason_hint=reason_hint, state_hint=state_hint)
 
 
 def explain(exc: BackofficeError | WorkflowError, *, reason_hint: Any, state_hint: Any) -> str:

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, request, url_for
+from flask import request, url_for
 from flask_admin import expose
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from backoffice.admin import history
-from backoffice.admin.base import StaffView, current_actor, run_action
+from backoffice.admin.base import StaffView, current_actor, fire_posted, get_or_404
 from backoffice.audit import trail
 from backoffice.selfreg import claims, services
 from backoffice.selfreg.labels import FORM_LABELS, label_of
@@ -31,6 +30,14 @@ from workflows.self_registration import SELF_REGISTRATION, STATE_LABELS, SelfReg
 
 PAGE_SIZE = 50
 ACTIONS = ("resend_confirmation", "manual_confirm", "block", "unblock")
+#: The words of Flow B that its pages (the registrations' and the ownership claims') show beside the data.
+WORDS: dict[str, Any] = {
+    "kind_labels": services.KIND_LABELS,
+    "identifier_labels": services.IDENTIFIER_LABELS,
+    "form_labels": FORM_LABELS,
+}
+
+
 class SelfRegistrationView(StaffView):
     """Operators see and search; supervisors also act (the workflow's table gives the actions to supervisors)."""
 
@@ -50,23 +57,20 @@ class SelfRegistrationView(StaffView):
             state=state,
             kind=kind,
             labels=STATE_LABELS,
-            kind_labels=services.KIND_LABELS,
-            identifier_labels=services.IDENTIFIER_LABELS,
+            **WORDS,
         )
 
     @expose("/<int:reg_id>")
     def details(self, reg_id: int) -> Any:
         session = db_session()
-        reg = self._load(reg_id)
+        reg = get_or_404(SelfRegistration, reg_id)
         actor = current_actor()
         return self.render(
             "admin/selfreg/details.html",
             reg=reg,
             labels=STATE_LABELS,
-            kind_labels=services.KIND_LABELS,
-            identifier_labels=services.IDENTIFIER_LABELS,
             events=history.lines(session, trail.history(session, services.SUBJECT, reg.id)),
-            form_labels=FORM_LABELS,
+            **WORDS,
             label_of=label_of,
             actions=[t for t in services.available_actions(reg, actor) if t in ACTIONS],
             needs_reason={t for t in ACTIONS if (row := SELF_REGISTRATION.transition(t)) and row.needs_reason},
@@ -78,35 +82,18 @@ class SelfRegistrationView(StaffView):
 
     @expose("/<int:reg_id>/act/<trigger>", methods=["POST"])
     def act(self, reg_id: int, trigger: str) -> Any:
-        if trigger not in ACTIONS:
-            abort(404)
-        reg = self._load(reg_id)
-        settings: Settings = current_app.config["SETTINGS"]
+        reg = get_or_404(SelfRegistration, reg_id)
 
-        def change(session: Session) -> str:
+        def fire(session: Session, settings: Settings, reason: str, version: int | None) -> None:
             services.fire(
-                session,
-                reg,
-                trigger,
-                current_actor(),
-                reason=request.form.get("reason", "").strip()[:2000],
-                expected_version=request.form.get("version", type=int),
-                settings=settings,
+                session, reg, trigger, current_actor(), reason=reason, expected_version=version, settings=settings
             )
-            return _("Done: %(action)s.", action=_(label_of(trigger)))
 
-        return run_action(
-            change,
-            back=url_for(".details", reg_id=reg_id),
+        return fire_posted(
+            trigger, ACTIONS, fire, label_of, back=url_for(".details", reg_id=reg_id),
             reason_hint=_l("Give a reason: it goes into the audit trail."),
             state_hint=_l("This action is not possible in the registration's current state."),
         )
-
-    def _load(self, reg_id: int) -> SelfRegistration:
-        reg = db_session().get(SelfRegistration, reg_id)
-        if reg is None:
-            abort(404)
-        return reg
 
 
 def _enum(enum: Any, value: str | None) -> Any:

@@ -12,17 +12,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, request, url_for
+from flask import request, url_for
 from flask_admin import expose
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from backoffice.admin import history
-from backoffice.admin.base import SupervisorView, current_actor, run_action
+from backoffice.admin.base import SupervisorView, current_actor, fire_posted, get_or_404
+from backoffice.admin.selfreg import WORDS
 from backoffice.audit import trail
 from backoffice.selfreg import claims, services
-from backoffice.selfreg.labels import FORM_LABELS, claim_label_of
+from backoffice.selfreg.labels import claim_label_of
 from backoffice.selfreg.models import OwnershipClaim
 from backoffice.settings import Settings
 from backoffice.web import db_session
@@ -45,13 +45,13 @@ class OwnershipClaimView(SupervisorView):
             total=total,
             state=state,
             labels=STATE_LABELS,
-            identifier_labels=services.IDENTIFIER_LABELS,
+            **WORDS,
         )
 
     @expose("/<int:claim_id>")
     def details(self, claim_id: int) -> Any:
         session = db_session()
-        claim = self._load(claim_id)
+        claim = get_or_404(OwnershipClaim, claim_id)
         holder = claim.holder
         return self.render(
             "admin/selfreg/claim.html",
@@ -59,45 +59,24 @@ class OwnershipClaimView(SupervisorView):
             holder=holder,
             labels=STATE_LABELS,
             registration_labels=REGISTRATION_STATE_LABELS,
-            kind_labels=services.KIND_LABELS,
-            identifier_labels=services.IDENTIFIER_LABELS,
             events=history.lines(session, trail.history(session, claims.SUBJECT, claim.id)),
             holder_events=(
                 history.lines(session, trail.history(session, services.SUBJECT, holder.id)) if holder else []
             ),
-            form_labels=FORM_LABELS,
             label_of=claim_label_of,
+            **WORDS,
             actions=claims.available_actions(claim, current_actor()),
         )
 
     @expose("/<int:claim_id>/act/<trigger>", methods=["POST"])
     def act(self, claim_id: int, trigger: str) -> Any:
-        if trigger not in ACTIONS:
-            abort(404)
-        claim = self._load(claim_id)
-        settings: Settings = current_app.config["SETTINGS"]
+        claim = get_or_404(OwnershipClaim, claim_id)
 
-        def change(session: Session) -> str:
-            claims.decide(
-                session,
-                settings,
-                claim,
-                trigger,
-                current_actor(),
-                reason=request.form.get("reason", "").strip()[:2000],
-                expected_version=request.form.get("version", type=int),
-            )
-            return _("Done: %(action)s.", action=_(claim_label_of(trigger)))
+        def decide(session: Session, settings: Settings, reason: str, version: int | None) -> None:
+            claims.decide(session, settings, claim, trigger, current_actor(), reason=reason, expected_version=version)
 
-        return run_action(
-            change,
-            back=url_for(".details", claim_id=claim_id),
+        return fire_posted(
+            trigger, ACTIONS, decide, claim_label_of, back=url_for(".details", claim_id=claim_id),
             reason_hint=_l("Give a reason: it goes to both sides in the letters and into the audit trail."),
             state_hint=_l("This claim has been decided already."),
         )
-
-    def _load(self, claim_id: int) -> OwnershipClaim:
-        claim = db_session().get(OwnershipClaim, claim_id)
-        if claim is None:
-            abort(404)
-        return claim

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,6 +85,15 @@ def policy_of(settings: Settings) -> signatures.VerificationPolicy | None:
         return None
 
 
+def batch_verifier(settings: Settings, pending: Sequence[object]) -> signatures.Verifier | None:
+    """The one verifier of a batch of checks (its isolated worker started), to be closed by the caller (``with``);
+    None, with nothing started, when nothing waits or the settings are wrong (:func:`policy_of`)."""
+    if not pending:
+        return None
+    policy = policy_of(settings)
+    return signatures.Verifier(policy) if policy is not None else None
+
+
 def check_pending(session: Session, settings: Settings, *, limit: int = 20) -> int:
     """Verify signed documents that have no check yet; returns how many were checked. The caller commits.
 
@@ -98,13 +108,11 @@ def check_pending(session: Session, settings: Settings, *, limit: int = 20) -> i
         .order_by(Document.id)
         .limit(limit)
     ).all()
-    if not documents:
-        return 0
-    policy = policy_of(settings)
-    if policy is None:
+    verifier = batch_verifier(settings, documents)
+    if verifier is None:
         return 0
     done = 0
-    with signatures.Verifier(policy) as verifier:
+    with verifier:
         for document in documents:
             app = document.application
             result = _check(verifier, storage, document, app)

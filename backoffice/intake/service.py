@@ -93,7 +93,8 @@ def take(sessions: SessionSource, storage: Storage, source: MaildirSource | Imap
     with its reason (see :mod:`backoffice.intake.untaken`), and the rest are taken in the same run."""
     for item in source.waiting():
         try:
-            safe = _take_one(sessions, storage, summary, source.name, item.ref, lambda item=item: source.chunks(item))
+            waiting = _Waiting(source.name, item.ref, lambda item=item: source.chunks(item))
+            safe = _take_one(sessions, storage, summary, waiting)
         except DiskError as exc:  # it stays in the mailbox; the ones after it would not fit either
             summary.disk_failed(exc)
             return
@@ -111,7 +112,8 @@ def import_files(sessions: SessionSource, settings: Settings, files: Iterable[Pa
     storage = open_storage(settings, sessions)
     for path in files:
         try:
-            _take_one(sessions, storage, summary, "import", str(path)[-300:], lambda path=path: _file_chunks(path))
+            waiting = _Waiting("import", str(path)[-300:], lambda path=path: _file_chunks(path))
+            _take_one(sessions, storage, summary, waiting)
         except DiskError as exc:  # this file and the ones after it are not imported; run the import again
             summary.disk_failed(exc)
             break
@@ -130,61 +132,61 @@ def _file_chunks(path: Path) -> Iterator[bytes]:
         raise Unreadable(str(path), f"{type(exc).__name__}: {exc.strerror or exc}") from exc
 
 
-def _take_one(
-    sessions: SessionSource,
-    storage: Storage,
-    summary: PollSummary,
-    source: str,
-    ref: str,
-    chunks: Callable[[], Iterable[bytes]],
-) -> bool:
+@dataclass(frozen=True)
+class _Waiting:
+    """One message to take: the source's name, the message's reference there, and its bytes, given afresh at each
+    call of ``chunks``: after a failure they are read once more to keep them with the quarantine row."""
+
+    source: str
+    ref: str
+    chunks: Callable[[], Iterable[bytes]]
+
+
+def _take_one(sessions: SessionSource, storage: Storage, summary: PollSummary, message: _Waiting) -> bool:
     """Take one message; True when a row now holds its bytes, so that the source may let it go.
 
-    ``chunks`` gives the message's bytes afresh at each call: after a failure they are read once more to keep
-    them with the quarantine row. Raises :class:`DiskError`, a database outage and the ``OSError`` of a mailbox
+    Raises :class:`DiskError`, a database outage and the ``OSError`` of a mailbox
     that cannot be read at all: no message is to blame for those, and taking stops until a later poll.
     """
+    source, ref = message.source, message.ref
     try:
-        result = ingest(sessions, storage, chunks(), source=source, source_ref=ref)
-    except (DiskError, Gone) as exc:
-        if isinstance(exc, DiskError):
-            raise
+        result = ingest(sessions, storage, message.chunks(), source=source, source_ref=ref)
+    except Gone:
         return False  # another poller took it between the listing and the reading
     except Unreadable as exc:
         log.warning("message %s in %s cannot be read (%s); quarantined, left there", ref, source, exc.reason)
         _unread(sessions, summary, source, ref, exc.reason)
         return False
     except Exception as exc:
-        if isinstance(exc, OSError) or is_database_outage(exc):
-            raise  # the database or the mailbox is away: nothing more can be taken now
+        if _nobody_to_blame(exc):
+            raise  # the disk, the database or the mailbox is away: nothing more can be taken now
         log.exception("message %s could not be taken from %s; quarantined", ref, source)
-        return _keep_failed(sessions, storage, summary, source, ref, chunks, f"{type(exc).__name__}: {exc}")
+        return _keep_failed(sessions, storage, summary, message, f"{type(exc).__name__}: {exc}")
     summary.fetched += 1
     summary.duplicates += 0 if result.new else 1
     return True  # an earlier quarantine row of this message was closed in the same commit (store._record)
 
 
+def _nobody_to_blame(exc: Exception) -> bool:
+    """A full disk (:class:`DiskError`), a database outage, or the ``OSError`` of a mailbox that cannot be read at
+    all: no message is to blame, so it is raised and taking stops until a later poll."""
+    return isinstance(exc, (DiskError, OSError)) or is_database_outage(exc)
+
+
 def _keep_failed(
-    sessions: SessionSource,
-    storage: Storage,
-    summary: PollSummary,
-    source: str,
-    ref: str,
-    chunks: Callable[[], Iterable[bytes]],
-    detail: str,
+    sessions: SessionSource, storage: Storage, summary: PollSummary, message: _Waiting, detail: str
 ) -> bool:
     """Taking failed on a bug: keep the bytes with a quarantine row (True), else a row without them (False)."""
+    source, ref = message.source, message.ref
     try:
-        untaken.quarantine_with_bytes(sessions, storage, chunks(), source=source, source_ref=ref, detail=detail)
-    except (DiskError, Gone) as exc:
-        if isinstance(exc, DiskError):
-            raise
+        untaken.quarantine_with_bytes(sessions, storage, message.chunks(), source=source, source_ref=ref, detail=detail)
+    except Gone:
         return False
     except Unreadable as exc:
         _unread(sessions, summary, source, ref, f"{detail}; then {exc.reason}")
         return False
     except Exception as exc:
-        if isinstance(exc, OSError) or is_database_outage(exc):
+        if _nobody_to_blame(exc):
             raise
         log.exception("message %s from %s could not be kept with its bytes either", ref, source)
         _unread(sessions, summary, source, ref, detail)

@@ -13,10 +13,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-import signatures
 from backoffice.audit.trail import record
 from backoffice.documents.storage import open_storage
-from backoffice.documents.verification import VERIFIER, policy_of
+from backoffice.documents.verification import VERIFIER, batch_verifier
 from backoffice.intake.models import IncomingMessage
 from backoffice.settings import Settings
 
@@ -37,13 +36,11 @@ def check_email_signatures(session: Session, settings: Settings, *, limit: int =
         .order_by(IncomingMessage.id)
         .limit(limit)
     ).all()
-    if not pending:
+    verifier = batch_verifier(settings, pending)
+    if verifier is None:
         return 0
-    policy = policy_of(settings)
-    if policy is None:
-        return 0
-    storage = open_storage(settings, session)
-    with signatures.Verifier(policy) as verifier:
+    with verifier:
+        storage = open_storage(settings, session)
         for message in pending:
             state = dict(message.email_signature or {})
             try:

@@ -17,6 +17,7 @@ from backoffice.customers.web.common import (
     country,
     customer_required,
     page,
+    saved,
     settings,
     show_problems,
 )
@@ -140,13 +141,8 @@ def change_phone() -> ResponseReturnValue:
     account = _account()
     form = PhoneForm()
     if form.validate_on_submit():
-        try:
-            changed = accounts.change_phone(db_session(), account, form.phone.data, country(account).code)
-        except Invalid as exc:
-            db_session().rollback()
-            show_problems(form, exc.problems)
-        else:
-            db_session().commit()
+        changed = saved(form, lambda db: accounts.change_phone(db, account, form.phone.data, country(account).code))
+        if changed is not None:
             flash(_("The phone number is changed.") if changed else _("The phone number is the same."), "success")
             return redirect(url_for(".cabinet"))
     return _cabinet(account, form, EmailForm())
@@ -159,13 +155,8 @@ def change_email() -> ResponseReturnValue:
     account = _account()
     form = EmailForm()
     if form.validate_on_submit():
-        try:
-            sent = accounts.request_email_change(db_session(), settings(), account, form.email.data)
-        except Invalid as exc:
-            db_session().rollback()
-            show_problems(form, exc.problems)
-        else:
-            db_session().commit()
+        sent = saved(form, lambda db: accounts.request_email_change(db, settings(), account, form.email.data))
+        if sent is not None:
             if sent:
                 flash(
                     _("We have sent a link to %(email)s. The address changes when you open it.", email=form.email.data),

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from wtforms import EmailField, PasswordField, StringField, TelField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from backoffice.web.forms import BoundedForm
 
 
+def _new_password(label: LazyString, again: LazyString) -> tuple[PasswordField, PasswordField]:
+    """A password being chosen, and the same typed again, which must equal it (the fields ``password`` and
+    ``password_again`` of every form where a customer chooses one)."""
+    return (
+        PasswordField(label, validators=[DataRequired()]),
+        PasswordField(again, validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ"))]),
+    )
+
+
 class RegistrationForm(BoundedForm):
     code = StringField(_l("Registration code"), validators=[DataRequired(), Length(max=40)])
     identifier = StringField(_l("EDRPOU or RNOKPP"), validators=[DataRequired(), Length(max=20)])
     login = StringField(_l("Login"), validators=[DataRequired(), Length(max=64)])
-    password = PasswordField(_l("Password"), validators=[DataRequired()])
-    password_again = PasswordField(
-        _l("Password again"),
-        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ"))],
-    )
+    password, password_again = _new_password(_l("Password"), _l("Password again"))
 
 
 class LoginForm(BoundedForm):
@@ -30,11 +36,7 @@ class ForgotForm(BoundedForm):
 
 
 class NewPasswordForm(BoundedForm):
-    password = PasswordField(_l("New password"), validators=[DataRequired()])
-    password_again = PasswordField(
-        _l("New password again"),
-        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ"))],
-    )
+    password, password_again = _new_password(_l("New password"), _l("New password again"))
 
 
 class ChangePasswordForm(NewPasswordForm):

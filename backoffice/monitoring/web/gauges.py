@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -15,6 +16,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import REGISTRY, Collector
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from backoffice.applications.models import Application
 from backoffice.database import Database
@@ -93,13 +95,7 @@ class DatabaseCollector(Collector):
             letters = GaugeMetricFamily(
                 "backoffice_outbox_letters", "Letters in the outbox that are waiting or failed.", labels=["status"]
             )
-            counts = dict(
-                session.execute(
-                    select(OutboxMessage.status, func.count())
-                    .where(OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.FAILED]))
-                    .group_by(OutboxMessage.status)
-                ).all()
-            )
+            counts = _count_by(session, OutboxMessage.status, [OutboxStatus.PENDING, OutboxStatus.FAILED])
             for status in (OutboxStatus.PENDING, OutboxStatus.FAILED):
                 letters.add_metric([status.value], counts.get(status, 0))
             yield letters
@@ -113,23 +109,17 @@ class DatabaseCollector(Collector):
                 now,
             )
 
-            messages = dict(
-                session.execute(
-                    select(IncomingMessage.status, func.count())
-                    .where(IncomingMessage.status.in_([MessageStatus.RECEIVED, MessageStatus.QUARANTINED]))
-                    .group_by(IncomingMessage.status)
-                ).all()
+            messages = _count_by(session, IncomingMessage.status, [MessageStatus.RECEIVED, MessageStatus.QUARANTINED])
+            yield _gauge(
+                "backoffice_intake_backlog",
+                "Received messages stored but not yet processed.",
+                messages.get(MessageStatus.RECEIVED, 0),
             )
-            backlog = GaugeMetricFamily(
-                "backoffice_intake_backlog", "Received messages stored but not yet processed."
+            yield _gauge(
+                "backoffice_intake_quarantined",
+                "Messages in quarantine, waiting for an operator.",
+                messages.get(MessageStatus.QUARANTINED, 0),
             )
-            backlog.add_metric([], messages.get(MessageStatus.RECEIVED, 0))
-            yield backlog
-            quarantine = GaugeMetricFamily(
-                "backoffice_intake_quarantined", "Messages in quarantine, waiting for an operator."
-            )
-            quarantine.add_metric([], messages.get(MessageStatus.QUARANTINED, 0))
-            yield quarantine
             oldest_message = session.scalar(
                 select(func.min(IncomingMessage.received_at)).where(
                     IncomingMessage.status == MessageStatus.RECEIVED
@@ -161,7 +151,17 @@ class DatabaseCollector(Collector):
             yield jobs
 
 
-def _age(name: str, documentation: str, since: datetime | None, now: datetime) -> GaugeMetricFamily:
+def _count_by(session: Session, column: Any, values: list[Any]) -> dict[Any, int]:
+    """How many rows hold each of ``values`` in ``column`` (a value no row holds is missing)."""
+    return dict(session.execute(select(column, func.count()).where(column.in_(values)).group_by(column)).all())
+
+
+def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:
+    """A gauge of one value, without labels."""
     gauge = GaugeMetricFamily(name, documentation)
-    gauge.add_metric([], max(0.0, (now - since).total_seconds()) if since is not None else 0.0)
+    gauge.add_metric([], value)
     return gauge
+
+
+def _age(name: str, documentation: str, since: datetime | None, now: datetime) -> GaugeMetricFamily:
+    return _gauge(name, documentation, max(0.0, (now - since).total_seconds()) if since is not None else 0.0)
