@@ -131,6 +131,7 @@ def test_the_page_costs_the_same_queries_for_5_or_50_rows(make, session, staff: 
     assert queries() == few
 
 
+@pytest.mark.committed  # two threads, each on a connection of its own, race
 def test_two_operators_claiming_at_once_one_gets_it(make, session, staff: Staff, app: Flask):
     target = make.application(S.AWAITING_SIGNATURE_CHECK, center=staff.center_a)
     session.commit()
