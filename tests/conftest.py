@@ -58,15 +58,16 @@ def unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-#: Fixtures that only work on committed rows: a test that asks for one is marked ``committed`` (see above).
+#: Fixtures that only work on committed rows: a test that asks for one is marked ``committed`` (see above), as is
+#: every browser test (the pages are served to Chromium from a thread, some fixtures ask for the server late).
 COMMITTED_FIXTURES = frozenset({"live_server", "customer_server", "pg_cluster"})
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests of fixtures that need committed rows are marked so; PostgreSQL-only tests are left out (not skipped)
-    on a SQLite run, CI runs the suite on both."""
+    """Tests that need committed rows are marked so; PostgreSQL-only tests are left out (not skipped) on a SQLite
+    run, CI runs the suite on both."""
     for item in items:
-        if COMMITTED_FIXTURES & set(getattr(item, "fixturenames", ())):
+        if "browser" in item.keywords or COMMITTED_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.committed)
     if _backend_url().startswith("postgresql"):
         return
@@ -140,6 +141,12 @@ _ROLLED_BACK = pytest.StashKey[bool]()
 def committed(request: pytest.FixtureRequest) -> bool:
     """Whether this test's writes are committed for real (``@pytest.mark.committed``) instead of rolled back."""
     return request.node.get_closest_marker("committed") is not None
+
+
+def needs_committed(request: pytest.FixtureRequest, what: str) -> None:
+    """For a fixture that serves the app from another thread or process: fail, saying why, in a rolled-back test."""
+    if not committed(request):
+        pytest.fail(f"{what} cannot see the rows of a rolled-back test: mark the test @pytest.mark.committed")
 
 
 @pytest.fixture
