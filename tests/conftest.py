@@ -67,7 +67,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Tests that need committed rows are marked so; PostgreSQL-only tests are left out (not skipped) on a SQLite
     run, CI runs the suite on both."""
     for item in items:
-        if "browser" in item.keywords or COMMITTED_FIXTURES & set(getattr(item, "fixturenames", ())):
+        if item.get_closest_marker("browser") or COMMITTED_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.committed)
     if _backend_url().startswith("postgresql"):
         return

@@ -108,6 +108,7 @@ def test_keyset_pages_cover_every_row_once_without_count(make, session, staff: S
     assert len(statements) <= 3 * 3
 
 
+@pytest.mark.committed  # counts the statements of a request as production sends them, without savepoints
 def test_the_page_costs_the_same_queries_for_5_or_50_rows(make, session, staff: Staff, login, db):
     client = login(staff.operator_a)
 
@@ -256,6 +257,7 @@ def test_my_work_pages_through_both_halves_without_gaps(make, session, staff: St
     assert seen == [a.number for a in apps]
 
 
+@pytest.mark.committed  # explains the query on a connection of its own
 @pytest.mark.postgres
 def test_my_work_reads_its_rows_from_the_partial_indexes(make, session, staff: Staff, db):
     # With a backlog of finished applications, "my work" must not sort every waiting application of the center:
