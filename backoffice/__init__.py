@@ -10,8 +10,12 @@ from backoffice.database import Database
 from backoffice.settings import Settings
 
 
-def create_app(settings: Settings | None = None) -> Flask:
-    """Build the web app. The scheduler is not started here: one per web worker would duplicate its jobs."""
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> Flask:
+    """Build the web app. The scheduler is not started here: one per web worker would duplicate its jobs.
+
+    The app opens its own database from the settings; ``database`` hands it one instead, which the tests use to
+    run the app inside a transaction they roll back (``Database.joining``).
+    """
     settings = settings or settings_module.load()
     app = Flask(__name__, template_folder=str(_templates()), instance_path=str(settings.site.instance_dir))
     settings.site.instance_dir.mkdir(parents=True, exist_ok=True)
@@ -30,7 +34,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         # address, which only the configured number of trusted proxies may tell us.
         n = settings.server.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
-    db = Database(settings.database_url, echo=settings.database.echo)
+    db = database or Database(settings.database_url, echo=settings.database.echo)
     app.extensions["backoffice.db"] = db
 
     # Imported here, not at the top: ``import backoffice.settings`` (the CLI, the scheduler) must not load the web.

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import JSON, MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -119,6 +119,10 @@ def _server_has_spoken(dbapi_connection: Any) -> bool:
 class Database:
     """The engine and session factory of one process."""
 
+    #: The connection every session joins (``Database.joining``); None in production, where each session takes
+    #: a connection of its own from the engine's pool.
+    connection: Connection | None = None
+
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         self.engine = make_engine(url, echo=echo)
@@ -131,6 +135,28 @@ class Database:
             info={"reads_only": True},
         )
 
+    @classmethod
+    def joining(cls, connection: Connection) -> Database:
+        """A database whose every session works inside the transaction already begun on ``connection``.
+
+        For the tests, which hand the app a connection whose transaction they roll back at the end, so that no test
+        leaves rows behind to empty: a session's ``commit()`` and ``rollback()`` only end a savepoint
+        (``join_transaction_mode="create_savepoint"``), so the code commits and rolls back as it does in
+        production, and every session sees what the others committed. The read-only sessions join too, instead of
+        switching to autocommit, which would step out of the transaction (their guard against writes still
+        holds). Only this connection sees the rows: code that opens another one (a second engine, a thread, a
+        process, ``engine.connect()``) finds none of them.
+        """
+        database = cls.__new__(cls)
+        database.url = connection.engine.url.render_as_string(hide_password=False)
+        database.engine = connection.engine
+        database.connection = connection
+        database.sessions = sessionmaker(connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+        database.read_sessions = sessionmaker(
+            connection, join_transaction_mode="create_savepoint", expire_on_commit=False, info={"reads_only": True}
+        )
+        return database
+
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A unit of work: committed when the block ends normally, rolled back when it raises."""
@@ -138,7 +164,10 @@ class Database:
             yield session
 
     def dispose(self) -> None:
-        self.engine.dispose()
+        """Close the engine's connections; a database joining a connection leaves it, and its engine, to their
+        owner, who still has a transaction to end on it."""
+        if self.connection is None:
+            self.engine.dispose()
 
 
 class WriteInReadOnlySession(RuntimeError):

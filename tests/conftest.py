@@ -1,18 +1,23 @@
 """Shared fixtures: a real database (SQLite by default, PostgreSQL when BACKOFFICE_TEST_DATABASE_URL says so),
 migrated once per test session, the app, and factories for rows.
 
-Each test leaves the database as it found it in one of two ways, chosen by what it asks for:
+Each test leaves the database as it found it in one of two ways:
 
-- ``session`` alone: the test runs inside one transaction that is rolled back at the end (its own commits only
-  release savepoints), so there is nothing to empty;
-- ``db`` (directly, or through ``app``, ``intake_db``, a live server…): the test hands the database to code that
-  opens connections of its own (the app, a server thread, a CLI or worker process, a second session racing the
-  first), which can only see committed rows; its writes are committed for real and the tables are emptied after.
+- rolled back, the default: the test runs inside one transaction on one connection, rolled back at the end, so
+  there is nothing to empty. Its own commits, and the app's (``db``, ``app``, ``client``…: the app is handed the
+  test's ``Database``, whose sessions join that transaction), only end savepoints. Code that opens a second
+  connection would find none of the test's rows there: it fails the test instead (``_OneConnection``);
+- committed (``@pytest.mark.committed``, or a fixture in ``COMMITTED_FIXTURES``): for tests of code that opens
+  connections of its own (a server thread, gunicorn, a CLI, scheduler or worker process, two sessions racing,
+  LISTEN/NOTIFY, a database restart), which can only see committed rows; writes are committed for real and the
+  tables are emptied after.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,13 +27,14 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from backoffice import create_app, migrate
 from backoffice import settings as settings_module
 from backoffice.actors import Actor
+from backoffice.admin import sqlite_search
 from backoffice.database import Base, Database, make_engine
 from backoffice.settings import Settings
 from tests import factories
@@ -52,8 +58,17 @@ def unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
+#: Fixtures that only work on committed rows: a test that asks for one is marked ``committed`` (see above), as is
+#: every browser test (the pages are served to Chromium from a thread, some fixtures ask for the server late).
+COMMITTED_FIXTURES = frozenset({"live_server", "customer_server", "pg_cluster"})
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """PostgreSQL-only tests are left out (not skipped) on a SQLite run; CI runs the suite on both."""
+    """Tests that need committed rows are marked so; PostgreSQL-only tests are left out (not skipped) on a SQLite
+    run, CI runs the suite on both."""
+    for item in items:
+        if item.get_closest_marker("browser") or COMMITTED_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.committed)
     if _backend_url().startswith("postgresql"):
         return
     kept = [i for i in items if "postgres" not in i.keywords]
@@ -89,6 +104,11 @@ def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> It
 def migrated(database_url: str) -> str:
     engine = create_engine(database_url)
     migrate.upgrade(engine)
+    if engine.dialect.name == "sqlite":
+        # The queue's search index is repaired once per process on a connection of its own: done here, committed,
+        # rather than by the first search, which in a rolled-back test may open no second connection.
+        with engine.connect() as connection:
+            sqlite_search.ensure(connection)
     engine.dispose()
     return database_url
 
@@ -118,20 +138,105 @@ def settings(migrated: str, tmp_path: Path, storage_backend: str) -> Settings:
 _ROLLED_BACK = pytest.StashKey[bool]()
 
 
+def committed(request: pytest.FixtureRequest) -> bool:
+    """Whether this test's writes are committed for real (``@pytest.mark.committed``) instead of rolled back."""
+    return request.node.get_closest_marker("committed") is not None
+
+
+def needs_committed(request: pytest.FixtureRequest, what: str) -> None:
+    """For a fixture that serves the app from another thread or process: fail, saying why, in a rolled-back test."""
+    if not committed(request):
+        pytest.fail(f"{what} cannot see the rows of a rolled-back test: mark the test @pytest.mark.committed")
+
+
 @pytest.fixture
 def db(settings: Settings, request: pytest.FixtureRequest) -> Iterator[Database]:
-    """The database itself, for code that opens its own connections: writes are committed, emptied after."""
+    """The database the test and the app work on: by default every session joins one transaction on one
+    connection, rolled back at the end (``Database.joining``); with ``@pytest.mark.committed``, the database
+    itself, for code that opens its own connections: writes are committed, and the tables emptied after."""
     if request.node.stash.get(_ROLLED_BACK, False):
         pytest.fail(
-            "this test asked for `db` after its session began in a rolled-back transaction, which other "
-            "connections cannot see: ask for `db` (or the fixture that needs it) by name, not by getfixturevalue"
+            "this test asked for `db` after its session began in a rolled-back transaction of its own: ask for "
+            "`db` (or the fixture that needs it) by name, not by getfixturevalue"
         )
-    database = Database(settings.database_url)
+    if committed(request):
+        database = Database(settings.database_url)
+        try:
+            yield database
+        finally:
+            _empty(database.engine)
+            database.dispose()
+        return
+    # An engine of the test's own, as an app has: what the product keeps per pool (the staff directory, the list
+    # of centers) starts empty and goes with it.
+    engine = make_engine(settings.database_url)
+    if engine.dialect.name == "sqlite":
+        _sqlite_savepoints(engine)
+    guard = _OneConnection()  # listening before the connection is made, so that it sees that connection too
     try:
-        yield database
+        with engine.connect() as connection:
+            guard.connection = connection
+            outer = connection.begin()
+            try:
+                yield Database.joining(connection)
+            finally:
+                guard.remove()
+                outer.rollback()
     finally:
-        _empty(database.engine)
-        database.dispose()
+        guard.remove()
+        engine.dispose()
+    if guard.broken:
+        pytest.fail(guard.report(), pytrace=False)
+
+
+class SecondConnection(AssertionError):
+    """Code under a rolled-back test used a connection of its own, or the test's from another thread."""
+
+
+#: What a second connection may run under a rolled-back test: an advisory lock (``scheduler.locks.job_lock``)
+#: reads no rows.
+_ROWLESS = re.compile(r"^\s*SELECT pg_(try_)?advisory_(un)?lock\(", re.IGNORECASE)
+
+
+class _OneConnection:
+    """Fails a rolled-back test whose code runs a statement on any connection but the test's own (another engine's,
+    ``engine.connect()``), or on the test's from another thread: the test's rows are not there, and a test that
+    passes on empty data proves nothing.
+
+    The error is raised where it happens, and the test fails at teardown as well, in case the code swallowed it.
+    Connections the product takes from the pool directly (the staff directory's LISTEN) run no SQL through
+    SQLAlchemy and are not seen.
+    """
+
+    def __init__(self) -> None:
+        self.connection: Connection | None = None  # the test's, once made
+        self.thread = threading.get_ident()
+        self.broken: list[str] = []
+        event.listen(Engine, "before_cursor_execute", self._executing)
+
+    def remove(self) -> None:
+        if event.contains(Engine, "before_cursor_execute", self._executing):
+            event.remove(Engine, "before_cursor_execute", self._executing)
+
+    def _executing(self, conn: Connection, _cursor: Any, statement: str, *_args: Any) -> None:
+        if self.connection is None:
+            return
+        if conn is not self.connection:
+            if not _ROWLESS.match(statement):
+                self._fail(f"a second connection ({conn.engine.url.render_as_string()}) ran {statement[:80]!r}")
+        elif threading.get_ident() != self.thread:
+            self._fail(f"thread {threading.current_thread().name!r} ran {statement[:80]!r} on the test's connection")
+
+    def _fail(self, what: str) -> None:
+        self.broken.append(what)
+        raise SecondConnection(self.report())
+
+    def report(self) -> str:
+        return (
+            f"{'; '.join(self.broken)}. This test runs in a transaction rolled back at the end, which only its own "
+            "connection sees: a test of code that needs committed rows (another connection, thread or process) is "
+            "marked @pytest.mark.committed"
+        )
 
 
 def _empty(engine: Engine) -> None:
@@ -190,17 +295,18 @@ def _sqlite_savepoints(engine: Engine) -> None:
 
 @pytest.fixture
 def session(request: pytest.FixtureRequest) -> Iterator[Session]:
-    """The test's session: inside one transaction rolled back at the end, unless the test also asks for ``db``.
+    """The test's session: inside one transaction rolled back at the end, unless the test is ``committed``.
 
     In the rolled-back transaction the session's own ``commit()`` and ``rollback()`` end savepoints
     (``join_transaction_mode="create_savepoint"``), so the code under test commits as it would in production.
-    A test that also asks for ``db`` shares its rows with other connections: its session commits for real.
+    A test that also asks for ``db`` gets one of its sessions, on the connection the app's sessions join too (or,
+    committed, sharing its rows with other connections: then it commits for real).
     """
     if "db" in request.fixturenames:
         database: Database = request.getfixturevalue("db")
-        with database.sessions() as committed:
-            yield committed
-            committed.rollback()
+        with database.sessions() as shared:
+            yield shared
+            shared.rollback()
         return
     engine: Engine = request.getfixturevalue("rollback_engine")
     request.node.stash[_ROLLED_BACK] = True
@@ -211,9 +317,15 @@ def session(request: pytest.FixtureRequest) -> Iterator[Session]:
         outer.rollback()
 
 
+def app_on(settings: Settings, db: Database) -> Flask:
+    """The app on the test's database: in its rolled-back transaction, or (committed) on an engine of its own from
+    the settings, as in production. ``app.extensions["backoffice.db"].dispose()`` afterwards closes the latter."""
+    return create_app(settings, database=db if db.connection is not None else None)
+
+
 @pytest.fixture
 def app(settings: Settings, db: Database) -> Iterator[Flask]:
-    flask_app = create_app(settings)
+    flask_app = app_on(settings, db)
     flask_app.config.update(TESTING=True)
     yield flask_app
     flask_app.extensions["backoffice.db"].dispose()

@@ -10,10 +10,11 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from backoffice import create_app, demo
+from backoffice import demo
 from backoffice.cli import main
 from backoffice.database import Database
 from backoffice.settings import Settings
+from tests.conftest import app_on
 from tests.factories import Factory
 from workflows.accession import AccessionState
 
@@ -132,6 +133,7 @@ def _run(app: Flask, monkeypatch: pytest.MonkeyPatch, *args: str) -> str:
     return served["base_url"]
 
 
+@pytest.mark.committed  # `run` migrates on an engine of its own
 def test_run_points_the_letters_at_its_own_port_unless_base_url_was_set(
     settings: Settings, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -141,7 +143,7 @@ def test_run_points_the_letters_at_its_own_port_unless_base_url_was_set(
         (unset, "0.0.0.0", "http://127.0.0.1:5099"),
         (settings, "127.0.0.1", "http://127.0.0.1:5000"),  # the tests' settings set it
     ):
-        app = create_app(given)
+        app = app_on(given, db)
         try:
             assert _run(app, monkeypatch, "--host", host, "--port", "5099") == expected
         finally:

@@ -18,6 +18,9 @@ from tests.factories import Factory
 from workflows.accession import AccessionState
 from workflows.roles import Role
 
+#: Two sessions, on connections of their own, race for one application.
+pytestmark = pytest.mark.committed
+
 
 def _prepare(db: Database, settings: Settings) -> tuple[int, Actor, Actor, int]:
     with db.session() as session:

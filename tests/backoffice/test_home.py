@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Flask
 from flask.testing import FlaskClient
 
-from backoffice import create_app
+from backoffice.database import Database
 from backoffice.settings import Settings
+from tests.conftest import app_on
 
 
 def test_front_page_links(client: FlaskClient) -> None:
@@ -16,8 +17,8 @@ def test_front_page_links(client: FlaskClient) -> None:
     assert 'href="/signup"' not in page  # Flow B is off by default
 
 
-def test_front_page_offers_self_registration_where_flow_b_runs(settings: Settings, db: object) -> None:
-    app: Flask = create_app(settings.replace(flows={"self_registration": True}))
+def test_front_page_offers_self_registration_where_flow_b_runs(settings: Settings, db: Database) -> None:
+    app: Flask = app_on(settings.replace(flows={"self_registration": True}), db)
     try:
         page = app.test_client().get("/").get_data(as_text=True)
         assert 'href="/signup"' in page

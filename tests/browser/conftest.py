@@ -17,6 +17,8 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
+from tests.conftest import needs_committed
+
 IN_CI = os.environ.get("CI", "").lower() == "true"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -73,8 +75,10 @@ class _InFlight:
 
 
 @pytest.fixture
-def live_server(app: Flask) -> Iterator[str]:
-    """The app on a free loopback port, for the duration of one test."""
+def live_server(app: Flask, request: pytest.FixtureRequest) -> Iterator[str]:
+    """The app on a free loopback port, for the duration of one test (a committed one: the server's thread
+    has connections of its own)."""
+    needs_committed(request, "live_server")
     served = _InFlight(app)
     server = make_server("127.0.0.1", 0, served, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)

@@ -20,6 +20,7 @@ from werkzeug.serving import make_server
 
 from backoffice import create_app
 from backoffice.settings import Settings
+from tests.conftest import needs_committed
 
 REPO = Path(__file__).resolve().parents[2]
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -34,8 +35,9 @@ def _missing(what: str) -> None:
 
 
 @pytest.fixture
-def customer_server(settings: Settings, db: Any) -> Iterator[str]:
-    """The app on a free loopback port, in a thread; its base URL."""
+def customer_server(settings: Settings, db: Any, request: pytest.FixtureRequest) -> Iterator[str]:
+    """The app on a free loopback port, in a thread; its base URL (a committed test's: see ``live_server``)."""
+    needs_committed(request, "customer_server")
     app: Flask = create_app(settings)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -212,6 +212,7 @@ def test_a_new_center_or_role_counts_from_the_next_page(make, session, staff: St
     assert operator.get("/admin/dashboard/").status_code == 200
 
 
+@pytest.mark.committed  # another engine changes the row: it must see the test's rows, and NOTIFY needs a commit
 def test_a_change_made_by_another_process_counts_from_the_next_page(app, db, session, staff: Staff, login):
     """Another web worker or the CLI changes the row through its own engine: PostgreSQL tells this process, and
     on SQLite the row is read on every request."""

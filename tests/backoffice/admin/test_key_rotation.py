@@ -8,16 +8,17 @@ import dataclasses
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from backoffice import create_app
 from backoffice.applications import codes
+from backoffice.database import Database
 from backoffice.settings import Settings
 from tests.backoffice.admin.conftest import Staff, log_in
+from tests.conftest import app_on
 
 OLD, NEW = "old-session-key-" + "o" * 32, "new-session-key-" + "n" * 32
 
 
-def _app(settings: Settings, key: str, *previous: str) -> Flask:
-    return create_app(dataclasses.replace(settings, secret_key=key, secret_key_fallbacks=previous))
+def _app(settings: Settings, db: Database, key: str, *previous: str) -> Flask:
+    return app_on(dataclasses.replace(settings, secret_key=key, secret_key_fallbacks=previous), db)
 
 
 def _cookie(app: Flask, login: str) -> str:
@@ -34,16 +35,16 @@ def _queue_status(app: Flask, cookie: str) -> int:
 
 
 def test_sessions_signed_with_the_old_key_last_through_the_window(
-    settings: Settings, db: object, staff: Staff, session: Session
+    settings: Settings, db: Database, staff: Staff, session: Session
 ) -> None:
-    before = _app(settings, OLD)
+    before = _app(settings, db, OLD)
     cookie = _cookie(before, staff.supervisor.login)
     assert _queue_status(before, cookie) == 200
 
-    during = _app(settings, NEW, OLD)  # the new key, the old one still accepted
+    during = _app(settings, db, NEW, OLD)  # the new key, the old one still accepted
     assert _queue_status(during, cookie) == 200
 
-    after = _app(settings, NEW)  # the window is over
+    after = _app(settings, db, NEW)  # the window is over
     assert _queue_status(after, cookie) == 302  # to the login page
     for flask_app in (before, during, after):
         flask_app.extensions["backoffice.db"].dispose()

@@ -108,6 +108,7 @@ def test_keyset_pages_cover_every_row_once_without_count(make, session, staff: S
     assert len(statements) <= 3 * 3
 
 
+@pytest.mark.committed  # counts the statements of a request as production sends them, without savepoints
 def test_the_page_costs_the_same_queries_for_5_or_50_rows(make, session, staff: Staff, login, db):
     client = login(staff.operator_a)
 
@@ -131,6 +132,7 @@ def test_the_page_costs_the_same_queries_for_5_or_50_rows(make, session, staff: 
     assert queries() == few
 
 
+@pytest.mark.committed  # two threads, each on a connection of its own, race
 def test_two_operators_claiming_at_once_one_gets_it(make, session, staff: Staff, app: Flask):
     target = make.application(S.AWAITING_SIGNATURE_CHECK, center=staff.center_a)
     session.commit()
@@ -255,6 +257,7 @@ def test_my_work_pages_through_both_halves_without_gaps(make, session, staff: St
     assert seen == [a.number for a in apps]
 
 
+@pytest.mark.committed  # explains the query on a connection of its own
 @pytest.mark.postgres
 def test_my_work_reads_its_rows_from_the_partial_indexes(make, session, staff: Staff, db):
     # With a backlog of finished applications, "my work" must not sort every waiting application of the center:

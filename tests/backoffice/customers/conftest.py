@@ -14,10 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from backoffice import create_app
 from backoffice.applications import codes
 from backoffice.applications.models import Application, RegistrationCode
 from backoffice.settings import Settings
+from tests.conftest import app_on
 from tests.factories import Factory
 from workflows.accession import AccessionState
 
@@ -48,7 +48,7 @@ def clear_code(session: Session, settings: Settings, app: Application) -> str:
 @pytest.fixture
 def app(settings: Settings, db: Any) -> Iterator[Flask]:
     """The shared ``app`` fixture, with its connection pool closed afterwards (PostgreSQL warns otherwise)."""
-    flask_app = create_app(settings)
+    flask_app = app_on(settings, db)
     flask_app.config.update(TESTING=True)
     yield flask_app
     flask_app.extensions["backoffice.db"].dispose()

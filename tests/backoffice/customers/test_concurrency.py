@@ -19,6 +19,9 @@ from backoffice.validation.problems import Invalid
 from tests.backoffice.customers.conftest import PASSWORD, Issued
 from workflows.accession import AccessionState
 
+#: Fifty threads, each on a connection of its own, submit one code.
+pytestmark = pytest.mark.committed
+
 SUBMISSIONS = 50
 
 

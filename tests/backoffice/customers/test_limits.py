@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-from backoffice import create_app
 from backoffice.web import throttle
 from tests.backoffice.customers.conftest import PASSWORD, Browser
+from tests.conftest import app_on
 from tests.factories import valid_edrpou
 from tests.services import redis_server  # noqa: F401 - fixture by name
 
@@ -43,9 +43,9 @@ def test_a_wait_is_said_in_words_never_shorter_than_it_is(app: Flask) -> None:
 
 def test_with_redis_two_app_processes_share_the_limits(settings, db, redis_server: str) -> None:
     configured = settings.replace(site={"rate_limit_storage_uri": redis_server})
-    first: Flask = create_app(configured)
+    first: Flask = app_on(configured, db)
     answers = [_try(Browser(first.test_client()), valid_edrpou(n)).status_code for n in range(6)]
-    second: Flask = create_app(configured)  # a second worker: a new app, its own memory, the same Redis
+    second: Flask = app_on(configured, db)  # a second worker: a new app, its own memory, the same Redis
     answers += [_try(Browser(second.test_client()), valid_edrpou(n + 10)).status_code for n in range(5)]
     for flask_app in (first, second):
         flask_app.extensions["backoffice.db"].dispose()

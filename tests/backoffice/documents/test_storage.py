@@ -165,6 +165,7 @@ def test_the_folder_store_is_the_default_and_the_database_store_needs_the_databa
 # -- the database backend in the caller's transaction ------------------------------------------------------------
 
 
+@pytest.mark.committed  # a reader on another connection must not see it
 @database_backend
 def test_in_the_callers_transaction_a_file_is_stored_only_if_the_transaction_commits(
     settings: Settings, db: Database
@@ -190,6 +191,7 @@ def test_in_the_callers_transaction_a_file_is_stored_only_if_the_transaction_com
     assert _copies(settings, db) == (1, 2)
 
 
+@pytest.mark.committed  # a second writer in a thread waits on the first
 @database_backend
 def test_two_writers_of_the_same_file_at_once_leave_one_copy(settings: Settings, db: Database) -> None:
     data = os.urandom(2 * _piece_size(settings))

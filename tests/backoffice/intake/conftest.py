@@ -24,7 +24,7 @@ from flask import Flask
 
 from backoffice.database import Database
 from backoffice.settings import Settings
-from tests.conftest import IN_CI, STORAGE_BACKENDS
+from tests.conftest import IN_CI, STORAGE_BACKENDS, app_on
 from tests.ports import free_port
 from tests.services import self_signed
 
@@ -80,9 +80,7 @@ def intake_db(db: Database) -> Database:
 @pytest.fixture
 def app(intake_settings: Settings, db: Database) -> Iterator[Flask]:
     """The web app on the intake's settings; its own engine is closed afterwards (no connection left open)."""
-    from backoffice import create_app
-
-    flask_app = create_app(intake_settings)
+    flask_app = app_on(intake_settings, db)
     flask_app.config.update(TESTING=True)
     yield flask_app
     flask_app.extensions["backoffice.db"].dispose()

@@ -30,7 +30,8 @@ from tests.conftest import REPO
 from tests.pgcluster import PgCluster
 from tests.services import cli_environment
 
-pytestmark = pytest.mark.postgres
+#: The intake runs as a process of its own while the database restarts.
+pytestmark = [pytest.mark.postgres, pytest.mark.committed]
 
 BACKOFFICE = Path(sys.executable).parent / "backoffice"
 #: What the watcher says (in the site's language, Ukrainian) each time it finds the database gone.

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from backoffice.applications.models import Application, Document
@@ -21,6 +22,9 @@ from tests.backoffice.intake import corpus
 from tests.backoffice.intake.conftest import Maildir
 from tests.conftest import REPO
 from tests.services import cli_environment
+
+#: The intake runs as a process of its own, killed and started again.
+pytestmark = pytest.mark.committed
 
 BACKOFFICE = Path(sys.executable).parent / "backoffice"
 MESSAGES = 40

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -113,6 +114,7 @@ def _wait_for(condition: Callable[[], bool], seconds: float) -> bool:
     return condition()
 
 
+@pytest.mark.committed  # the watcher runs in a thread of its own
 def test_watch_wakes_on_new_mail_through_imap_idle(
     dovecot: DovecotServer, intake_db: Database, intake_settings: Settings, session: Session
 ) -> None:
@@ -127,6 +129,7 @@ def test_watch_wakes_on_new_mail_through_imap_idle(
     assert _count(session, Application) == 1
 
 
+@pytest.mark.committed  # the watcher runs in a thread of its own
 def test_watch_takes_a_letter_that_arrived_between_the_poll_and_the_idle_at_once(
     dovecot: DovecotServer, intake_db: Database, intake_settings: Settings, session: Session
 ) -> None:

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backoffice import create_app
 from backoffice.applications.models import Application, DocumentKind
 from backoffice.database import Database
 from backoffice.intake.models import IncomingMessage
@@ -18,6 +17,7 @@ from backoffice.settings import Settings
 from tests.backoffice.admin.conftest import log_in
 from tests.backoffice.intake import corpus
 from tests.backoffice.intake.conftest import Maildir
+from tests.conftest import app_on
 from tests.factories import Factory
 from workflows.roles import Role
 
@@ -38,7 +38,7 @@ def test_a_message_taken_in_on_one_host_downloads_on_another_with_an_empty_insta
     assert _files(intake_settings.documents_dir) == []  # nothing of it went to that host's disk either
 
     other_host = intake_settings.replace(site={"instance_dir": str(tmp_path / "web-host")})
-    web = create_app(other_host)
+    web = app_on(other_host, intake_db)
     web.config.update(TESTING=True)
     try:
         supervisor = make.operator(Role.SUPERVISOR)

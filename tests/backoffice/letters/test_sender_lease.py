@@ -117,6 +117,7 @@ def _wait_for(condition: Callable[[], bool], what: str) -> None:
     raise AssertionError(f"gave up waiting for {what}")
 
 
+@pytest.mark.committed  # a sender process of its own takes letters too
 def test_a_killed_sender_keeps_the_tries_of_letters_it_never_reached_and_another_takes_them_over_soon(
     session: Session, db: Database, settings: Settings, holding_server: SmtpServer, tmp_path: Path
 ) -> None:
@@ -162,6 +163,7 @@ def test_a_killed_sender_keeps_the_tries_of_letters_it_never_reached_and_another
     assert handler.held[0].message["Message-ID"] in arrived
 
 
+@pytest.mark.committed  # a sender process of its own takes letters too
 def test_a_live_slow_sender_keeps_its_letters_however_long_the_mail_server_takes(
     session: Session, db: Database, settings: Settings, holding_server: SmtpServer, tmp_path: Path
 ) -> None:

@@ -11,7 +11,6 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backoffice import create_app
 from backoffice.database import Database
 from backoffice.letters.models import OutboxMessage
 from backoffice.meters.models import Meter, ReadingStatus
@@ -20,6 +19,7 @@ from backoffice.selfreg import services
 from backoffice.settings import Settings
 from backoffice.web.throttle import limiter
 from tests.backoffice.selfreg.conftest import PASSWORD, People, people  # noqa: F401 - fixtures by name
+from tests.conftest import app_on
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def flow_settings(settings: Settings) -> Settings:
 
 @pytest.fixture
 def flow_app(flow_settings: Settings, db: Database) -> Iterator[Flask]:
-    app = create_app(flow_settings)
+    app = app_on(flow_settings, db)
     app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
     with app.app_context():
         limiter.reset()

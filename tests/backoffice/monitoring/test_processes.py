@@ -18,6 +18,9 @@ from backoffice.monitoring import heartbeat
 from backoffice.types import utcnow
 from tests.conftest import TEST_CODE_KEY, TEST_SECRET
 
+#: The scheduler and the intake watcher run as processes of their own.
+pytestmark = pytest.mark.committed
+
 
 def _run(command: list[str], database_url: str, folder: Path, **settings: str) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BACKOFFICE_")}

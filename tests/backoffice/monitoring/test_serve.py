@@ -28,6 +28,9 @@ from tests.factories import Factory, valid_edrpou
 from tests.services import redis_server  # noqa: F401 - fixture by name
 from workflows.accession import AccessionState
 
+#: Gunicorn serves the app in processes of its own.
+pytestmark = pytest.mark.committed
+
 OUTSIDE = "10.99.0.0/16"  # an allow-list the test's own loopback address is not in
 BEARER = {"Authorization": f"Bearer {METRICS_TOKEN}"}
 COUNTED = "/company/common-passwords.json"  # a public page nothing else asks for

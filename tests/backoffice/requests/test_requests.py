@@ -110,6 +110,7 @@ def the_request(session: Session) -> CustomerRequest:
     return found
 
 
+@pytest.mark.committed  # a download streams on the app's session while the test reads on its own
 @pytest.mark.parametrize("storage_backend", STORAGE_BACKENDS)  # the files are kept as documents are, either way
 def test_an_appeal_from_writing_to_closing(
     app: Flask, session: Session, staff: Staff, customers: dict[str, CustomerAccount], login: object, settings: Settings

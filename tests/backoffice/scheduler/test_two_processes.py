@@ -24,6 +24,9 @@ from tests.backoffice.scheduler.worker import tick
 from tests.factories import Factory
 from workflows.accession import AccessionState
 
+#: Two scheduler processes race for the same work.
+pytestmark = pytest.mark.committed
+
 REMIND, EXPIRE, RETRY = 9, 9, 7
 
 

@@ -9,13 +9,13 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from backoffice import create_app
 from backoffice.database import Database
 from backoffice.passwords import hash_secret
 from backoffice.selfreg import consent, services
 from backoffice.selfreg.models import PersonKind, SelfRegistration
 from backoffice.settings import Settings
 from backoffice.web import limiter
+from tests.conftest import app_on
 
 PASSWORD = "correct horse battery"
 #: One argon2 hash for every registration made by the tests (hashing costs ~50 ms each).
@@ -61,7 +61,7 @@ def flow_settings(settings: Settings) -> Settings:
 @pytest.fixture
 def flow_app(flow_settings: Settings, db: Database) -> Iterator[Flask]:
     """The app with Flow B on. CSRF is off for these page tests (the browser tests post real tokens)."""
-    app = create_app(flow_settings)
+    app = app_on(flow_settings, db)
     app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
     with app.app_context():
         limiter.reset()

@@ -73,6 +73,7 @@ def _claim(session: Session) -> OwnershipClaim:
     return session.scalars(select(OwnershipClaim)).one()
 
 
+@pytest.mark.committed  # its session.rollback() would end a savepoint older than the app's commits
 def test_the_owner_claims_the_identifier_wins_and_registers_it(
     flow_app: Flask, session: Session, holder: SelfRegistration
 ) -> None:

@@ -11,13 +11,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backoffice import create_app
 from backoffice.customers.models import CustomerAccount
 from backoffice.database import Database
 from backoffice.letters.models import OutboxMessage
 from backoffice.settings import Settings
 from backoffice.web import limiter
 from tests.backoffice.selfreg.conftest import PASSWORD, valid_snils
+from tests.conftest import app_on
 
 UKRAINIAN_BROWSER = {"Accept-Language": "uk-UA,uk;q=0.9"}
 UKRAINIAN_DSO_RULE = "Commercial Metering Code"
@@ -26,7 +26,7 @@ UKRAINIAN_DSO_RULE = "Commercial Metering Code"
 @pytest.fixture
 def dso_app(flow_settings: Settings, db: Database) -> Iterator[Flask]:
     """Flow B with a distribution system operator of its own."""
-    app = create_app(flow_settings.replace(self_registration={"dso_url": "https://grid.example.ru/"}))
+    app = app_on(flow_settings.replace(self_registration={"dso_url": "https://grid.example.ru/"}), db)
     app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
     with app.app_context():
         limiter.reset()
@@ -87,7 +87,7 @@ def test_flow_a_pages_keep_the_sites_language_where_flow_b_runs(flow_app: Flask)
 
 
 def test_flow_bs_language_is_a_setting(flow_settings: Settings, db: Database) -> None:
-    app = create_app(flow_settings.replace(self_registration={"language": "en"}))
+    app = app_on(flow_settings.replace(self_registration={"language": "en"}), db)
     try:
         page = app.test_client().get("/signup", headers=UKRAINIAN_BROWSER).get_data(as_text=True)
         assert '<html lang="en">' in page

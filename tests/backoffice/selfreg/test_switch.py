@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 
-from backoffice import create_app
 from backoffice.database import Database
 from backoffice.scheduler import runner
 from backoffice.settings import Settings
+from tests.conftest import app_on
 
 FLOW_B_PAGES = (
     "/signup",
@@ -31,7 +31,7 @@ FLOW_B_JOBS = {"selfreg_reminders", "selfreg_removals"}
 @pytest.fixture
 def off_app(settings: Settings, db: Database) -> Iterator[Flask]:
     assert settings.flows.self_registration is False  # the shipped default
-    app = create_app(settings)
+    app = app_on(settings, db)
     app.config.update(TESTING=True)
     yield app
     app.extensions["backoffice.db"].dispose()
