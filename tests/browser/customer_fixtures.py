@@ -91,6 +91,18 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
     ]
 
 
+def send(page: Any, button: str) -> None:
+    """Press the form's button and wait for the page it leads to."""
+    with page.expect_navigation():
+        page.get_by_role("button", name=button).click()
+
+
+def send_with_errors(page: Any, button: str) -> None:
+    """Send the form as it is; the error summary shows and takes the focus (its script), as a person meets it."""
+    send(page, button)
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'error-summary'")
+
+
 def create_login(page: Any, code: str, identifier: str, login: str, password: str) -> None:
     """Fill the invitation page (in English) as the customer does and send it."""
     page.get_by_label("Registration code").fill(code)

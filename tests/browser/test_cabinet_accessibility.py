@@ -14,12 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.database import Database
-from backoffice.letters.models import OutboxMessage
 from backoffice.meters import services as meters
 from backoffice.meters.models import Meter
-from backoffice.selfreg import services
 from tests.backoffice.selfreg.conftest import PASSWORD, People
-from tests.browser.customer_fixtures import axe_violations
+from tests.browser.customer_fixtures import axe_violations, send, send_with_errors
 from tests.browser.selfreg_fixtures import FlowB, flow_b, flow_b_smtp, settings  # noqa: F401 - fixtures by name
 
 pytestmark = pytest.mark.browser
@@ -43,23 +41,9 @@ def visit(request: pytest.FixtureRequest, db: Database, axe_page: Any) -> tuple[
     return axe_page, request.getfixturevalue("flow_b")
 
 
-def _send(page: Any, button: str) -> None:
-    with page.expect_navigation():
-        page.get_by_role("button", name=button).click()
-
-
-def _with_errors(page: Any, button: str) -> None:
-    """Send the form; the error summary shows and takes the focus (its script), as a person meets it."""
-    _send(page, button)
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'error-summary'")
-
-
 def test_every_flow_b_cabinet_page_passes_axe(visit: tuple[Any, FlowB], session: Session) -> None:
     page, site = visit
-    reg = People(session, site.settings).register(email="ivanov@example.com")
-    letter = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "self_registration_confirm")).one()
-    token = str(letter.context["link"]).rsplit("/", 1)[-1]
-    services.confirm_email(session, site.settings, token, services.Origin("192.0.2.11"))
+    reg = People(session, site.settings).confirmed(email="ivanov@example.com")
     session.commit()
     found: dict[str, list[dict[str, Any]]] = {}
 
@@ -74,7 +58,7 @@ def test_every_flow_b_cabinet_page_passes_axe(visit: tuple[Any, FlowB], session:
     page.goto(site.url + "/account/login?lang=en")
     page.get_by_label("Login").fill(reg.identifier)
     page.get_by_label("Password").fill(PASSWORD)
-    _send(page, "Log in")
+    send(page, "Log in")
     page.wait_for_url(re.compile(r"/account$"))
     scan("cabinet")
     scan("services", "/account/services")
@@ -83,7 +67,7 @@ def test_every_flow_b_cabinet_page_passes_axe(visit: tuple[Any, FlowB], session:
     # confirmation step of an implausible jump, a refused reading, a request about the meter.
     scan("meters: empty", "/account/meters")
     scan("add a meter", "/account/meters/new")
-    _with_errors(page, "Add the meter")
+    send_with_errors(page, "Add the meter")
     scan("add a meter: errors")
     page.get_by_label("Single-phase").check()
     page.locator("#serial").fill("0123456")
@@ -91,11 +75,11 @@ def test_every_flow_b_cabinet_page_passes_axe(visit: tuple[Any, FlowB], session:
     page.locator("#zones").select_option("1")
     page.locator("#digits").fill("6")
     page.locator("#verified_on").fill("2024-01-15")
-    _send(page, "Add the meter")
+    send(page, "Add the meter")
     page.wait_for_url(re.compile(r"/account/meters/\d+$"))
     meter_url = page.url
     scan("meter: no readings")
-    _with_errors(page, "Send the readings")
+    send_with_errors(page, "Send the readings")
     scan("meter: readings errors")
     session.expire_all()
     meter = session.scalars(select(Meter)).one()
@@ -107,15 +91,15 @@ def test_every_flow_b_cabinet_page_passes_axe(visit: tuple[Any, FlowB], session:
     page.goto(meter_url)
     scan("meter: history and chart")
     page.locator("#zone_1").fill("1900")
-    _send(page, "Send the readings")
+    send(page, "Send the readings")
     page.wait_for_selector("#confirm-jump")
     scan("meter: are you sure?")
     page.locator("#confirmed").check()
-    _send(page, "Confirm and send")
+    send(page, "Confirm and send")
     page.wait_for_selector("#history")
     scan("meter: awaiting the check")
     page.locator("#zone_1").fill("900")
-    _with_errors(page, "Send the readings")
+    send_with_errors(page, "Send the readings")
     scan("meter: lower reading refused")
     with page.expect_navigation():
         page.locator("#ask-meter_replacement").click()
@@ -128,7 +112,7 @@ def test_every_flow_b_cabinet_page_passes_axe(visit: tuple[Any, FlowB], session:
     scan("connections: empty", "/account/connections")
     for utility in ("electricity", "water", "heat"):
         scan(f"connection form: {utility}", f"/account/connections/new/{utility}")
-        _with_errors(page, "Send the application")
+        send_with_errors(page, "Send the application")
         scan(f"connection form: {utility}: errors")
     page.locator("#object_name").fill("Office")
     page.locator("#address").fill("Tver, Warm street, 3")
@@ -136,7 +120,7 @@ def test_every_flow_b_cabinet_page_passes_axe(visit: tuple[Any, FlowB], session:
     page.locator("#ventilation_load").fill("0")
     page.locator("#hot_water_load").fill("0.05")
     page.locator("#planned_date").fill(PLANNED)
-    _send(page, "Send the application")
+    send(page, "Send the application")
     page.wait_for_url(re.compile(r"/account/requests/\d+"))
     scan("connection application sent")
     scan("connections: with items", "/account/connections")

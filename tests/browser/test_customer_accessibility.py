@@ -22,6 +22,8 @@ from tests.browser.customer_fixtures import (  # noqa: F401 - fixtures by name
     customer_chromium,
     customer_page,
     customer_server,
+    send,
+    send_with_errors,
 )
 from tests.factories import Factory
 from workflows.accession import AccessionState
@@ -150,17 +152,6 @@ def test_every_customer_page_passes_axe(
     assert len(found) >= 40
 
 
-def _send(page: Any, button: str) -> None:
-    with page.expect_navigation():
-        page.get_by_role("button", name=button).click()
-
-
-def _with_errors(page: Any, button: str) -> None:
-    """Send the form as it is; the error summary shows and takes the focus (its script), as a person meets it."""
-    _send(page, button)
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'error-summary'")
-
-
 def _scan_requests(page: Any, server: str, session: Session, settings: Settings, scan: Any) -> None:
     """The Flow A cabinet's services, appeals, requests and documents: empty, with the forms' errors, with items,
     a request's page with its reply form and the reply's error."""
@@ -171,29 +162,29 @@ def _scan_requests(page: Any, server: str, session: Session, settings: Settings,
         scan(f"{key}: empty")
     page.goto(f"{server}/account/appeals/new")
     scan("appeal form")
-    _with_errors(page, "Send")
+    send_with_errors(page, "Send")
     scan("appeal form: errors")
     page.get_by_label("Appeal", exact=True).check()
     page.locator("#subject").fill("Bill for May")
     page.locator("#text").fill("Please check the bill.")
-    _send(page, "Send")
+    send(page, "Send")
     page.wait_for_url(re.compile(r"/account/requests/\d+"))
     scan("appeal sent")
     appeal_url = page.url
     page.goto(f"{server}/account/requests/new")
     scan("request form")
-    _with_errors(page, "Send")
+    send_with_errors(page, "Send")
     scan("request form: errors")
     page.locator("#subject").fill("Tariff")
     page.locator("#text").fill("Which tariff applies?")
-    _send(page, "Send")
+    send(page, "Send")
     page.goto(f"{server}/account/documents/new")
     scan("document copies form")
-    _with_errors(page, "Ask for the copies")
+    send_with_errors(page, "Ask for the copies")
     scan("document copies form: errors")
     page.get_by_label("Contract").check()
     page.locator("#period").fill("2026")
-    _send(page, "Ask for the copies")
+    send(page, "Ask for the copies")
     for key in ("appeals", "requests", "documents"):
         page.goto(f"{server}/account/{key}")
         scan(f"{key}: with items")
@@ -204,5 +195,5 @@ def _scan_requests(page: Any, server: str, session: Session, settings: Settings,
     session.commit()
     page.goto(appeal_url)
     scan("request waiting for the reply")
-    _with_errors(page, "Send the reply")
+    send_with_errors(page, "Send the reply")
     scan("request: reply error")

@@ -12,10 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.database import Database
-from backoffice.letters.models import OutboxMessage
 from backoffice.meters.models import Meter, ReadingStatus
 from backoffice.requests.models import CustomerRequest, RequestKind
-from backoffice.selfreg import services
 from backoffice.settings import Settings
 from backoffice.web.throttle import limiter
 from tests.backoffice.selfreg.conftest import PASSWORD, People, people  # noqa: F401 - fixtures by name
@@ -40,10 +38,7 @@ def flow_app(flow_settings: Settings, db: Database) -> Iterator[Flask]:
 
 @pytest.fixture
 def client(flow_app: Flask, flow_settings: Settings, people: People, session: Session) -> FlaskClient:
-    reg = people.register(email="ivanov@example.com")
-    letter = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "self_registration_confirm")).one()
-    token = str(letter.context["link"]).rsplit("/", 1)[-1]
-    services.confirm_email(session, flow_settings, token, services.Origin("192.0.2.11"))
+    reg = people.confirmed(email="ivanov@example.com")
     session.commit()
     client = flow_app.test_client()
     assert client.post("/account/login", data={"login": reg.identifier, "password": PASSWORD}).status_code == 302

@@ -13,10 +13,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backoffice.letters.models import OutboxMessage
 from backoffice.requests import connections
 from backoffice.requests.models import CustomerRequest, RequestKind
-from backoffice.selfreg import services
 from backoffice.settings import Settings
 from tests.backoffice.admin.conftest import Staff, login, password_hash, staff  # noqa: F401 - fixtures by name
 from tests.backoffice.requests.test_requests import PDF
@@ -67,13 +65,7 @@ def _fresh_limits(fresh_limits: None) -> None:
 
 
 def flow_b_customer(flow_app: Flask, flow_settings: Settings, people: People, session: Session) -> FlaskClient:
-    reg = people.register(email=f"person{people.n + 1}@example.com")
-    letter = session.scalars(
-        select(OutboxMessage).where(OutboxMessage.kind == "self_registration_confirm").order_by(OutboxMessage.id.desc())
-    ).first()
-    assert letter is not None
-    token = str(letter.context["link"]).rsplit("/", 1)[-1]
-    services.confirm_email(session, flow_settings, token, services.Origin("192.0.2.11"))
+    reg = people.confirmed(email=f"person{people.n + 1}@example.com")
     session.commit()
     client = flow_app.test_client()  # CSRF is off in Flow B's page tests
     with client.session_transaction() as s:

@@ -7,9 +7,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backoffice.letters.models import OutboxMessage
 from backoffice.requests.models import CustomerRequest
-from backoffice.selfreg import services
 from backoffice.settings import Settings
 from tests.backoffice.selfreg.conftest import (  # noqa: F401 - fixtures by name
     PASSWORD,
@@ -23,10 +21,7 @@ from tests.backoffice.selfreg.conftest import (  # noqa: F401 - fixtures by name
 def test_a_flow_b_customer_writes_and_the_section_appears(
     flow_app: Flask, flow_settings: Settings, people: People, session: Session
 ) -> None:
-    reg = people.register(email="ivanov@example.com")
-    letter = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "self_registration_confirm")).one()
-    token = str(letter.context["link"]).rsplit("/", 1)[-1]
-    services.confirm_email(session, flow_settings, token, services.Origin("192.0.2.11"))
+    reg = people.confirmed(email="ivanov@example.com")
     session.commit()
 
     client = flow_app.test_client()  # CSRF is off in Flow B's page tests

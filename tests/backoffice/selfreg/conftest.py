@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.database import Database
+from backoffice.letters.models import OutboxMessage
 from backoffice.passwords import hash_secret
 from backoffice.selfreg import consent, services
 from backoffice.selfreg.models import PersonKind, SelfRegistration
@@ -114,6 +116,16 @@ class People:
             language=data.language,
             origin=services.Origin(ip, "pytest"),
         )
+
+    def confirmed(self, kind: PersonKind = PersonKind.INDIVIDUAL, **overrides: object) -> SelfRegistration:
+        """Registered, and the link of its confirmation letter (the newest) followed: a login that works."""
+        reg = self.register(kind, **overrides)
+        newest = select(OutboxMessage).where(OutboxMessage.kind == "self_registration_confirm")
+        letter = self.session.scalars(newest.order_by(OutboxMessage.id.desc())).first()
+        assert letter is not None, "no confirmation letter was written"
+        token = str(letter.context["link"]).rsplit("/", 1)[-1]
+        services.confirm_email(self.session, self.settings, token, services.Origin("192.0.2.11"))
+        return reg
 
 
 @pytest.fixture
