@@ -29,7 +29,7 @@ from backoffice.requests.models import CustomerRequest, RequestKind
 from backoffice.settings import Settings
 from backoffice.staff.models import Operator
 from backoffice.types import utcnow
-from backoffice.web import db_session
+from backoffice.web import database, db_session
 from workflows.request_states import STATE_LABELS, WITH_STAFF, RequestState
 from workflows.roles import Role
 
@@ -163,7 +163,7 @@ class CustomerRequestView(StaffView):
             abort(404)
         settings: Settings = current_app.config["SETTINGS"]
         return send_stored(
-            open_storage(settings, db_session()),
+            open_storage(settings, database()),  # a short session per piece: it is read after the request
             found.storage_path,
             mimetype=found.content_type,
             as_attachment=True,

@@ -24,7 +24,7 @@ from backoffice.selfreg import sections
 from backoffice.settings import CabinetSettings
 from backoffice.types import utcnow
 from backoffice.validation.problems import Invalid, Problem
-from backoffice.web import db_session
+from backoffice.web import database, db_session
 from workflows.engine import GuardFailed, WorkflowError
 from workflows.request_states import STATE_LABELS
 
@@ -276,7 +276,8 @@ def download(request_id: int, attachment_id: int) -> ResponseReturnValue:
         abort(404)
     services.downloaded(db_session(), req, found)
     db_session().commit()
-    storage = open_storage(settings(), db_session())
+    # A short session per piece: the body is read after the request (and its session) has ended.
+    storage = open_storage(settings(), database())
     return send_stored(
         storage, found.storage_path, mimetype=found.content_type, as_attachment=True, download_name=found.filename
     )

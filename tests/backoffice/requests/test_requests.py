@@ -110,7 +110,7 @@ def the_request(session: Session) -> CustomerRequest:
     return found
 
 
-@pytest.mark.committed  # a download streams on the app's session while the test reads on its own
+@pytest.mark.committed  # a download's pieces are read after the request, on sessions of their own (pool counted)
 @pytest.mark.parametrize("storage_backend", STORAGE_BACKENDS)  # the files are kept as documents are, either way
 def test_an_appeal_from_writing_to_closing(
     app: Flask, session: Session, staff: Staff, customers: dict[str, CustomerAccount], login: object, settings: Settings
@@ -136,12 +136,15 @@ def test_an_appeal_from_writing_to_closing(
     assert req.number in customer.get("/account/appeals").get_data(as_text=True)
     attachment = req.messages[0].attachments[0]
     assert attachment.content_type == "application/pdf"
+    in_use = app.extensions["backoffice.db"].engine.pool.checkedout
     got = download(customer, f"/account/requests/{req.id}/files/{attachment.id}")
     assert got == (200, PDF, "attachment")
+    assert in_use() == 0  # the file was read a piece at a time, and no piece kept a connection (or transaction)
 
     operator = login(staff.operator_a)  # type: ignore[operator]
     assert req.number in operator.get("/admin/requests/").get_data(as_text=True)
     assert download(operator, f"/admin/requests/{req.id}/files/{attachment.id}") == (200, PDF, "attachment")
+    assert in_use() == 0
     assert staff_post(operator, req, {"trigger": "answer", "text": "  "}).status_code == 302
     assert the_request(session).state == RequestState.RECEIVED  # an answer needs its text
     staff_post(operator, the_request(session), {"trigger": "take"})
