@@ -297,6 +297,7 @@ class ApplicationView(StaffView):
                 raw,
                 expected_version=_version(),
                 reason=request.form.get("reason", "").strip(),
+                settings=current_app.config["SETTINGS"],
             )
             return _("The data is saved; the change is in the history.")
 

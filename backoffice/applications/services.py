@@ -108,7 +108,7 @@ def create(
         received_at=now,
         updated_at=now,
         due_at=now + timedelta(hours=workflow.review_deadline_hours),
-        code_word_hash=hash_code_word(code_word) if code_word else "",
+        code_word_hash=hash_code_word(settings.code_key, code_word) if code_word else "",
         code_word_long=code_word_could_be_password(code_word, MIN_PASSWORD),
         **values,
     )
@@ -148,6 +148,7 @@ def update_data(
     *,
     expected_version: int | None = None,
     reason: str = "",
+    settings: Settings,
 ) -> AuditEvent | None:
     """Enter or correct registration data; the audit row keeps before/after (never the code word itself)."""
     ensure_access(actor, app)
@@ -162,8 +163,8 @@ def update_data(
     changes: dict[str, Any] = {}
     for name, value in cleaned.values.items():
         if name == "code_word":
-            if not app.code_word_hash or not code_word_matches(app.code_word_hash, value):
-                app.code_word_hash = hash_code_word(value)
+            if not code_word_matches(settings.code_key, app.code_word_hash, value):
+                app.code_word_hash = hash_code_word(settings.code_key, value)
                 app.code_word_long = code_word_could_be_password(value, MIN_PASSWORD)
                 changes["code_word"] = ["***", "***"]
             continue
@@ -212,7 +213,7 @@ def log_call(
     FLOW.check_version(session, app, expected_version)
     if outcome == CallOutcome.CODE_WORD_MISMATCH:
         raise ValueError("a mismatch is what the code word check finds, not an outcome to choose")
-    matched = code_word_matches(app.code_word_hash, spoken_code_word) if spoken_code_word else None
+    matched = code_word_matches(settings.code_key, app.code_word_hash, spoken_code_word) if spoken_code_word else None
     confirming = outcome in {CallOutcome.CONFIRMED, CallOutcome.CORRECTED}
     call = ConfirmationCall(
         application=app,
@@ -234,7 +235,12 @@ def log_call(
             raise CodeWordMismatch([Problem("code_word", "mismatch", msg)])
         if outcome == CallOutcome.CORRECTED and corrections:
             update_data(
-                session, app, actor, corrections, reason=note or "corrected during the confirmation call"
+                session,
+                app,
+                actor,
+                corrections,
+                reason=note or "corrected during the confirmation call",
+                settings=settings,
             )
         fire(
             session,

@@ -68,8 +68,8 @@ def _actor(account: CustomerAccount) -> Actor:
     return Actor.customer(account.login)
 
 
-def _set_password(session: Session, account: CustomerAccount, password: str, action: str) -> None:
-    problems = new_password_problems(account, password)
+def _set_password(session: Session, settings: Settings, account: CustomerAccount, password: str, action: str) -> None:
+    problems = new_password_problems(settings, account, password)
     if problems:
         raise Invalid(problems)
     account.password_hash = hash_secret(password)
@@ -82,11 +82,11 @@ def _set_password(session: Session, account: CustomerAccount, password: str, act
     session.flush()
 
 
-def new_password_problems(account: CustomerAccount, password: str) -> list[Problem]:
-    """The rules of a new password; the code word last (an argon2 check), only for one that passes the rest."""
+def new_password_problems(settings: Settings, account: CustomerAccount, password: str) -> list[Problem]:
+    """The rules of a new password; the code word last, only for one that passes the rest."""
     problems = rules.password_problems(password, login=account.login, identifier=_identifier(account))
     if not problems and account.application is not None:
-        problems = rules.code_word_problems(password, account.application)
+        problems = rules.code_word_problems(settings.code_key, password, account.application)
     return problems
 
 
@@ -97,7 +97,7 @@ def log_out(session: Session, account: CustomerAccount) -> None:
 
 
 def change_password(
-    session: Session, account: CustomerAccount, current: str, new: str, *, check_only: bool = False
+    session: Session, settings: Settings, account: CustomerAccount, current: str, new: str, *, check_only: bool = False
 ) -> None:
     """Change the password, or raise :class:`Invalid` with every problem at once: a wrong current password and
     the new one's rules together, so the customer fixes both on one try. ``check_only`` (the page found a problem
@@ -106,11 +106,11 @@ def change_password(
         wrong = Problem("current_password", "wrong", N_("The current password is not correct"))
         raise Invalid([wrong, *rules.password_problems(new, login=account.login, identifier=_identifier(account))])
     if check_only:
-        problems = new_password_problems(account, new)
+        problems = new_password_problems(settings, account, new)
         if problems:
             raise Invalid(problems)
         return
-    _set_password(session, account, new, "change_password")
+    _set_password(session, settings, account, new, "change_password")
 
 
 def request_password_reset(session: Session, settings: Settings, login: str) -> None:
@@ -139,7 +139,9 @@ def request_password_reset(session: Session, settings: Settings, login: str) -> 
     session.flush()
 
 
-def reset_password(session: Session, token: str, password: str, *, check_only: bool = False) -> CustomerAccount | None:
+def reset_password(
+    session: Session, settings: Settings, token: str, password: str, *, check_only: bool = False
+) -> CustomerAccount | None:
     """Set a new password with a reset link; ``None`` when the link is unknown, used or expired.
 
     ``check_only`` (the page found a problem of its own) spends nothing and changes nothing, but raises
@@ -158,7 +160,7 @@ def reset_password(session: Session, token: str, password: str, *, check_only: b
         return account
     if tokens.spend(session, token, tokens.PASSWORD_RESET) is None:
         return None
-    _set_password(session, account, password, "reset_password")
+    _set_password(session, settings, account, password, "reset_password")
     return account
 
 

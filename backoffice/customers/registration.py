@@ -114,7 +114,7 @@ def check(session: Session, settings: Settings, *, code: str, identifier: str, i
     raise _refuse(session, Refusal.NO_LIVE_CODE if known else Refusal.UNKNOWN_IDENTIFIER, identifier, live, None, ip)
 
 
-def prepare(session: Session, checked: Checked, *, login: str, password: str) -> list[Problem]:
+def prepare(session: Session, settings: Settings, checked: Checked, *, login: str, password: str) -> list[Problem]:
     """What is wrong with the chosen login and password, now that the code is known to be good.
 
     Whether a login is taken is told only here, after the code: the page cannot be used to list logins.
@@ -127,7 +127,7 @@ def prepare(session: Session, checked: Checked, *, login: str, password: str) ->
     if not problems:
         app = session.get(Application, checked.application_id)
         assert app is not None
-        problems += rules.code_word_problems(password, app)
+        problems += rules.code_word_problems(settings.code_key, password, app)
     return problems
 
 

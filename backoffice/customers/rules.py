@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.applications.models import Application
 from backoffice.customers.models import CustomerAccount
-from backoffice.passwords import code_word_matches
+from backoffice.passwords import code_word_is_slow, code_word_matches
 from backoffice.staff.services import LOGIN, MIN_PASSWORD
 from backoffice.validation.problems import Problem
 from workflows.i18n import N_
@@ -85,9 +85,12 @@ def password_problems(password: str, *, login: str = "", identifier: str = "") -
     return problems
 
 
-def code_word_problems(password: str, app: Application) -> list[Problem]:
-    """Staff hear the code word on the phone, so it must not open the account. One argon2 check: call last."""
-    if app.code_word_long and app.code_word_hash and code_word_matches(app.code_word_hash, password):
+def code_word_problems(code_key: str, password: str, app: Application) -> list[Problem]:
+    """Staff hear the code word on the phone, so it must not open the account. A code word kept as argon2id (from
+    before the keyed hash) costs a slow check, asked only when it is as long as a password may be."""
+    if code_word_is_slow(app.code_word_hash) and not app.code_word_long:
+        return []
+    if code_word_matches(code_key, app.code_word_hash, password):
         return [Problem("password", "code_word", N_("Password must not be the code word from the application"))]
     return []
 

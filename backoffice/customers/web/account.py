@@ -104,7 +104,9 @@ def reset(token: str) -> ResponseReturnValue:
     if form.submitted():
         check_only = bool(form.errors)  # the page's own problems (the passwords differ): spend nothing
         try:
-            account = accounts.reset_password(session, token, form.password.data or "", check_only=check_only)
+            account = accounts.reset_password(
+                session, settings(), token, form.password.data or "", check_only=check_only
+            )
         except Invalid as exc:
             session.rollback()
             show_problems(form, exc.problems, spare_fields_in_error=True)
@@ -196,7 +198,7 @@ def change_password() -> ResponseReturnValue:
     if form.submitted():
         current, new = form.current_password.data or "", form.password.data or ""
         try:
-            accounts.change_password(db_session(), account, current, new, check_only=bool(form.errors))
+            accounts.change_password(db_session(), settings(), account, current, new, check_only=bool(form.errors))
         except Invalid as exc:
             db_session().rollback()
             show_problems(form, exc.problems, spare_fields_in_error=True)

@@ -76,7 +76,7 @@ def register() -> ResponseReturnValue:
     throttle.succeeded(limits.CODES, identifier)
     session.commit()  # ends the read; the spending below starts a short write transaction of its own
     password = form.password.data or ""
-    show_problems(form, service.prepare(session, checked, login=form.login.data or "", password=password))
+    show_problems(form, service.prepare(session, settings(), checked, login=form.login.data or "", password=password))
     if form.errors:
         return _form(form)
     password_hash = hash_secret(password)
