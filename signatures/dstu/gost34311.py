@@ -20,7 +20,7 @@ from __future__ import annotations
 import struct
 
 from signatures.dstu.errors import DSTUError
-from signatures.dstu.gost28147 import DEFAULT_SBOX, SBox, encrypt_words, round_tables
+from signatures.dstu.gost28147 import DEFAULT_SBOX, SBox, Tables, encrypt_words, round_tables
 
 DIGEST_SIZE = 32
 BLOCK_SIZE = 32
@@ -116,11 +116,11 @@ class Gost34311:
         full = (len(buffer) - 1) // BLOCK_SIZE if buffer else 0
         if full > 0:
             h, sigma = self._h, self._sigma
-            low, high = self._tables
+            tables = self._tables
             step = _step
             for offset in range(0, full * BLOCK_SIZE, BLOCK_SIZE):
                 m = int.from_bytes(buffer[offset : offset + BLOCK_SIZE], "little")
-                h = step(h, m, low, high)
+                h = step(h, m, tables)
                 sigma += m
             self._h, self._sigma = h, sigma & _MASK256
             self._length += full * BLOCK_SIZE
@@ -128,7 +128,7 @@ class Gost34311:
         self._buffer = buffer
 
     def digest(self) -> bytes:
-        low, high = self._tables
+        tables = self._tables
         last = self._buffer
         h, sigma = self._h, self._sigma
         if last:
@@ -136,18 +136,18 @@ class Gost34311:
             # has no block at all: the published vectors (H("") of the
             # standard's test S-box) skip it rather than hash a zero block.
             m = int.from_bytes(last, "little")
-            h = _step(h, m, low, high)
+            h = _step(h, m, tables)
             sigma = (sigma + m) & _MASK256
         bits = ((self._length + len(last)) * 8) & _MASK256
-        h = _step(h, bits, low, high)
-        h = _step(h, sigma, low, high)
+        h = _step(h, bits, tables)
+        h = _step(h, sigma, tables)
         return h.to_bytes(32, "little")
 
     def hexdigest(self) -> str:
         return self.digest().hex()
 
 
-def _step(h: int, m: int, low: list[int], high: list[int]) -> int:
+def _step(h: int, m: int, tables: Tables) -> int:
     """One compression step H' = f(H, M) of GOST 34.311-95."""
     u, v = h, m
     w = u ^ v
@@ -164,7 +164,7 @@ def _step(h: int, m: int, low: list[int], high: list[int]) -> int:
     s = 0
     for i, key in enumerate((k1, k2, k3, k4)):
         block = (h >> (64 * i)) & _MASK64
-        out1, out2 = encrypt_words(block & 0xFFFFFFFF, block >> 32, key, low, high)
+        out1, out2 = encrypt_words(block & 0xFFFFFFFF, block >> 32, key, tables)
         s |= (out1 | (out2 << 32)) << (64 * i)
     return _psi_power(h ^ _psi(m ^ _psi_power(s, _PSI12)), _PSI61)
 
