@@ -145,10 +145,11 @@ class Application(Base):
     email_from_envelope: Mapped[bool] = mapped_column(default=False, server_default=false())
     # E.164 numbers, first one preferred.
     phones: Mapped[list[str]] = mapped_column(default=list)
-    # argon2id hash of the normalised code word; staff check what a caller says against it, never read it.
+    # Salted HMAC under the code key of the normalised code word (``passwords.hash_code_word``; an argon2id hash
+    # when stored before 7 Dec 2026); staff check what a caller says against it, never read it.
     code_word_hash: Mapped[str] = mapped_column(String(200), default="")
-    # Whether the code word is as long as a password may be: only then can a password equal it, and only then
-    # does choosing a password pay for a second slow hash. One bit about the code word, never the word.
+    # Whether the code word is as long as a password may be: only then can a password equal it, so only then does
+    # a code word still kept as argon2id cost choosing a password a second slow hash. One bit, never the word.
     code_word_long: Mapped[bool] = mapped_column(default=False)
     contact_name: Mapped[str] = mapped_column(String(200), default="")
     # Language of the letters: the one the application was made in.

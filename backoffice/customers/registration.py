@@ -6,8 +6,8 @@ Three steps, so the slow part holds no lock:
    (which of wrong code, unknown identifier, used, expired, revoked) and counted on the identifier's live code
    (``failed_attempts``, shown to staff, never a lock); the customer is told only :class:`Refused`, one
    generic answer.
-2. :func:`prepare` checks the chosen login and password (the code word rule costs one argon2 check) and the
-   caller hashes the password.
+2. :func:`prepare` checks the chosen login and password (the password must not be the code word: a keyed hash,
+   or one argon2 check for a long code word stored before) and the caller hashes the password.
 3. :func:`finish` spends the code with a conditional UPDATE (of fifty simultaneous submissions exactly one
    matches the row), creates the account and fires ``complete`` through the write path, which writes the
    audit event and the confirmation letter, all in the caller's transaction.
