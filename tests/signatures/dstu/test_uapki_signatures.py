@@ -1,12 +1,13 @@
-"""DSTU 4145 signatures made by another implementation, UAPKI, the Ukrainian state-certified library, verify the
-way UAPKI's own tests say they should.
+"""DSTU 4145 signatures made by others verify the way their source says they should: CAdES signatures made by
+UAPKI, the Ukrainian state-certified library, and the signature of the "Дія" QTSP's CA on a certificate it issued.
 
 Source: https://github.com/specinfo-ua/UAPKI, ``library/test/data/verify-dstu.json`` at commit
-641f2bb66eac5798ba88dfe36f300861b3c7f180 (files and tasks in ``data/uapki/README.md``). UAPKI's tasks say which
-are valid ("Verify CMS/CAdES, use DSTU", "... detachedData") and which is not ("... detachedData (invalid
-content)": the same signature over content whose first byte was changed).
+641f2bb66eac5798ba88dfe36f300861b3c7f180 and ``verify-cert.json`` at 098da75f0620f6beede5c6aa7c0c0359afc8a6ac
+(files and tasks in ``data/uapki/README.md``). UAPKI's tasks say which signatures are valid ("Verify CMS/CAdES,
+use DSTU", "... detachedData") and which is not ("... detachedData (invalid content)": the same signature over
+content whose first byte was changed).
 
-The CAs that issued them published no certificate with them, so no chain can be built: the verdict is
+The CAs that issued the CAdES signers published no certificate with them, so no chain can be built: the verdict is
 INDETERMINATE, never TOTAL_PASSED, and what is asserted is the cryptography the report shows an operator: the
 GOST 34.311 digest recomputed over the content, the DSTU 4145 signature over the signed attributes with the
 certificate's key (parameters given explicitly in two of them, a named curve with its own DKE in the third), and
@@ -20,8 +21,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from asn1crypto import x509
 
 from signatures import FileReport, Indication, Integrity, VerificationPolicy, verify
+from signatures.national import certs
 
 DATA = Path(__file__).parent / "data" / "uapki"
 #: The detached signature's content as the UAPKI task gives it, and the task's invalid variant.
@@ -103,3 +106,27 @@ def test_a_key_on_a_named_curve_with_its_own_dke_verifies(policy: VerificationPo
     changed = verify(signature.replace(b"Alice and Bob\n", b"Alice and Rob\n"), filename="alice.p7s", policy=policy)
     assert changed.indication is Indication.TOTAL_FAILED
     assert changed.sub_indication == "HASH_FAILURE"
+
+
+def _certificate(name: str) -> x509.Certificate:
+    return x509.Certificate.load(base64.b64decode((DATA / f"{name}.cer.b64").read_text()))
+
+
+def test_the_diia_qtsps_signature_on_a_certificate_it_issued_verifies() -> None:
+    """A signature made by a production QTSP: the CA of "Дія" (issued by the Central Certification Authority)
+    signed the test certificate UAPKI's tests use; verified with the CA certificate's own key (m = 257)."""
+    diia = _certificate("diia-ca")
+    issued = _certificate("diia-test-sign-7775603")
+    assert "UA-43395033-1000" in diia.subject.human_friendly
+    assert issued.issuer == diia.subject
+    assert certs.certificate_signed_by(issued, certs.certificate_key(diia))
+    # The same certificate with one byte of what was signed changed, and the wrong keys, do not verify.
+    algorithm = issued["signature_algorithm"]["algorithm"].dotted
+    value = bytes(issued["signature_value"].native)
+    tbs = bytearray(issued["tbs_certificate"].dump())
+    assert certs.verify_signed(bytes(tbs), algorithm, value, certs.certificate_key(diia))
+    tbs[tbs.index(bytes(issued["tbs_certificate"]["serial_number"].contents))] ^= 0x01
+    assert not certs.verify_signed(bytes(tbs), algorithm, value, certs.certificate_key(diia))
+    assert not certs.certificate_signed_by(issued, certs.certificate_key(issued))
+    # The CA's own certificate is the Central Certification Authority's signature, not its own.
+    assert not certs.certificate_signed_by(diia, certs.certificate_key(diia))
