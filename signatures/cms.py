@@ -243,8 +243,8 @@ def validate_cms_signer(
     if algorithm is not None and algorithm.national:
         outcome = national_verdict(signed_data, content, algorithm, session=session, evidence=cms_evidence(signed_data))
         verdict = combine(structure, outcome.verdict)
-        signing_time = outcome.signing_time
-        level = "B-B"
+        signing_time, timestamp_time = outcome.signing_time, outcome.timestamp_time
+        level = "B-T" if timestamp_time else "B-B"
     else:
         evidence = cms_evidence(signed_data)  # pyhanko registers the embedded certs itself
         vc = session.validation_context(evidence)

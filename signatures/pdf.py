@@ -278,8 +278,8 @@ def _verify_one(
                 evidence=document_evidence + cms_evidence(emb.signed_data),
             )
             crypto = outcome.verdict
-            signing_time = outcome.signing_time
-            level = "B-B" if kind == "signature" else None
+            signing_time, timestamp_time = outcome.signing_time, outcome.timestamp_time
+            level = ("B-T" if timestamp_time else "B-B") if kind == "signature" else None
         verdict = combine(structure, crypto)
     else:
         # pyhanko registers the certificates in the CMS itself; the context

@@ -10,6 +10,15 @@ Only then the certificate path (:mod:`.path`) decides the indication.
 ``integrity`` is ``intact`` only when the digest matched *and* the signature
 value verified; a step that could not run (no signer certificate, a key or
 hash we do not implement) leaves it ``unknown``.
+
+A signature timestamp (CAdES-T) is a CMS of its own, signed by a TSA whose
+certificate is DSTU too: it is verified with the same steps (digest, DSTU
+signature, ESS reference, the TSA's path to a configured root and CRLs), plus
+its message imprint over this signature's value and the TSA's timeStamping
+extended key usage. A verified one gives the report its ``timestamp_time`` and
+the level B-T; it is not yet used as proof of time for a certificate that has
+expired or been revoked since (past signature validation), so it never makes
+an indication better. One that does not verify is said so in the details.
 """
 
 from __future__ import annotations
@@ -20,7 +29,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from asn1crypto import cms, core, x509
+from asn1crypto import cms, core, tsp, x509
 
 from signatures.algorithms import is_national_oid
 from signatures.context import Evidence, Session
@@ -38,6 +47,7 @@ OID_SIGNING_TIME = "1.2.840.113549.1.9.5"
 OID_SIGNING_CERTIFICATE = "1.2.840.113549.1.9.16.2.12"
 OID_SIGNING_CERTIFICATE_V2 = "1.2.840.113549.1.9.16.2.47"
 OID_SIGNATURE_TIMESTAMP = "1.2.840.113549.1.9.16.2.14"
+OID_TST_INFO = "1.2.840.113549.1.9.16.1.4"
 
 _HASHLIB = {
     "1.3.14.3.2.26": "sha1",
@@ -53,6 +63,8 @@ class NationalOutcome:
 
     verdict: Verdict
     signing_time: datetime | None = None
+    #: The time of a signature timestamp that verified to a configured root (None: none, or not verified).
+    timestamp_time: datetime | None = None
 
 
 class _Stop(Exception):
@@ -249,10 +261,14 @@ def verify_dstu(
             "VALIDATION_ERROR",
             f"unreadable CMS structure: {type(exc).__name__}: {exc}"[:500],
         )
-    if _has_signature_timestamp(signer_info):
-        # Not used as proof of time, so it cannot make anything pass; the operator should know.
-        verdict = replace(verdict, details=_join(verdict.details, "signature timestamp present but not verified"))
-    return NationalOutcome(verdict, signing_time)
+    timestamp_time: datetime | None = None
+    token = _timestamp_token(signer_info)
+    if token is not None and verdict.integrity is Integrity.INTACT:
+        timestamp_time, note = _verify_timestamp(token, signer_info, embedded_certs, session, evidence)
+        verdict = replace(verdict, details=_join(verdict.details, note))
+    elif token is not None:
+        verdict = replace(verdict, details=_join(verdict.details, "signature timestamp not checked"))
+    return NationalOutcome(verdict, signing_time, timestamp_time)
 
 
 def _trust_verdict(
@@ -275,14 +291,82 @@ def _trust_verdict(
     return Verdict(PASSED.indication, None, Integrity.INTACT, PASSED.message_code, _join(note, result.details))
 
 
-def _has_signature_timestamp(signer_info: cms.SignerInfo) -> bool:
+def _timestamp_token(signer_info: cms.SignerInfo) -> cms.ContentInfo | None:
+    """The first signature timestamp token among the unsigned attributes, if any."""
     try:
         unsigned = signer_info["unsigned_attrs"]
-        return isinstance(unsigned, cms.CMSAttributes) and any(
-            a["type"].dotted == OID_SIGNATURE_TIMESTAMP for a in unsigned
-        )
+        if not isinstance(unsigned, cms.CMSAttributes):
+            return None
+        for attr in unsigned:
+            if attr["type"].dotted == OID_SIGNATURE_TIMESTAMP and len(attr["values"]):
+                token: cms.ContentInfo = attr["values"][0]
+                return token
     except ASN1_ERRORS:
-        return False
+        return None
+    return None
+
+
+def _verify_timestamp(
+    token: cms.ContentInfo,
+    signer_info: cms.SignerInfo,
+    embedded: list[x509.Certificate],
+    session: Session,
+    evidence: Evidence,
+) -> tuple[datetime | None, str]:
+    """The token's time when it verifies to a configured root, and a sentence for the details either way."""
+    try:
+        signed = token["content"]
+        encap = signed["encap_content_info"]
+        if encap["content_type"].dotted != OID_TST_INFO:
+            return None, "signature timestamp does not verify: it holds no TSTInfo"
+        tst_der = bytes(encap["content"].contents)
+        tst = tsp.TSTInfo.load(tst_der)
+        tsa_info = signed["signer_infos"][0]
+        tsa_cert = _tsa_certificate(tsa_info, [*_certificates(signed), *embedded, *evidence.certs])
+        if tsa_cert is None:
+            return None, "signature timestamp not verified: the TSA's certificate is not in the signature"
+        key = certificate_key(tsa_cert)
+        attrs = _attributes(tsa_info)
+        _check_crypto(tsa_info, tst_der, key, attrs)
+        _check_signing_certificate(attrs, tsa_cert, key)
+        imprint = tst["message_imprint"]
+        digest_oid = imprint["hash_algorithm"]["algorithm"].dotted
+        value = bytes(signer_info["signature"].native)
+        digests = {f(value) for f in (hash_function(digest_oid, s) for s in (key.sbox, DEFAULT_SBOX)) if f}
+        if bytes(imprint["hashed_message"].native) not in digests:
+            return None, "signature timestamp does not verify: it was made for another signature"
+        purposes = tsa_cert.extended_key_usage_value
+        if purposes is None or "time_stamping" not in purposes.native:
+            return None, "signature timestamp does not verify: the certificate is not a TSA's (no timeStamping)"
+        when = tst["gen_time"].native
+        trust = _trust_verdict(tsa_cert, [*_certificates(signed), *embedded], session, evidence)
+        if trust.indication is not Indication.TOTAL_PASSED:
+            return None, f"signature timestamp of {when.isoformat()} not trusted: {trust.details}"
+        return when, f"signature timestamp verified: {when.isoformat()}"
+    except _Stop as stop:
+        return None, f"signature timestamp does not verify: {stop.verdict.details}"
+    except (DSTUError, *ASN1_ERRORS) as exc:
+        return None, f"signature timestamp unreadable: {type(exc).__name__}"
+
+
+def _certificates(signed: cms.SignedData) -> list[x509.Certificate]:
+    found = signed["certificates"]
+    if not isinstance(found, cms.CertificateSet):
+        return []
+    return [c.chosen for c in found if c.name == "certificate"]
+
+
+def _tsa_certificate(tsa_info: cms.SignerInfo, certs: list[x509.Certificate]) -> x509.Certificate | None:
+    """The certificate the token's SignerInfo names, by issuer and serial or by subject key identifier."""
+    sid = tsa_info["sid"]
+    for cert in certs:
+        if sid.name == "issuer_and_serial_number":
+            wanted = sid.chosen
+            if wanted["serial_number"].native == cert.serial_number and same_name(wanted["issuer"], cert.issuer):
+                return cert
+        elif cert.key_identifier is not None and bytes(sid.chosen.native) == cert.key_identifier:
+            return cert
+    return None
 
 
 def _join(*parts: str | None) -> str:

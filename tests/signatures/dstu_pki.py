@@ -13,11 +13,12 @@ cannot encode DSTU keys).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from asn1crypto import algos, cms, core, crl, keys, x509
+from asn1crypto import algos, cms, core, crl, keys, tsp, x509
 from pyhanko.sign.ades.qualified_asn1 import QcCertificateType, QcStatements
 
 from signatures.dstu import (
@@ -206,25 +207,21 @@ def make_crl(
     return bytes(value.dump())
 
 
-def cades(
+def _signer_info(
     party: DParty,
     content: bytes,
     *,
-    detached: bool = True,
-    ess_cert: x509.Certificate | None = None,
-    signing_time: datetime = SIGN_TIME,
-    extra_certs: tuple[x509.Certificate, ...] = (),
-    crls: tuple[bytes, ...] = (),
-    include_cert: bool = True,
-    digest_oid: str = GOST34311_OID,
-    with_chain: bool = True,
-) -> bytes:
-    """A CAdES-BES SignedData: DSTU 4145 (little-endian) over GOST 34.311 with the signer key's DKE."""
+    content_type: str,
+    signing_time: datetime,
+    ess_cert: x509.Certificate | None,
+    digest_oid: str,
+) -> cms.SignerInfo:
+    """The SignerInfo of a CAdES-BES signature: DSTU 4145 (little-endian) over GOST 34.311 with the key's DKE."""
     referenced = ess_cert or party.cert
     digest = digest_function(digest_oid, party.sbox)
     attrs = cms.CMSAttributes(
         [
-            {"type": "content_type", "values": ["data"]},
+            {"type": "content_type", "values": [content_type]},
             {"type": "signing_time", "values": [cms.Time({"utc_time": signing_time})]},
             {"type": "message_digest", "values": [digest(content)]},
             {
@@ -247,7 +244,7 @@ def cades(
         ]
     )
     attrs_der = attrs.dump()
-    signer_info = cms.SignerInfo(
+    return cms.SignerInfo(
         {
             "version": "v1",
             "sid": cms.SignerIdentifier(
@@ -264,6 +261,58 @@ def cades(
             "signature": encode_signature(CURVE, *sign_digest(CURVE, party.d, digest(attrs_der))),
         }
     )
+
+
+def timestamp_token(tsa: DParty, signature_value: bytes, gen_time: datetime, *, serial: int = 1) -> cms.ContentInfo:
+    """A TSA's token (RFC 3161) over a signature value: GOST 34.311 imprint, signed like a CAdES signature."""
+    tst = tsp.TSTInfo(
+        {
+            "version": "v1",
+            "policy": "1.2.804.2.1.1.1.2.3.1",
+            "message_imprint": {
+                "hash_algorithm": {"algorithm": GOST34311_OID},
+                "hashed_message": gost34311(signature_value),
+            },
+            "serial_number": serial,
+            "gen_time": gen_time,
+        }
+    ).dump()
+    info = _signer_info(
+        tsa, tst, content_type="tst_info", signing_time=gen_time, ess_cert=None, digest_oid=GOST34311_OID
+    )
+    signed = cms.SignedData(
+        {
+            "version": "v3",
+            "digest_algorithms": [{"algorithm": GOST34311_OID}],
+            "encap_content_info": {"content_type": "tst_info", "content": tsp.TSTInfo.load(tst)},
+            "certificates": [cms.CertificateChoices({"certificate": tsa.cert})],
+            "signer_infos": [info],
+        }
+    )
+    return cms.ContentInfo({"content_type": "signed_data", "content": signed})
+
+
+def cades(
+    party: DParty,
+    content: bytes,
+    *,
+    detached: bool = True,
+    ess_cert: x509.Certificate | None = None,
+    signing_time: datetime = SIGN_TIME,
+    extra_certs: tuple[x509.Certificate, ...] = (),
+    crls: tuple[bytes, ...] = (),
+    include_cert: bool = True,
+    digest_oid: str = GOST34311_OID,
+    with_chain: bool = True,
+    timestamp: Callable[[bytes], cms.ContentInfo] | None = None,
+) -> bytes:
+    """A CAdES-BES SignedData (CAdES-T with ``timestamp``: the token made over the signature value)."""
+    signer_info = _signer_info(
+        party, content, content_type="data", signing_time=signing_time, ess_cert=ess_cert, digest_oid=digest_oid
+    )
+    if timestamp is not None:
+        token = timestamp(bytes(signer_info["signature"].native))
+        signer_info["unsigned_attrs"] = cms.CMSAttributes([{"type": "signature_time_stamp_token", "values": [token]}])
     eci: dict[str, Any] = {"content_type": "data"}
     if not detached:
         eci["content"] = content
@@ -299,6 +348,8 @@ class DstuPKI:
     rogue_root: DParty
     rogue: DParty
     crls: tuple[bytes, ...]
+    #: A time-stamping authority of the QTSP (extended key usage timeStamping, critical).
+    tsa: DParty
 
     __test__ = False
 
@@ -353,4 +404,11 @@ def build_dstu_pki() -> DstuPKI:
     rogue_root = issue({"common_name": "Rogue Root", "country_name": "UA"}, None, serial=2, ca=True)
     rogue = issue(person, rogue_root, serial=105)
     crls = (make_crl(root, []), make_crl(ca, [(104, datetime(2025, 3, 1, tzinfo=UTC))]))
-    return DstuPKI(root, ca, director, other, expired, revoked, rogue_root, rogue, crls)
+    tsa = issue(
+        {"common_name": "Тестовий TSP КНЕДП", "organization_name": "Test QTSP", "country_name": "UA"},
+        ca,
+        serial=106,
+        qualified=False,
+        extra=[_ext("2.5.29.37", x509.ExtKeyUsageSyntax(["time_stamping"]).dump(), critical=True)],
+    )
+    return DstuPKI(root, ca, director, other, expired, revoked, rogue_root, rogue, crls, tsa)

@@ -7,6 +7,7 @@ Everything is signed inside the tests over the DSTU test PKI (root -> QTSP CA
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import pytest
 from asn1crypto import cms
@@ -14,6 +15,7 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 from signatures import ExpectedSigner, Indication, Integrity, SignerMatch, VerificationPolicy, verify
+from tests.signatures.dstu_pki import SIGN_TIME, timestamp_token
 
 DOC = b"%PDF-1.7 zayava pryiednannia (DSTU)\n"
 
@@ -274,3 +276,61 @@ def test_asic_e_and_s_with_dstu(dstu, docs):
     report = verify(docs.asic_e(files, sign=dstu.cms, tamper=slip_in), policy=dstu.policy())
     assert report.integrity is Integrity.MODIFIED
     assert not report.passed
+
+
+# --- CAdES-T: signature timestamps by a TSA whose certificate is DSTU too ---------------------------------------
+
+TS_TIME = SIGN_TIME + timedelta(minutes=2)
+
+
+def _stamped(dstu, tsa: str = "tsa", *, over: bytes | None = None, **kwargs) -> bytes:
+    """The director's detached signature with a signature timestamp by ``tsa`` (over ``over`` instead of the
+    signature's own value, when given)."""
+    party = getattr(dstu.pki, tsa)
+    return dstu.cms(DOC, timestamp=lambda value: timestamp_token(party, over or value, TS_TIME), **kwargs)
+
+
+def test_a_signature_timestamp_is_verified_and_its_time_reported(dstu):
+    report = verify(DOC, detached_signature=_stamped(dstu), policy=dstu.policy())
+    assert report.passed, report.to_json()
+    (sig,) = report.signatures
+    assert sig.level == "B-T"
+    assert sig.timestamp_time == TS_TIME
+    assert sig.best_signing_time == TS_TIME
+    assert f"signature timestamp verified: {TS_TIME.isoformat()}" in sig.details
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (lambda d: _stamped(d, over=b"another signature's value"), "made for another signature"),
+        (lambda d: _stamped(d, "other"), "not a TSA's"),
+    ],
+)
+def test_a_timestamp_that_does_not_fit_is_said_and_gives_no_time(dstu, make, reason):
+    """A token over another signature, or signed by a key that is not a TSA's: the signature itself still passes
+    (the timestamp was never needed for that), but the report gives no timestamp time and says why."""
+    report = verify(DOC, detached_signature=make(dstu), policy=dstu.policy())
+    (sig,) = report.signatures
+    assert report.indication is Indication.TOTAL_PASSED
+    assert sig.timestamp_time is None and sig.level == "B-B"
+    assert reason in sig.details
+
+
+def test_a_changed_timestamp_token_does_not_verify(dstu):
+    signature = _stamped(dstu)
+    when = TS_TIME.strftime("%Y%m%d%H%M%SZ").encode()
+    assert signature.count(when) == 1  # the TSTInfo's genTime (GeneralizedTime; the token's signingTime is UTCTime)
+    changed = signature.replace(when, (TS_TIME + timedelta(hours=1)).strftime("%Y%m%d%H%M%SZ").encode(), 1)
+    report = verify(DOC, detached_signature=changed, policy=dstu.policy())
+    (sig,) = report.signatures
+    assert sig.timestamp_time is None
+    assert "signature timestamp does not verify" in sig.details
+
+
+def test_a_timestamp_by_a_tsa_outside_the_configured_roots_is_not_trusted(dstu):
+    report = verify(DOC, detached_signature=_stamped(dstu), policy=dstu.policy(trust_roots=(dstu.pki.rogue_root.der,)))
+    (sig,) = report.signatures
+    assert report.indication is Indication.INDETERMINATE
+    assert sig.timestamp_time is None
+    assert "not trusted" in sig.details
