@@ -23,20 +23,17 @@ an indication better. One that does not verify is said so in the details.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from asn1crypto import cms, core, tsp, x509
 
-from signatures.algorithms import is_national_oid
 from signatures.context import Evidence, Session
-from signatures.dstu import BYTE_ORDER_BY_OID, DSTUError, digest_function, verify
-from signatures.dstu.gost28147 import DEFAULT_SBOX, SBox
+from signatures.dstu import BYTE_ORDER_BY_OID, DSTUError, verify
+from signatures.dstu.gost28147 import DEFAULT_SBOX
 from signatures.integrity import PASSED, Verdict, trust_code, unsupported_algorithm_verdict
-from signatures.national.certs import ASN1_ERRORS, DstuKey, certificate_key, raw_signature
+from signatures.national.certs import ASN1_ERRORS, DstuKey, certificate_key, hash_function, raw_signature
 from signatures.national.path import Trust, candidates_from, validate
 from signatures.national.revocation import same_name
 from signatures.report import Indication, Integrity
@@ -48,13 +45,6 @@ OID_SIGNING_CERTIFICATE = "1.2.840.113549.1.9.16.2.12"
 OID_SIGNING_CERTIFICATE_V2 = "1.2.840.113549.1.9.16.2.47"
 OID_SIGNATURE_TIMESTAMP = "1.2.840.113549.1.9.16.2.14"
 OID_TST_INFO = "1.2.840.113549.1.9.16.1.4"
-
-_HASHLIB = {
-    "1.3.14.3.2.26": "sha1",
-    "2.16.840.1.101.3.4.2.1": "sha256",
-    "2.16.840.1.101.3.4.2.2": "sha384",
-    "2.16.840.1.101.3.4.2.3": "sha512",
-}
 
 
 @dataclass(frozen=True)
@@ -77,20 +67,6 @@ class _Stop(Exception):
 
 def _verdict(indication: Indication, sub: str | None, integrity: Integrity, code: str, details: str) -> _Stop:
     return _Stop(Verdict(indication, sub, integrity, code, details))
-
-
-def hash_function(oid: str, sbox: SBox) -> Callable[[bytes], bytes] | None:
-    """The hash for a digest algorithm OID: national ones with the key's
-    S-box, the SHA-2 family by OID; None when we do not implement it."""
-    if is_national_oid(oid):
-        try:
-            return digest_function(oid, sbox)
-        except DSTUError:
-            return None
-    name = _HASHLIB.get(oid)
-    if name is None:
-        return None
-    return lambda data: hashlib.new(name, data).digest()
 
 
 def _attributes(signer_info: cms.SignerInfo) -> dict[str, Any]:
@@ -281,6 +257,7 @@ def _trust_verdict(
         crls=(*session.crls, *evidence.crls),
         moment=policy.validation_time or datetime.now(UTC),
         hard_fail=policy.revocation_mode == "hard-fail",
+        ocsps=(*session.ocsps, *evidence.ocsps),
     )
     result = validate(signer_cert, trust)
     if result.problem is not None:

@@ -15,18 +15,21 @@ need, nor crash a verification.
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from asn1crypto import core, crl, x509
 
+from signatures.algorithms import is_national_oid
 from signatures.dstu import (
     BYTE_ORDER_BY_OID,
     DSTUError,
     PublicKey,
     decode_parameters,
     der,
+    digest_function,
     gost34311,
     unwrap_signature,
     verify,
@@ -46,6 +49,28 @@ class DstuKey:
     sbox: SBox
     """S-box for GOST 34.311 hashes made for this key (the parameters' DKE)."""
     byte_order: ByteOrder
+
+
+_HASHLIB = {
+    "1.3.14.3.2.26": "sha1",
+    "2.16.840.1.101.3.4.2.1": "sha256",
+    "2.16.840.1.101.3.4.2.2": "sha384",
+    "2.16.840.1.101.3.4.2.3": "sha512",
+}
+
+
+def hash_function(oid: str, sbox: SBox) -> Callable[[bytes], bytes] | None:
+    """The hash for a digest algorithm OID: national ones with the key's
+    S-box, the SHA-2 family by OID; None when we do not implement it."""
+    if is_national_oid(oid):
+        try:
+            return digest_function(oid, sbox)
+        except DSTUError:
+            return None
+    name = _HASHLIB.get(oid)
+    if name is None:
+        return None
+    return lambda data: hashlib.new(name, data).digest()
 
 
 def spki_key(spki: bytes) -> DstuKey:

@@ -16,9 +16,10 @@ certification authority's root, or a QTSP CA configured directly as a root:
 * the signer's key usage, when present, allows digitalSignature or
   nonRepudiation;
 * a critical extension we do not process rejects the path;
-* revocation from CRLs (:mod:`.revocation`) for every certificate below the
-  root: hard-fail requires a status, soft-fail tolerates an unknown one; a
-  revocation is never tolerated.
+* revocation from CRLs, or OCSP responses where no CRL covers a certificate
+  (:mod:`.revocation`), for every certificate below the root: hard-fail
+  requires a status, soft-fail tolerates an unknown one; a revocation is never
+  tolerated.
 
 The result names the ETSI EN 319 102-1 sub-indication, like
 :func:`signatures.context.validate_path_at` does for certvalidator.
@@ -30,7 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from asn1crypto import core, crl, x509
+from asn1crypto import core, crl, ocsp, x509
 
 from signatures.dstu import DSTUError
 from signatures.national.certs import (
@@ -41,7 +42,7 @@ from signatures.national.certs import (
     extensions,
     parse_extension,
 )
-from signatures.national.revocation import Status, crl_status, same_name
+from signatures.national.revocation import Status, crl_status, ocsp_status, same_name
 
 MAX_PATH_LENGTH = 8
 """Far above the three certificates of a Ukrainian path; bounds hostile input."""
@@ -83,6 +84,7 @@ class Trust:
     crls: tuple[crl.CertificateList, ...]
     moment: datetime
     hard_fail: bool
+    ocsps: tuple[ocsp.OCSPResponse, ...] = ()
 
 
 def _fail(problem: str, details: str) -> PathResult:
@@ -206,7 +208,10 @@ def validate(signer: x509.Certificate, trust: Trust) -> PathResult:
         if expiry is not None:
             return _fail(expiry, f"certificate {_label(cert)} is not valid at {trust.moment.isoformat()}")
         issuer = path[index + 1]
-        status = crl_status(cert, exts, index > 0, issuer, certificate_key(issuer), trust.crls, trust.moment)
+        issuer_key = certificate_key(issuer)
+        status = crl_status(cert, exts, index > 0, issuer, issuer_key, trust.crls, trust.moment)
+        if status is Status.UNKNOWN:
+            status = ocsp_status(cert, issuer, issuer_key, trust.ocsps, trust.moment)
         if status is Status.REVOKED:
             return _fail("REVOKED_NO_POE", f"certificate {_label(cert)} is revoked (CRL)")
         if status is Status.UNKNOWN:

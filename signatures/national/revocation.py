@@ -15,6 +15,15 @@ which cannot verify DSTU.  The rules here are the conservative subset of RFC
 
 Anything else is not evidence: the status stays unknown (TRY_LATER under
 hard-fail).  A listed serial is revoked, whatever its entry extensions say.
+
+OCSP responses (RFC 6960) signed with DSTU are read the same conservative way,
+for a certificate no usable CRL covers: the response is signed by the issuer's
+own key, or by a responder certificate the issuer signed that carries
+id-kp-OCSPSigning and is valid at the time; its single response names the
+certificate by serial and by the hashes of the issuer's name and key (SHA-1,
+SHA-2 or GOST 34.311); and it is current (thisUpdate <= T <= nextUpdate, a
+response without nextUpdate is not).  "revoked" is revoked, "good" is good,
+anything else proves nothing.
 """
 
 from __future__ import annotations
@@ -23,9 +32,21 @@ import enum
 from collections.abc import Iterable
 from datetime import datetime
 
-from asn1crypto import crl, x509
+from asn1crypto import crl, ocsp, x509
 
-from signatures.national.certs import ASN1_ERRORS, DstuKey, Extension, crl_signed_by, extensions, parse_extension
+from signatures.dstu.gost28147 import DEFAULT_SBOX
+from signatures.national.certs import (
+    ASN1_ERRORS,
+    DstuKey,
+    Extension,
+    certificate_key,
+    certificate_signed_by,
+    crl_signed_by,
+    extensions,
+    hash_function,
+    parse_extension,
+    verify_signed,
+)
 
 OID_CRL_NUMBER = "2.5.29.20"
 OID_DELTA_CRL = "2.5.29.27"
@@ -136,3 +157,99 @@ def crl_status(
         except ASN1_ERRORS:
             return Status.UNKNOWN  # a CRL we cannot read to the end proves nothing
     return Status.GOOD if found else Status.UNKNOWN
+
+
+def ocsp_status(
+    cert: x509.Certificate,
+    issuer: x509.Certificate,
+    issuer_key: DstuKey,
+    responses: Iterable[ocsp.OCSPResponse],
+    moment: datetime,
+) -> Status:
+    """The status of ``cert`` at ``moment`` from the acceptable OCSP responses among ``responses``."""
+    found = False
+    for response in responses:
+        status = _ocsp_answer(response, cert, issuer, issuer_key, moment)
+        if status is Status.REVOKED:
+            return Status.REVOKED
+        found = found or status is Status.GOOD
+    return Status.GOOD if found else Status.UNKNOWN
+
+
+def _ocsp_answer(
+    response: ocsp.OCSPResponse, cert: x509.Certificate, issuer: x509.Certificate, issuer_key: DstuKey, moment: datetime
+) -> Status:
+    try:
+        if response["response_status"].native != "successful":
+            return Status.UNKNOWN
+        basic = response["response_bytes"]["response"].parsed
+        tbs = basic["tbs_response_data"]
+        responder = _responder_key(basic, issuer, issuer_key, moment)
+        oid = basic["signature_algorithm"]["algorithm"].dotted
+        if responder is None or not verify_signed(tbs.dump(), oid, bytes(basic["signature"].native), responder):
+            return Status.UNKNOWN
+        for single in tbs["responses"]:
+            if not _names(single["cert_id"], cert, issuer):
+                continue
+            this_update, next_update = single["this_update"].native, single["next_update"].native
+            if next_update is None or not this_update <= moment <= next_update:
+                continue
+            if single["cert_status"].name == "revoked":
+                return Status.REVOKED
+            if single["cert_status"].name == "good":
+                return Status.GOOD
+    except ASN1_ERRORS:
+        return Status.UNKNOWN
+    return Status.UNKNOWN
+
+
+def _key_bits(cert: x509.Certificate) -> bytes:
+    """The subjectPublicKey BIT STRING's value, which a CertID and a responder's key id hash."""
+    return bytes(cert["tbs_certificate"]["subject_public_key_info"]["public_key"].contents[1:])
+
+
+def _hashes(data: bytes, oids: Iterable[str]) -> set[bytes]:
+    return {f(data) for f in (hash_function(oid, DEFAULT_SBOX) for oid in oids) if f is not None}
+
+
+def _names(cert_id: ocsp.CertId, cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    """Whether the CertID is ``cert``'s: its serial, and the hashes of its issuer's name and key."""
+    if cert_id["serial_number"].native != cert.serial_number:
+        return False
+    algorithm = cert_id["hash_algorithm"]["algorithm"].dotted
+    return bytes(cert_id["issuer_name_hash"].native) in _hashes(issuer.subject.dump(), [algorithm]) and bytes(
+        cert_id["issuer_key_hash"].native
+    ) in _hashes(_key_bits(issuer), [algorithm])
+
+
+#: How a responder's key may be hashed in its ResponderID: SHA-1 as RFC 6960 says, GOST 34.311 as some do.
+_KEY_ID_HASHES = ("1.3.14.3.2.26", "1.2.804.2.1.1.1.1.2.1")
+
+
+def _is_responder(responder_id: ocsp.ResponderId, cert: x509.Certificate) -> bool:
+    if responder_id.name == "by_name":
+        return same_name(responder_id.chosen, cert.subject)
+    return bytes(responder_id.chosen.native) in _hashes(_key_bits(cert), _KEY_ID_HASHES)
+
+
+def _responder_key(
+    basic: ocsp.BasicOCSPResponse, issuer: x509.Certificate, issuer_key: DstuKey, moment: datetime
+) -> DstuKey | None:
+    """The issuer's own key, or a delegated responder's that the issuer authorised; None for anyone else."""
+    responder_id = basic["tbs_response_data"]["responder_id"]
+    if _is_responder(responder_id, issuer):
+        return issuer_key
+    offered = basic["certs"]
+    for candidate in offered if isinstance(offered, ocsp.Certificates) else ():
+        if not _is_responder(responder_id, candidate) or not same_name(candidate.issuer, issuer.subject):
+            continue
+        purposes = candidate.extended_key_usage_value
+        validity = candidate["tbs_certificate"]["validity"]
+        if (
+            purposes is not None
+            and "ocsp_signing" in purposes.native
+            and validity["not_before"].native <= moment <= validity["not_after"].native
+            and certificate_signed_by(candidate, issuer_key)
+        ):
+            return certificate_key(candidate)
+    return None

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from asn1crypto import algos, cms, core, crl, keys, tsp, x509
+from asn1crypto import algos, cms, core, crl, keys, ocsp, tsp, x509
 from pyhanko.sign.ades.qualified_asn1 import QcCertificateType, QcStatements
 
 from signatures.dstu import (
@@ -350,6 +350,8 @@ class DstuPKI:
     crls: tuple[bytes, ...]
     #: A time-stamping authority of the QTSP (extended key usage timeStamping, critical).
     tsa: DParty
+    #: The QTSP's delegated OCSP responder (extended key usage OCSPSigning).
+    responder: DParty
 
     __test__ = False
 
@@ -411,4 +413,62 @@ def build_dstu_pki() -> DstuPKI:
         qualified=False,
         extra=[_ext("2.5.29.37", x509.ExtKeyUsageSyntax(["time_stamping"]).dump(), critical=True)],
     )
-    return DstuPKI(root, ca, director, other, expired, revoked, rogue_root, rogue, crls, tsa)
+    responder = issue(
+        {"common_name": "Тестовий OCSP КНЕДП", "organization_name": "Test QTSP", "country_name": "UA"},
+        ca,
+        serial=107,
+        qualified=False,
+        extra=[_ext("2.5.29.37", x509.ExtKeyUsageSyntax(["ocsp_signing"]).dump())],
+    )
+    return DstuPKI(root, ca, director, other, expired, revoked, rogue_root, rogue, crls, tsa, responder)
+
+
+def make_ocsp(
+    issuer: DParty,
+    serial: int,
+    *,
+    status: str = "good",
+    responder: DParty | None = None,
+    this_update: datetime = VALIDATION_TIME - timedelta(hours=1),
+    next_update: datetime | None = VALIDATION_TIME + timedelta(days=1),
+) -> bytes:
+    """An OCSP response (RFC 6960) on certificate ``serial`` of ``issuer``, signed with DSTU by ``responder``
+    (the issuer itself by default), the CertID hashed with SHA-1."""
+    signer = responder or issuer
+    key_bits = bytes(issuer.cert["tbs_certificate"]["subject_public_key_info"]["public_key"].contents[1:])
+    single: dict[str, Any] = {
+        "cert_id": {
+            "hash_algorithm": {"algorithm": "sha1"},
+            "issuer_name_hash": hashlib.sha1(issuer.cert.subject.dump()).digest(),
+            "issuer_key_hash": hashlib.sha1(key_bits).digest(),
+            "serial_number": serial,
+        },
+        "cert_status": ocsp.CertStatus(
+            {"good": core.Null()}
+            if status == "good"
+            else {"revoked": {"revocation_time": VALIDATION_TIME - timedelta(days=10)}}
+        ),
+        "this_update": this_update,
+    }
+    if next_update is not None:
+        single["next_update"] = next_update
+    tbs = ocsp.ResponseData(
+        {
+            "responder_id": ocsp.ResponderId({"by_name": signer.cert.subject}),
+            "produced_at": this_update,
+            "responses": [single],
+        }
+    )
+    tbs_der = tbs.dump()
+    basic = ocsp.BasicOCSPResponse(
+        {
+            "tbs_response_data": ocsp.ResponseData.load(tbs_der),
+            "signature_algorithm": {"algorithm": DSTU4145_LE},
+            "signature": der.encode_tlv(der.OCTET_STRING, dstu_sign(signer, tbs_der)),
+            "certs": [signer.cert] if responder is not None else [],
+        }
+    )
+    response = ocsp.OCSPResponse(
+        {"response_status": "successful", "response_bytes": {"response_type": "basic_ocsp_response", "response": basic}}
+    )
+    return bytes(response.dump())

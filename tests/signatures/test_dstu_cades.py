@@ -15,7 +15,7 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 from signatures import ExpectedSigner, Indication, Integrity, SignerMatch, VerificationPolicy, verify
-from tests.signatures.dstu_pki import SIGN_TIME, timestamp_token
+from tests.signatures.dstu_pki import SIGN_TIME, VALIDATION_TIME, make_ocsp, timestamp_token
 
 DOC = b"%PDF-1.7 zayava pryiednannia (DSTU)\n"
 
@@ -334,3 +334,73 @@ def test_a_timestamp_by_a_tsa_outside_the_configured_roots_is_not_trusted(dstu):
     assert report.indication is Indication.INDETERMINATE
     assert sig.timestamp_time is None
     assert "not trusted" in sig.details
+
+
+# --- OCSP responses signed with DSTU, for certificates no CRL covers --------------------------------------------
+
+
+def _with_ocsp(dstu, *responses: bytes) -> VerificationPolicy:
+    """Hard-fail, the root's CRL for the QTSP's CA, and for the director only the OCSP ``responses``."""
+    return dstu.policy(crls=(dstu.pki.crls[0],), ocsp_responses=responses)
+
+
+def test_the_issuers_own_ocsp_answer_gives_the_status(dstu):
+    good = make_ocsp(dstu.pki.ca, 100)
+    report = verify(DOC, detached_signature=dstu.cms(DOC), policy=_with_ocsp(dstu, good))
+    assert report.passed, report.to_json()
+    without = verify(DOC, detached_signature=dstu.cms(DOC), policy=_with_ocsp(dstu))
+    assert without.indication is Indication.INDETERMINATE and without.sub_indication == "TRY_LATER"
+
+
+def test_an_ocsp_revoked_answer_revokes(dstu):
+    revoked = make_ocsp(dstu.pki.ca, 100, status="revoked")
+    report = verify(
+        DOC, detached_signature=dstu.cms(DOC), policy=_with_ocsp(dstu, revoked, make_ocsp(dstu.pki.ca, 100))
+    )
+    assert report.indication is Indication.INDETERMINATE
+    assert report.sub_indication == "REVOKED_NO_POE"
+
+
+def test_a_delegated_responder_the_issuer_authorised_is_believed(dstu):
+    delegated = make_ocsp(dstu.pki.ca, 100, responder=dstu.pki.responder)
+    assert verify(DOC, detached_signature=dstu.cms(DOC), policy=_with_ocsp(dstu, delegated)).passed
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        # Signed by a certificate of the same CA that is not an OCSP responder (no OCSPSigning).
+        lambda pki: make_ocsp(pki.ca, 100, responder=pki.other),
+        # A responder of another PKI, naming itself.
+        lambda pki: make_ocsp(pki.rogue_root, 100),
+        # About another certificate of the CA.
+        lambda pki: make_ocsp(pki.ca, 101),
+        # Out of date, and without nextUpdate.
+        lambda pki: make_ocsp(
+            pki.ca,
+            100,
+            next_update=VALIDATION_TIME - timedelta(minutes=1),
+            this_update=VALIDATION_TIME - timedelta(days=2),
+        ),
+        lambda pki: make_ocsp(pki.ca, 100, next_update=None),
+    ],
+    ids=["not-a-responder", "other-pki", "other-certificate", "stale", "no-next-update"],
+)
+def test_an_ocsp_answer_that_proves_nothing_leaves_the_status_unknown(dstu, make):
+    report = verify(DOC, detached_signature=dstu.cms(DOC), policy=_with_ocsp(dstu, make(dstu.pki)))
+    assert report.indication is Indication.INDETERMINATE
+    assert report.sub_indication == "TRY_LATER"
+    assert report.integrity is Integrity.INTACT
+
+
+def test_an_ocsp_answer_carried_in_the_signature_is_used(dstu):
+    """RFC 5940: an OCSP response in the CMS's revocation choices (``crls`` field, other format)."""
+    answer = make_ocsp(dstu.pki.ca, 100)
+    signed = cms.ContentInfo.load(dstu.cms(DOC))
+    signed["content"]["crls"] = [
+        cms.RevocationInfoChoice(
+            {"other": {"other_rev_info_format": "1.3.6.1.5.5.7.16.2", "other_rev_info": cms.OCSPResponse.load(answer)}}
+        )
+    ]
+    report = verify(DOC, detached_signature=signed.dump(force=True), policy=_with_ocsp(dstu))
+    assert report.passed, report.to_json()
