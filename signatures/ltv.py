@@ -57,12 +57,16 @@ class _CrlValues(core.SequenceOf):  # type: ignore[misc]  # asn1crypto is untype
     _child_spec = crl.CertificateList
 
 
+class _OcspValues(core.SequenceOf):  # type: ignore[misc]  # asn1crypto is untyped
+    _child_spec = ocsp.BasicOCSPResponse
+
+
 class _RevocationValues(core.Sequence):  # type: ignore[misc]  # asn1crypto is untyped
-    """ETSI EN 319 122-1 RevocationValues; OCSP and other values are not read."""
+    """ETSI EN 319 122-1 RevocationValues; other values than CRLs and OCSP responses are not read."""
 
     _fields = [
         ("crl_vals", _CrlValues, {"explicit": 0, "optional": True}),
-        ("ocsp_vals", core.Any, {"explicit": 1, "optional": True}),
+        ("ocsp_vals", _OcspValues, {"explicit": 1, "optional": True}),
         ("other_rev_vals", core.Any, {"explicit": 2, "optional": True}),
     ]
 
@@ -101,6 +105,13 @@ def pdf_evidence(reader: PdfFileReader) -> Evidence:
     return Evidence(crls, ocsps, certs)
 
 
+def _as_response(basic: ocsp.BasicOCSPResponse) -> ocsp.OCSPResponse:
+    """A BasicOCSPResponse as CAdES-X-L keeps it, wrapped as the OCSPResponse the validators read."""
+    return ocsp.OCSPResponse(
+        {"response_status": "successful", "response_bytes": {"response_type": "basic_ocsp_response", "response": basic}}
+    )
+
+
 def cms_evidence(signed_data: cms.SignedData) -> Evidence:
     """Revocation data inside the CMS: the ``crls`` field (CRLs and RFC 5940
     OCSP responses), Adobe's ``adbe-revocationInfoArchival`` attribute, and
@@ -130,6 +141,7 @@ def cms_evidence(signed_data: cms.SignedData) -> Evidence:
                 if oid == _REVOCATION_VALUES:
                     values = _RevocationValues.load(value.dump())
                     crls.extend(values["crl_vals"] or ())
+                    ocsps.extend(_as_response(basic) for basic in values["ocsp_vals"] or ())
                 elif oid == _CERT_VALUES:
                     certs.extend(_CertValues.load(value.dump()))
     return Evidence(tuple(crls), tuple(ocsps), tuple(certs))

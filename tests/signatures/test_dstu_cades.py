@@ -10,11 +10,12 @@ import io
 from datetime import timedelta
 
 import pytest
-from asn1crypto import cms
+from asn1crypto import cms, core, ocsp
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 from signatures import ExpectedSigner, Indication, Integrity, SignerMatch, VerificationPolicy, verify
+from signatures.dstu import der
 from tests.signatures.dstu_pki import SIGN_TIME, VALIDATION_TIME, make_ocsp, timestamp_token
 
 DOC = b"%PDF-1.7 zayava pryiednannia (DSTU)\n"
@@ -402,5 +403,17 @@ def test_an_ocsp_answer_carried_in_the_signature_is_used(dstu):
             {"other": {"other_rev_info_format": "1.3.6.1.5.5.7.16.2", "other_rev_info": cms.OCSPResponse.load(answer)}}
         )
     ]
+    report = verify(DOC, detached_signature=signed.dump(force=True), policy=_with_ocsp(dstu))
+    assert report.passed, report.to_json()
+
+
+def test_ocsp_values_of_cades_x_l_are_used(dstu):
+    """CAdES-X-L keeps BasicOCSPResponses in the unsigned revocationValues attribute ([1] ocspVals)."""
+    basic = ocsp.OCSPResponse.load(make_ocsp(dstu.pki.ca, 100))["response_bytes"]["response"].parsed
+    values = der.encode_tlv(der.SEQUENCE, der.encode_tlv(0xA1, der.encode_tlv(der.SEQUENCE, basic.dump())))
+    signed = cms.ContentInfo.load(dstu.cms(DOC))
+    signed["content"]["signer_infos"][0]["unsigned_attrs"] = cms.CMSAttributes(
+        [{"type": "1.2.840.113549.1.9.16.2.24", "values": [core.Any.load(values)]}]
+    )
     report = verify(DOC, detached_signature=signed.dump(force=True), policy=_with_ocsp(dstu))
     assert report.passed, report.to_json()
