@@ -26,11 +26,15 @@ from signatures.integrity import (
     indic_name,
     trust_verdict,
 )
-from signatures.ltv import PAST_VALIDATION_CANDIDATES, cms_evidence, earliest_proof, revalidate_in_the_past
+from signatures.ltv import (
+    PAST_VALIDATION_CANDIDATES,
+    PAST_VALIDATION_NOTE,
+    cms_evidence,
+    earliest_proof,
+    revalidate_in_the_past,
+)
 from signatures.national.cades import NationalOutcome, verify_dstu
 from signatures.report import Indication, Integrity, SignatureReport, SignedFile, SignerIdentity
-
-PAST_VALIDATION_NOTE = "certificate path validated at the time proven by a trusted timestamp:"
 
 
 class NotCms(ValueError):
@@ -244,6 +248,7 @@ def validate_cms_signer(
         outcome = national_verdict(signed_data, content, algorithm, session=session, evidence=cms_evidence(signed_data))
         verdict = combine(structure, outcome.verdict)
         signing_time, timestamp_time = outcome.signing_time, outcome.timestamp_time
+        proof_time = outcome.validated_at
         level = "B-T" if timestamp_time else "B-B"
     else:
         evidence = cms_evidence(signed_data)  # pyhanko registers the embedded certs itself

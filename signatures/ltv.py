@@ -87,6 +87,8 @@ PAST_VALIDATION_CANDIDATES = frozenset(
 )
 """Sub-indications a proof of existence can resolve (ETSI 5.6.2.4)."""
 
+PAST_VALIDATION_NOTE = "certificate path validated at the time proven by a trusted timestamp:"
+
 
 def pdf_evidence(reader: PdfFileReader) -> Evidence:
     """Revocation data and certificates in the PDF's Document Security Store."""

@@ -29,7 +29,6 @@ from pyhanko.sign.validation.pdf_embedded import (
 from pyhanko.sign.validation.status import DocumentTimestampStatus, ModificationInfo
 
 from signatures.cms import (
-    PAST_VALIDATION_NOTE,
     broken_report,
     national_verdict,
     other_certs,
@@ -49,6 +48,7 @@ from signatures.integrity import (
 )
 from signatures.ltv import (
     PAST_VALIDATION_CANDIDATES,
+    PAST_VALIDATION_NOTE,
     cms_evidence,
     earliest_proof,
     pdf_evidence,
@@ -279,6 +279,7 @@ def _verify_one(
             )
             crypto = outcome.verdict
             signing_time, timestamp_time = outcome.signing_time, outcome.timestamp_time
+            proof_time = outcome.validated_at
             level = ("B-T" if timestamp_time else "B-B") if kind == "signature" else None
         verdict = combine(structure, crypto)
     else:

@@ -16,9 +16,12 @@ certificate is DSTU too: it is verified with the same steps (digest, DSTU
 signature, ESS reference, the TSA's path to a configured root and CRLs), plus
 its message imprint over this signature's value and the TSA's timeStamping
 extended key usage. A verified one gives the report its ``timestamp_time`` and
-the level B-T; it is not yet used as proof of time for a certificate that has
-expired or been revoked since (past signature validation), so it never makes
-an indication better. One that does not verify is said so in the details.
+the level B-T, and proves the signature existed at its time: a path that fails
+now only because a certificate has since expired or been revoked, or for want
+of current revocation data, is validated again as of that time, with
+revocation data current then (past signature validation, ETSI EN 319 102-1
+5.6.2.4, as the certvalidator path does in :mod:`signatures.ltv`). One that
+does not verify is said so in the details and proves nothing.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from signatures.context import Evidence, Session
 from signatures.dstu import BYTE_ORDER_BY_OID, DSTUError, verify
 from signatures.dstu.gost28147 import DEFAULT_SBOX
 from signatures.integrity import PASSED, Verdict, trust_code, unsupported_algorithm_verdict
+from signatures.ltv import PAST_VALIDATION_CANDIDATES, PAST_VALIDATION_NOTE
 from signatures.national.certs import ASN1_ERRORS, DstuKey, certificate_key, hash_function, raw_signature
 from signatures.national.path import Trust, candidates_from, validate
 from signatures.national.revocation import same_name
@@ -55,6 +59,8 @@ class NationalOutcome:
     signing_time: datetime | None = None
     #: The time of a signature timestamp that verified to a configured root (None: none, or not verified).
     timestamp_time: datetime | None = None
+    #: Set when the path was validated as of ``timestamp_time`` (past signature validation).
+    validated_at: datetime | None = None
 
 
 class _Stop(Exception):
@@ -237,25 +243,50 @@ def verify_dstu(
             "VALIDATION_ERROR",
             f"unreadable CMS structure: {type(exc).__name__}: {exc}"[:500],
         )
-    timestamp_time: datetime | None = None
+    timestamp_time = validated_at = None
     token = _timestamp_token(signer_info)
     if token is not None and verdict.integrity is Integrity.INTACT:
         timestamp_time, note = _verify_timestamp(token, signer_info, embedded_certs, session, evidence)
         verdict = replace(verdict, details=_join(verdict.details, note))
+        if timestamp_time is not None and signer_cert is not None and _past_candidate(verdict, timestamp_time, session):
+            past = _trust_verdict(signer_cert, embedded_certs, session, evidence, moment=timestamp_time)
+            if past.indication is Indication.TOTAL_PASSED:
+                verdict = _claimed_time_problem(signer_cert, signing_time) or replace(
+                    past, details=f"{PAST_VALIDATION_NOTE} {timestamp_time.isoformat()}"
+                )
+                validated_at = timestamp_time if verdict.indication is Indication.TOTAL_PASSED else None
     elif token is not None:
         verdict = replace(verdict, details=_join(verdict.details, "signature timestamp not checked"))
-    return NationalOutcome(verdict, signing_time, timestamp_time)
+    return NationalOutcome(verdict, signing_time, timestamp_time, validated_at)
+
+
+def _past_candidate(verdict: Verdict, proof: datetime, session: Session) -> bool:
+    """Whether a proof of existence at ``proof`` could resolve ``verdict``: an intact signature whose path fails
+    for a reason time can explain, proven to exist before the validation time."""
+    now = session.policy.validation_time or datetime.now(UTC)
+    return (
+        verdict.indication is Indication.INDETERMINATE
+        and verdict.integrity is Integrity.INTACT
+        and verdict.sub_indication in PAST_VALIDATION_CANDIDATES
+        and proof < now
+    )
 
 
 def _trust_verdict(
-    signer_cert: x509.Certificate, embedded: list[x509.Certificate], session: Session, evidence: Evidence
+    signer_cert: x509.Certificate,
+    embedded: list[x509.Certificate],
+    session: Session,
+    evidence: Evidence,
+    *,
+    moment: datetime | None = None,
 ) -> Verdict:
+    """The path's verdict as of ``moment`` (the validation time unless told)."""
     policy = session.policy
     trust = Trust(
         roots=session.roots,
         candidates=candidates_from(embedded, evidence.certs),
         crls=(*session.crls, *evidence.crls),
-        moment=policy.validation_time or datetime.now(UTC),
+        moment=moment or policy.validation_time or datetime.now(UTC),
         hard_fail=policy.revocation_mode == "hard-fail",
         ocsps=(*session.ocsps, *evidence.ocsps),
     )

@@ -7,7 +7,7 @@ Everything is signed inside the tests over the DSTU test PKI (root -> QTSP CA
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from asn1crypto import cms, core, ocsp
@@ -16,7 +16,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 from signatures import ExpectedSigner, Indication, Integrity, SignerMatch, VerificationPolicy, verify
 from signatures.dstu import der
-from tests.signatures.dstu_pki import SIGN_TIME, VALIDATION_TIME, make_ocsp, timestamp_token
+from tests.signatures.dstu_pki import SIGN_TIME, VALIDATION_TIME, make_crl, make_ocsp, timestamp_token
 
 DOC = b"%PDF-1.7 zayava pryiednannia (DSTU)\n"
 
@@ -417,3 +417,70 @@ def test_ocsp_values_of_cades_x_l_are_used(dstu):
     )
     report = verify(DOC, detached_signature=signed.dump(force=True), policy=_with_ocsp(dstu))
     assert report.passed, report.to_json()
+
+
+# --- Past signature validation at a verified DSTU signature timestamp -------------------------------------------
+
+PAST = datetime(2024, 6, 1, 10, 0, tzinfo=UTC)
+
+
+def _crls_at(dstu, when: datetime, revoked: list | None = None) -> tuple[bytes, ...]:
+    """The root's and the QTSP CA's CRLs as they were current at ``when``."""
+    window = {"this_update": when - timedelta(days=1), "next_update": when + timedelta(days=29)}
+    return (make_crl(dstu.pki.root, [], **window), make_crl(dstu.pki.ca, revoked or [], **window))
+
+
+def _signed_then_stamped(dstu, who: str, when: datetime) -> bytes:
+    tsa = dstu.pki.tsa
+    return dstu.cms(DOC, who, signing_time=when, timestamp=lambda value: timestamp_token(tsa, value, when))
+
+
+def test_an_expired_certificate_passes_at_the_time_its_timestamp_proves(dstu):
+    signature = _signed_then_stamped(dstu, "expired", PAST)
+    policy = dstu.policy(crls=(*dstu.pki.crls, *_crls_at(dstu, PAST)))
+    report = verify(DOC, detached_signature=signature, policy=policy)
+    assert report.passed, report.to_json()
+    (sig,) = report.signatures
+    assert sig.validated_at == PAST and sig.timestamp_time == PAST
+    assert "validated at the time proven by a trusted timestamp" in sig.details
+
+
+def test_without_revocation_data_of_that_time_it_stays_indeterminate(dstu):
+    report = verify(DOC, detached_signature=_signed_then_stamped(dstu, "expired", PAST), policy=dstu.policy())
+    assert report.indication is Indication.INDETERMINATE
+    assert report.sub_indication == "OUT_OF_BOUNDS_NO_POE"
+    assert report.signatures[0].validated_at is None
+
+
+def test_without_a_timestamp_an_expired_certificate_has_no_proof(dstu):
+    signature = dstu.cms(DOC, "expired", signing_time=PAST)
+    report = verify(DOC, detached_signature=signature, policy=dstu.policy(crls=(*dstu.pki.crls, *_crls_at(dstu, PAST))))
+    assert report.indication is Indication.INDETERMINATE
+    assert report.sub_indication == "OUT_OF_BOUNDS_NO_POE"
+
+
+def test_a_certificate_revoked_after_the_timestamp_passes_at_its_time(dstu):
+    signature = _signed_then_stamped(dstu, "revoked", PAST)  # revoked on 1 March 2025
+    report = verify(DOC, detached_signature=signature, policy=dstu.policy(crls=(*dstu.pki.crls, *_crls_at(dstu, PAST))))
+    assert report.passed, report.to_json()
+    assert report.signatures[0].validated_at == PAST
+
+
+def test_a_certificate_revoked_before_the_timestamp_still_fails(dstu):
+    after = datetime(2025, 4, 1, 10, 0, tzinfo=UTC)
+    revoked = [(104, datetime(2025, 3, 1, tzinfo=UTC))]
+    policy = dstu.policy(crls=(*dstu.pki.crls, *_crls_at(dstu, after, revoked)))
+    report = verify(DOC, detached_signature=_signed_then_stamped(dstu, "revoked", after), policy=policy)
+    assert report.indication is Indication.INDETERMINATE
+    assert report.sub_indication == "REVOKED_NO_POE"
+    assert report.signatures[0].validated_at is None
+
+
+def test_a_timestamp_that_does_not_verify_proves_nothing(dstu):
+    tsa_of_other_pki = dstu.pki.rogue
+    signature = dstu.cms(
+        DOC, "expired", signing_time=PAST, timestamp=lambda value: timestamp_token(tsa_of_other_pki, value, PAST)
+    )
+    report = verify(DOC, detached_signature=signature, policy=dstu.policy(crls=(*dstu.pki.crls, *_crls_at(dstu, PAST))))
+    assert report.indication is Indication.INDETERMINATE
+    assert report.signatures[0].validated_at is None
