@@ -469,14 +469,18 @@ class Docs:
         *,
         tamper: Callable[[dict[str, bytes]], None] | None = None,
         sign: Callable[[bytes], bytes] | None = None,
+        digest: tuple[str, Callable[[bytes], bytes]] | None = None,
     ) -> bytes:
+        """An ASiC-E of ``files``: a manifest listing each with its digest (SHA-256 unless ``digest`` gives the
+        method's URI and function), signed with a detached CMS."""
         import base64
         import hashlib
 
+        method, function = digest or ("http://www.w3.org/2001/04/xmlenc#sha256", lambda d: hashlib.sha256(d).digest())
         refs = "".join(
             f'<asic:DataObjectReference URI="{name}" MimeType="application/octet-stream">'
-            f'<ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/>'
-            f"<ds:DigestValue>{base64.b64encode(hashlib.sha256(data).digest()).decode()}</ds:DigestValue>"
+            f'<ds:DigestMethod Algorithm="{method}"/>'
+            f"<ds:DigestValue>{base64.b64encode(function(data)).decode()}</ds:DigestValue>"
             f"</asic:DataObjectReference>"
             for name, data in files.items()
         )

@@ -15,7 +15,7 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 from signatures import ExpectedSigner, Indication, Integrity, SignerMatch, VerificationPolicy, verify
-from signatures.dstu import der
+from signatures.dstu import der, gost34311
 from tests.signatures.dstu_pki import SIGN_TIME, VALIDATION_TIME, make_crl, make_ocsp, timestamp_token
 
 DOC = b"%PDF-1.7 zayava pryiednannia (DSTU)\n"
@@ -484,3 +484,20 @@ def test_a_timestamp_that_does_not_verify_proves_nothing(dstu):
     report = verify(DOC, detached_signature=signature, policy=dstu.policy(crls=(*dstu.pki.crls, *_crls_at(dstu, PAST))))
     assert report.indication is Indication.INDETERMINATE
     assert report.signatures[0].validated_at is None
+
+
+def test_asic_e_whose_manifest_lists_gost_digests(dstu, docs):
+    """A manifest with GOST 34.311 digests (the URI Ukrainian software writes): checked with the standard S-box. A
+    file changed since does not match, and since another S-box would not match either, integrity is unknown
+    rather than broken; the signature never passes."""
+    files = {"zayava.pdf": DOC, "dodatok.txt": b"dodatok"}
+    gost = ("http://www.w3.org/2001/04/xmldsig-more#gost34311", gost34311)
+    assert verify(docs.asic_e(files, sign=dstu.cms, digest=gost), policy=dstu.policy()).passed
+
+    def change(entries):
+        entries["dodatok.txt"] = b"dodatoK"
+
+    report = verify(docs.asic_e(files, sign=dstu.cms, digest=gost, tamper=change), policy=dstu.policy())
+    assert not report.passed
+    assert report.integrity is Integrity.UNKNOWN
+    assert "dodatok.txt: GOST 34.311 digest does not match" in report.signatures[0].details
