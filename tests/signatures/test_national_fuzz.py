@@ -1,4 +1,4 @@
-"""Fuzzing the DSTU certificate, CRL and CAdES code: nothing but DSTUError escapes the key
+"""Fuzzing the DSTU certificate, CRL, OCSP, timestamp and CAdES code: nothing but DSTUError escapes the key
 parser, and no mutated signature escapes as an exception or passes."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import contextlib
 from datetime import UTC, datetime
 
 import pytest
-from asn1crypto import crl, x509
+from asn1crypto import crl, ocsp, x509
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,7 +18,7 @@ from signatures.national.cades import verify_dstu
 from signatures.national.certs import spki_key
 from signatures.national.path import Trust, validate
 from signatures.report import Indication, Integrity
-from tests.signatures.dstu_pki import DIRECTOR_TIN, build_dstu_pki, cades, spki
+from tests.signatures.dstu_pki import DIRECTOR_TIN, build_dstu_pki, cades, make_ocsp, spki, timestamp_token
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 DOC = b"zayava"
@@ -95,3 +95,48 @@ def test_path_validation_on_mutated_certificates_and_crls(material, position, va
     for cert in certs:
         result = validate(cert, trust)
         assert result.problem is not None or result.path
+
+
+@pytest.fixture(scope="module")
+def stamped(material):
+    pki, _, _ = material
+    when = datetime(2025, 5, 20, 10, 2, tzinfo=UTC)
+    return when, cades(pki.director, DOC, timestamp=lambda value: timestamp_token(pki.tsa, value, when))
+
+
+@FUZZ
+@given(position=st.integers(min_value=0), value=st.integers(0, 255), cut=st.integers(0, 7))
+def test_a_mutated_signature_timestamp_never_raises_nor_proves_another_time(material, stamped, position, value, cut):
+    pki, _, _ = material
+    when, signature = stamped
+    try:
+        parts = split_signers(load_signed_data(_mutate(signature, position, value, cut)))
+    except (NotCms, ValueError, TypeError, KeyError):
+        return
+    from signatures import VerificationPolicy
+
+    session = Session(
+        VerificationPolicy(trust_roots=(pki.root.der,), crls=pki.crls, validation_time=datetime(2025, 6, 1, tzinfo=UTC))
+    )
+    for sd in parts:
+        try:
+            cert, certs = find_signer_cert(sd), other_certs(sd)
+        except (ValueError, TypeError, KeyError):
+            continue
+        outcome = verify_dstu(sd, DOC, cert, certs, session=session, evidence=NO_EVIDENCE)
+        assert outcome.timestamp_time in (None, when)
+
+
+@FUZZ
+@given(position=st.integers(min_value=0), value=st.integers(0, 255))
+def test_a_mutated_revoked_ocsp_answer_never_makes_the_certificate_good(material, position, value):
+    """The director's only status is an OCSP "revoked" answer, mutated: it may stop proving anything, but never
+    proves "good" (hard-fail: the path fails either way)."""
+    pki, _, _ = material
+    answer = make_ocsp(pki.ca, 100, status="revoked")
+    try:
+        response = ocsp.OCSPResponse.load(_mutate(answer, position, value, 0))
+    except (ValueError, TypeError):
+        return
+    trust = Trust((pki.root.cert,), (pki.ca.cert,), (pki.crls[0],), datetime(2025, 6, 1, tzinfo=UTC), True, (response,))
+    assert validate(pki.director.cert, trust).problem is not None
