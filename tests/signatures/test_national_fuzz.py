@@ -4,6 +4,7 @@ parser, and no mutated signature escapes as an exception or passes."""
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -14,11 +15,11 @@ from hypothesis import strategies as st
 from signatures.cms import NotCms, find_signer_cert, load_signed_data, other_certs, split_signers
 from signatures.context import NO_EVIDENCE, Session
 from signatures.dstu import DSTUError
-from signatures.national.cades import verify_dstu
+from signatures.national.cades import NationalOutcome, verify_dstu
 from signatures.national.certs import spki_key
 from signatures.national.path import Trust, validate
 from signatures.report import Indication, Integrity
-from tests.signatures.dstu_pki import DIRECTOR_TIN, build_dstu_pki, cades, make_ocsp, spki, timestamp_token
+from tests.signatures.dstu_pki import DIRECTOR_TIN, DstuPKI, build_dstu_pki, cades, make_ocsp, spki, timestamp_token
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 DOC = b"zayava"
@@ -51,28 +52,30 @@ def test_spki_parser_on_mutated_keys(material, position, value, cut):
         spki_key(_mutate(key, position, value, cut))
 
 
-@FUZZ
-@given(position=st.integers(min_value=0), value=st.integers(0, 255), cut=st.integers(0, 7))
-def test_mutated_cades_never_raises_and_never_passes_changed(material, position, value, cut):
-    pki, signature, _ = material
-    mutated = _mutate(signature, position, value, cut)
+def _outcomes(pki: DstuPKI, signature: bytes) -> Iterator[tuple[x509.Certificate | None, NationalOutcome]]:
+    """(signer certificate, outcome) of each signer of ``signature`` that can be read, verified over ``DOC``."""
     try:
-        signed_data = load_signed_data(mutated)
-        parts = split_signers(signed_data)
+        parts = split_signers(load_signed_data(signature))
     except (NotCms, ValueError, TypeError, KeyError):
         return
     from signatures import VerificationPolicy
 
-    policy = VerificationPolicy(
-        trust_roots=(pki.root.der,), crls=pki.crls, validation_time=datetime(2025, 6, 1, tzinfo=UTC)
+    session = Session(
+        VerificationPolicy(trust_roots=(pki.root.der,), crls=pki.crls, validation_time=datetime(2025, 6, 1, tzinfo=UTC))
     )
-    session = Session(policy)
     for sd in parts:
         try:
             cert, certs = find_signer_cert(sd), other_certs(sd)
         except (ValueError, TypeError, KeyError):
             continue
-        outcome = verify_dstu(sd, DOC, cert, certs, session=session, evidence=NO_EVIDENCE)
+        yield cert, verify_dstu(sd, DOC, cert, certs, session=session, evidence=NO_EVIDENCE)
+
+
+@FUZZ
+@given(position=st.integers(min_value=0), value=st.integers(0, 255), cut=st.integers(0, 7))
+def test_mutated_cades_never_raises_and_never_passes_changed(material, position, value, cut):
+    pki, signature, _ = material
+    for cert, outcome in _outcomes(pki, _mutate(signature, position, value, cut)):
         if outcome.verdict.indication is Indication.TOTAL_PASSED:
             # Only a mutation that left every signed byte alone may pass (e.g. in an unsigned field).
             assert outcome.verdict.integrity is Integrity.INTACT
@@ -109,21 +112,7 @@ def stamped(material):
 def test_a_mutated_signature_timestamp_never_raises_nor_proves_another_time(material, stamped, position, value, cut):
     pki, _, _ = material
     when, signature = stamped
-    try:
-        parts = split_signers(load_signed_data(_mutate(signature, position, value, cut)))
-    except (NotCms, ValueError, TypeError, KeyError):
-        return
-    from signatures import VerificationPolicy
-
-    session = Session(
-        VerificationPolicy(trust_roots=(pki.root.der,), crls=pki.crls, validation_time=datetime(2025, 6, 1, tzinfo=UTC))
-    )
-    for sd in parts:
-        try:
-            cert, certs = find_signer_cert(sd), other_certs(sd)
-        except (ValueError, TypeError, KeyError):
-            continue
-        outcome = verify_dstu(sd, DOC, cert, certs, session=session, evidence=NO_EVIDENCE)
+    for _cert, outcome in _outcomes(pki, _mutate(signature, position, value, cut)):
         assert outcome.timestamp_time in (None, when)
 
 
