@@ -4,7 +4,7 @@ A code is derived from a random per-code nonce with the code key (HMAC; `BACKOFF
 session key so that rotating one leaves the other alone), so neither the database nor the
 outbox ever holds it: the code letter is rendered at send time from the nonce. What the database keeps to
 check a typed code is another keyed hash. A keyed hash is fast, and that is fine here: guessing is bounded by
-the rate limits and the five-tries lock, not by hashing cost (see docs/security.md).
+the rate limits and the back-off throttles, not by hashing cost (see docs/security.md).
 """
 
 from __future__ import annotations
