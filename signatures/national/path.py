@@ -209,15 +209,15 @@ def validate(signer: x509.Certificate, trust: Trust) -> PathResult:
             return _fail(expiry, f"certificate {_label(cert)} is not valid at {trust.moment.isoformat()}")
         issuer = path[index + 1]
         issuer_key = certificate_key(issuer)
-        status = crl_status(cert, exts, index > 0, issuer, issuer_key, trust.crls, trust.moment)
+        status, source = crl_status(cert, exts, index > 0, issuer, issuer_key, trust.crls, trust.moment), "CRL"
         if status is Status.UNKNOWN:
-            status = ocsp_status(cert, issuer, issuer_key, trust.ocsps, trust.moment)
+            status, source = ocsp_status(cert, issuer, issuer_key, trust.ocsps, trust.moment), "OCSP"
         if status is Status.REVOKED:
-            return _fail("REVOKED_NO_POE", f"certificate {_label(cert)} is revoked (CRL)")
+            return _fail("REVOKED_NO_POE", f"certificate {_label(cert)} is revoked ({source})")
         if status is Status.UNKNOWN:
             unknown_status.append(_label(cert))
     if unknown_status and trust.hard_fail:
-        return _fail("TRY_LATER", "no current CRL for " + ", ".join(unknown_status))
+        return _fail("TRY_LATER", "no current CRL or OCSP response for " + ", ".join(unknown_status))
     details = f"revocation status unknown (soft-fail): {', '.join(unknown_status)}" if unknown_status else None
     return PathResult(None, details, path)
 

@@ -360,6 +360,7 @@ def test_an_ocsp_revoked_answer_revokes(dstu):
     )
     assert report.indication is Indication.INDETERMINATE
     assert report.sub_indication == "REVOKED_NO_POE"
+    assert "is revoked (OCSP)" in report.signatures[0].details
 
 
 def test_a_delegated_responder_the_issuer_authorised_is_believed(dstu):
