@@ -19,10 +19,10 @@ from backoffice.customers import rules, tokens
 from backoffice.customers.models import CustomerAccount, CustomerToken
 from backoffice.letters.outbox import enqueue
 from backoffice.passwords import hash_secret, verify_or_dummy
-from backoffice.savepoints import add_unless_taken
 from backoffice.sessions import end_sessions
 from backoffice.settings import Settings
 from backoffice.types import utcnow
+from backoffice.unique import insert_unless_taken
 from backoffice.validation import contact
 from backoffice.validation.problems import Invalid, Problem
 from workflows.i18n import N_
@@ -39,8 +39,8 @@ def open_account(
 ) -> CustomerAccount | None:
     """A new account under ``login``, or None when the login is taken.
 
-    The row is added inside a savepoint: the unique login is what decides between two registrations submitted
-    at the same moment, and the loser's transaction lives on to record the refusal for staff.
+    The unique login decides between two registrations submitted at the same moment
+    (:func:`backoffice.unique.insert_unless_taken`); the loser's transaction lives on to record the refusal.
     """
     account = CustomerAccount(
         login=login,
@@ -51,7 +51,7 @@ def open_account(
         password_changed_at=now,
         **fields,
     )
-    return account if add_unless_taken(session, account) else None
+    return insert_unless_taken(session, account)
 
 
 def authenticate(session: Session, login: str, password: str) -> CustomerAccount | None:

@@ -89,29 +89,32 @@ def anonymous(ip: str) -> Actor:
 
 
 def check(session: Session, settings: Settings, *, code: str, identifier: str, ip: str = "") -> Checked:
-    """The code and identifier as typed, or :class:`Refused` (recorded, the caller commits)."""
+    """The code and identifier as typed, or :class:`Refused` (recorded, the caller commits).
+
+    The identifier's live codes are read only for a refusal, which counts the try on each of them: a good code
+    costs no read for it."""
     now = utcnow()
     row = session.scalars(
         select(RegistrationCode).where(RegistrationCode.code_hash == codes.code_hash(settings.code_key, code))
     ).first()
-    live = _live_codes(session, identifier)
     if row is not None and row.application.identifier == identifier:
         app = row.application
         if row.revoked_at is not None:
-            raise _refuse(session, Refusal.REVOKED, identifier, live, row, ip)
+            raise _refuse(session, Refusal.REVOKED, identifier, row, ip)
         if row.used_at is not None:
-            raise _refuse(session, Refusal.USED, identifier, live, row, ip)
+            raise _refuse(session, Refusal.USED, identifier, row, ip)
         if row.expires_at <= now or app.state == AccessionState.CODE_EXPIRED:
-            raise _refuse(session, Refusal.EXPIRED, identifier, live, row, ip)
+            raise _refuse(session, Refusal.EXPIRED, identifier, row, ip)
         if app.state != AccessionState.CODE_ISSUED:
-            raise _refuse(session, Refusal.NOT_OPEN, identifier, live, row, ip)
+            raise _refuse(session, Refusal.NOT_OPEN, identifier, row, ip)
         return Checked(row.id, app.id, identifier)
     if row is not None:
-        raise _refuse(session, Refusal.IDENTIFIER_MISMATCH, identifier, live, row, ip)
+        raise _refuse(session, Refusal.IDENTIFIER_MISMATCH, identifier, row, ip)
+    live = _live_codes(session, identifier)
     if live:
-        raise _refuse(session, Refusal.WRONG_CODE, identifier, live, None, ip)
+        raise _refuse(session, Refusal.WRONG_CODE, identifier, None, ip, live)
     known = session.scalars(select(Application.id).where(Application.identifier == identifier)).first()
-    raise _refuse(session, Refusal.NO_LIVE_CODE if known else Refusal.UNKNOWN_IDENTIFIER, identifier, live, None, ip)
+    raise _refuse(session, Refusal.NO_LIVE_CODE if known else Refusal.UNKNOWN_IDENTIFIER, identifier, None, ip, live)
 
 
 def prepare(session: Session, settings: Settings, checked: Checked, *, login: str, password: str) -> list[Problem]:
@@ -200,12 +203,14 @@ def _refuse(
     session: Session,
     reason: Refusal,
     identifier: str,
-    live: list[RegistrationCode],
     row: RegistrationCode | None,
     ip: str,
+    live: list[RegistrationCode] | None = None,
 ) -> Refused:
     """Count the wrong try on every live code it could have been aimed at (for staff to see, not a lock), and
-    record it."""
+    record it. ``live``: the identifier's live codes, when the caller has read them already."""
+    if live is None:
+        live = _live_codes(session, identifier)
     targets = {c.id for c in live}
     if reason == Refusal.IDENTIFIER_MISMATCH and row is not None and row.used_at is None and row.revoked_at is None:
         targets.add(row.id)  # someone holds this code and is guessing whose it is

@@ -33,7 +33,7 @@ from backoffice.intake.models import IncomingMessage, MessageStatus
 from backoffice.intake.outages import DiskError, is_database_outage, is_disk_error
 from backoffice.intake.processing import INTAKE, SUBJECT
 from backoffice.intake.units import SessionSource, unit_of_work
-from backoffice.savepoints import add_unless_taken
+from backoffice.unique import insert_unless_taken
 
 log = logging.getLogger(__name__)
 
@@ -124,8 +124,9 @@ def id_of(session: Session, key: str) -> int | None:
 def add_once(session: Session, row: IncomingMessage) -> tuple[int, bool]:
     """Record ``row``: its id and True, or, when another poller recorded the same message a moment ago, that row's
     id and False."""
-    if add_unless_taken(session, row):
-        return row.id, True
+    stored = insert_unless_taken(session, row)
+    if stored is not None:
+        return stored.id, True
     other = id_of(session, row.message_key)
     assert other is not None
     return other, False

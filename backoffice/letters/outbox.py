@@ -13,8 +13,8 @@ from backoffice.actors import Actor
 from backoffice.audit.trail import record
 from backoffice.errors import BackofficeError
 from backoffice.letters.models import OutboxMessage, OutboxStatus
-from backoffice.savepoints import add_unless_taken
 from backoffice.types import utcnow
+from backoffice.unique import insert_unless_taken
 
 SUBJECT = "outbox_message"
 
@@ -79,9 +79,10 @@ def write(session: Session, *, now: datetime | None = None, **letter: Unpack[Let
         context=dict(letter["context"]),
         next_attempt_at=now or utcnow(),
     )
-    if not add_unless_taken(session, message):  # another transaction wrote the same letter first
+    stored = insert_unless_taken(session, message)
+    if stored is None:  # another transaction wrote the same letter first
         return session.scalars(select(OutboxMessage).where(OutboxMessage.dedup_key == key)).one(), False
-    return message, True
+    return stored, True
 
 
 def resend(session: Session, message: OutboxMessage, actor: Actor) -> None:

@@ -194,3 +194,36 @@ def test_a_typo_in_the_code_or_identifier_is_pointed_out_without_counting(
     assert "12 letters and digits" in page
     assert "check digit" in page
     assert _refusals(session) == []
+
+
+def test_of_two_customers_taking_one_login_at_once_the_second_is_told_and_keeps_the_code(
+    make: Factory, session: Session, settings
+) -> None:
+    """Both forms are checked while the login is free; the first to finish gets it. The second is told the login
+    is taken, in a transaction that is still usable, and its code stays unspent for another try."""
+    from backoffice.customers import registration as service
+    from backoffice.validation.problems import Invalid
+
+    first, second = make.application(AccessionState.CODE_ISSUED), make.application(AccessionState.CODE_ISSUED)
+    session.commit()
+    checked = [
+        service.check(session, settings, code=clear_code(session, settings, app), identifier=app.identifier)
+        for app in (first, second)
+    ]
+    assert [service.prepare(session, settings, c, login="shared.login", password=PASSWORD) for c in checked] == [[], []]
+    service.finish(session, settings, checked[0], login="shared.login", password_hash="h1")
+    session.commit()
+
+    try:
+        service.finish(session, settings, checked[1], login="Shared.Login", password_hash="h2")
+        raise AssertionError("the second registration took a login that was taken")
+    except Invalid as refused:
+        assert [(p.field, p.code) for p in refused.problems] == [("login", "taken")]
+    assert _count(session, CustomerAccount) == 1  # the transaction goes on after the refused insert
+    session.rollback()  # as the page does
+
+    session.expire_all()
+    assert session.scalars(select(CustomerAccount.password_hash)).all() == ["h1"]
+    assert session.get(Application, second.id).state == AccessionState.CODE_ISSUED
+    second_code = session.scalars(select(RegistrationCode).where(RegistrationCode.application_id == second.id)).one()
+    assert second_code.used_at is None
