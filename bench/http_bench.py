@@ -14,13 +14,18 @@ What is compared with what, and why it is fair:
 * **B, the baseline**: ``bench/bare_app.py``, one Flask route returning a small HTML page, served by the same
   gunicorn with the same configuration file, hence the same workers, threads, keep-alive and logging. Both
   servers run at the same time, on the same database settings, on ports of their own.
+* **F, the floor** (the queue's measures only): ``bench/floor_app.py``, the queue page's own work (the same "my
+  work" statement in hand-written SQL through psycopg, the same fifty rows rendered by a small Jinja template) and
+  nothing else, served the same way. It says how close to B any page doing this work can come, and how much of
+  A's distance is the product's own machinery. It must show the same applications as A's page, or the run stops.
 * **The load**: ``wrk``, a load generator outside Python, so that the client does not share the interpreter's
   limits with the server. The same request goes to A and to B: the same path and, for the queue, the same
   session cookie of a logged-in operator (logged in once over HTTP before the rounds).
-* **Alternation**: every round runs each measure on A and on B one right after the other, the order swapped every
-  other round, so that the shared machine's busy moments fall on both alike. A ratio is taken within each round
-  (A and B a few seconds apart) and the report gives the median and the range of the rounds' ratios, beside the
-  medians and ranges of the absolute figures, which depend on the machine and are not the result.
+* **Alternation**: every round runs each measure on A and on B (and F) one right after the other, each side
+  taking each position in turn, so that the shared machine's busy moments fall on all alike. A ratio is taken
+  within each round (the sides a few seconds apart) and the report gives the median and the range of the
+  rounds' ratios, beside the medians and ranges of the absolute figures, which depend on the machine and are not
+  the result.
 
 The measures: the operator's queue page ("my work", ``/admin/applications/``) at one client (median latency)
 and at eight clients (requests per second); ``GET /company`` (the form the invitation links to, no session) at
@@ -74,6 +79,7 @@ class Measure:
     logged_in: bool
     figure: str  # "latency" (median ms, lower is better) or "throughput" (requests/s, higher is better)
     target: float | None = None  # issue #20's bound on the ratio A/B, when it sets one
+    floor: bool = False  # also served by bench/floor_app.py, the same page's work done plainly
 
     def met(self, ratio: float) -> bool:
         assert self.target is not None
@@ -81,8 +87,8 @@ class Measure:
 
 
 MEASURES = (
-    Measure('queue page "my work", one client', "/admin/applications/", 1, True, "latency", 5.0),
-    Measure('queue page "my work", 8 clients', "/admin/applications/", 8, True, "throughput", 0.25),
+    Measure('queue page "my work", one client', "/admin/applications/", 1, True, "latency", 5.0, floor=True),
+    Measure('queue page "my work", 8 clients', "/admin/applications/", 8, True, "throughput", 0.25, floor=True),
     Measure("GET /company, 8 clients", "/company", 8, False, "throughput", 0.6),
     Measure("GET /company, one client", "/company", 1, False, "latency"),
 )
@@ -101,10 +107,11 @@ class Run:
 
 @dataclass
 class Results:
-    """Every run of one measure, by round, for A (the product) and B (the bare page)."""
+    """Every run of one measure, by round, for A (the product), B (the bare page) and, for the queue, the floor."""
 
     product: list[Run] = field(default_factory=list)
     bare: list[Run] = field(default_factory=list)
+    floor: list[Run] = field(default_factory=list)
 
 
 # -- wrk ---------------------------------------------------------------------------------------------------------
@@ -275,7 +282,8 @@ def measure(url: str, rounds: int, seconds: int) -> None:
     print(f"wrk: {subprocess.run(['wrk', '-v'], capture_output=True, text=True).stdout.splitlines()[0]}")
     try:
         with gunicorn("backoffice.wsgi:app", url, folder, "product") as product, \
-                gunicorn("bare_app:app", url, folder, "bare") as bare:
+                gunicorn("bare_app:app", url, folder, "bare") as bare, \
+                gunicorn("floor_app:app", url, folder, "floor") as floor:
             cookie = log_in(product[0], PASSWORD)
             sizes: dict[str, int] = {}
             for path, logged_in in {(m.path, m.logged_in) for m in MEASURES}:
@@ -283,14 +291,17 @@ def measure(url: str, rounds: int, seconds: int) -> None:
                 assert status == 200, (path, status)
                 sizes[path] = len(page)
                 print(f"page {path}: {len(page):,} bytes", flush=True)
+            same_rows(product[0], floor[0], cookie)
             for m in MEASURES:  # warm-up: every worker, its pool, caches and compiled statements
-                for server in (product, bare):
+                for server in (product, bare, floor) if m.floor else (product, bare):
                     wrk(server, m.path, m.clients, 1, cookie if m.logged_in else None)
             results = {m: Results() for m in MEASURES}
             for turn in range(rounds):
                 for i, m in enumerate(MEASURES):
-                    sides = [("product", product), ("bare", bare)]
-                    for side, server in sides if (turn + i) % 2 == 0 else sides[::-1]:
+                    sides = [("product", product), ("bare", bare)] + ([("floor", floor)] if m.floor else [])
+                    # Each side in each position in turn: A B F, B F A, F A B, ...
+                    shift = (turn + i) % len(sides)
+                    for side, server in sides[shift:] + sides[:shift]:
                         run = wrk(server, m.path, m.clients, seconds, cookie if m.logged_in else None)
                         if side == "product" and run.bytes_per_request < sizes[m.path]:
                             raise RuntimeError(f"{m.path}: {run.bytes_per_request:.0f} bytes a response, "
@@ -327,6 +338,31 @@ def measure(url: str, rounds: int, seconds: int) -> None:
         a, b = [x.cpu_ms for x in r.product], [x.cpu_ms for x in r.bare]
         ratios = [x / y for x, y in zip(a, b, strict=True)]
         print(f"| {m.name} | {spread(a, 2)} | {spread(b, 2)} | {spread(ratios, 1)}× |")
+    print("\nThe floor (bench/floor_app.py: the same query and rows, rendered plainly), same rounds:")
+    print("| measure | floor | floor/bare | product/floor | floor CPU ms a request | product CPU / floor CPU |")
+    print("|---|---|---|---|---|---|")
+    for m, r in results.items():
+        if not m.floor:
+            continue
+        figure = (lambda x: x.median_ms) if m.figure == "latency" else (lambda x: x.per_second)
+        f, a, b = [figure(x) for x in r.floor], [figure(x) for x in r.product], [figure(x) for x in r.bare]
+        over_bare = [x / y for x, y in zip(f, b, strict=True)]
+        product_over = [x / y for x, y in zip(a, f, strict=True)]
+        cpu = [x.cpu_ms for x in r.floor]
+        cpu_ratio = [x.cpu_ms / y.cpu_ms for x, y in zip(r.product, r.floor, strict=True)]
+        print(f"| {m.name} | {spread(f, 2 if m.figure == 'latency' else 0)} | {spread(over_bare, 2)}× "
+              f"| {spread(product_over, 2)}× | {spread(cpu, 2)} | {spread(cpu_ratio, 1)}× |")
+
+
+def same_rows(product: int, floor: int, cookie: str) -> None:
+    """The floor must show the very applications the product's page shows, in the same order."""
+    numbers = re.compile(r'<tr[^>]* data-number="([^"]+)"')
+    status, ours, _set = fetch(product, "GET", "/admin/applications/", cookie)
+    status_floor, plain, _set = fetch(floor, "GET", "/admin/applications/")
+    assert status == status_floor == 200, (status, status_floor)
+    shown, plainly = numbers.findall(ours.decode()), numbers.findall(plain.decode())
+    assert len(shown) == 50 and shown == plainly, ("the floor shows other rows", shown[:3], plainly[:3])
+    print(f"floor page: {len(plain):,} bytes, the same 50 applications", flush=True)
 
 
 def main() -> None:

@@ -71,6 +71,25 @@ PG = os.environ.get("BACKOFFICE_TEST_PG_URL", "postgresql+psycopg://postgres@127
 PASSWORD = "bench-password-2026"
 WAITING = sorted(s.value for s in WAITING_FOR_STAFF)
 
+# The raw SQL of the pages, written by hand: the rows of a page (``{rows}``), then the assignee's and center's
+# names joined by primary key, as the query layer's one statement does.
+COLUMNS = ("id, number, received_at, consumer_name, identifier, commercial_offer, channel, state, due_at, "
+           "assignee_id, center_id")
+NAMES = ("SELECT r.*, coalesce(o.full_name, ''), coalesce(o.login, ''), coalesce(c.name, ''), "
+         "coalesce(c.code, '') FROM ({rows}) r LEFT JOIN operator o ON o.id = r.assignee_id "
+         "LEFT JOIN service_center c ON c.id = r.center_id ORDER BY r.due_at, r.id LIMIT 51")
+_WAITING_SQL = "state IN (" + ", ".join(f"'{s}'" for s in WAITING) + ")"
+#: An operator's "my work" (parameters: the operator's id, their center's id).
+MY_WORK_SQL = NAMES.format(rows=(
+    f"(SELECT {COLUMNS} FROM application WHERE {_WAITING_SQL} AND assignee_id = %s "
+    "ORDER BY due_at, id LIMIT 51) UNION ALL "
+    f"(SELECT {COLUMNS} FROM application WHERE {_WAITING_SQL} AND assignee_id IS NULL AND center_id = %s "
+    "ORDER BY due_at, id LIMIT 51) UNION ALL "
+    # The shared pool of applications no center was found for, which every operator works too.
+    f"(SELECT {COLUMNS} FROM application WHERE {_WAITING_SQL} AND assignee_id IS NULL AND center_id IS NULL "
+    "ORDER BY due_at, id LIMIT 51)"
+))
+
 FILL = """
 INSERT INTO application (
     id, number, channel, commercial_offer, consumer_name, identifier, identifier_kind, email, phones,
@@ -350,30 +369,15 @@ def run(url: str, repeat: int, number: int) -> None:
         queue.QueueFilters(scope="all"),
     )
 
-    columns = ("id, number, received_at, consumer_name, identifier, commercial_offer, channel, state, due_at, "
-               "assignee_id, center_id")
-    names = ("SELECT r.*, coalesce(o.full_name, ''), coalesce(o.login, ''), coalesce(c.name, ''), "
-             "coalesce(c.code, '') FROM ({rows}) r LEFT JOIN operator o ON o.id = r.assignee_id "
-             "LEFT JOIN service_center c ON c.id = r.center_id ORDER BY r.due_at, r.id LIMIT 51")
-    waiting = "state IN (" + ", ".join(f"'{s}'" for s in WAITING) + ")"
-
     def by_deadline(where: str) -> str:
-        return names.format(rows=f"SELECT {columns} FROM application WHERE {where} ORDER BY due_at, id LIMIT 51")
+        return NAMES.format(rows=f"SELECT {COLUMNS} FROM application WHERE {where} ORDER BY due_at, id LIMIT 51")
 
     cases: list[dict[str, Any]] = [
         {
             "name": "default queue page (operator: my work)",
             "ours": (operator, "/admin/applications/"),
             "query": (op_actor, {}),
-            "raw": (names.format(rows=(
-                f"(SELECT {columns} FROM application WHERE {waiting} AND assignee_id = %s "
-                "ORDER BY due_at, id LIMIT 51) UNION ALL "
-                f"(SELECT {columns} FROM application WHERE {waiting} AND assignee_id IS NULL AND center_id = %s "
-                "ORDER BY due_at, id LIMIT 51) UNION ALL "
-                # The shared pool of applications no center was found for, which every operator works too.
-                f"(SELECT {columns} FROM application WHERE {waiting} AND assignee_id IS NULL AND center_id IS NULL "
-                "ORDER BY due_at, id LIMIT 51)"
-            )), (7, 8)),
+            "raw": (MY_WORK_SQL, (7, 8)),
             "stock": "/stock/{view}/",
         },
         {

@@ -1,0 +1,63 @@
+"""The floor of ``bench/http_bench.py``: the queue page's own work, done as plainly as Flask allows.
+
+One route, ``/admin/applications/``, runs the "my work" statement of ``queue_bench.py``'s raw SQL (hand-written,
+psycopg, one connection a thread, no SQLAlchemy) for the bench's operator and renders its fifty rows, with the
+product's ten columns, into a table by a small autoescaped Jinja template. There is nothing else: no login,
+session, CSRF token, rate limit, menu, translation, log line or security header. Served by the same gunicorn as
+the product and the bare page, it says how close to the bare page any page can come that asks the database for
+the same fifty rows and renders them; the product's distance from it is what the product's own machinery costs.
+
+It is a yardstick for the benchmark, not a design: it trusts the query string, shows one operator's work to
+anybody, and keeps a connection per thread for the life of the process.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from datetime import UTC, datetime
+
+import psycopg
+from flask import Flask, Response
+from jinja2 import Environment
+from queue_bench import MY_WORK_SQL
+
+#: The bench's operator (``http_bench.OPERATOR``, op7) and their center.
+OPERATOR_ID, CENTER_ID = 7, 8
+
+PAGE = Environment(autoescape=True).from_string(
+    """<!doctype html>
+<html lang="uk"><head><meta charset="utf-8"><title>My work</title></head>
+<body><main><h1>My work</h1>
+<table class="queue"><thead><tr><th>Number</th><th>Received</th><th>Customer</th><th>EDRPOU / RNOKPP</th>
+<th>Offer</th><th>Channel</th><th>State</th><th>Age</th><th>Deadline</th><th>Assignee</th></tr></thead>
+<tbody>
+{%- for r in rows %}
+<tr data-number="{{ r[1] }}"><td><a href="/admin/applications/{{ r[1] }}">{{ r[1] }}</a></td>
+<td>{{ r[2].strftime("%d.%m.%Y %H:%M") }}</td><td>{{ r[3] }}</td><td>{{ r[4] }}</td><td>{{ r[5] or "" }}</td>
+<td>{{ r[6] }}</td><td>{{ r[7] }}</td><td>{{ (now - r[2]).days }} d</td>
+<td>{{ r[8].strftime("%d.%m.%Y %H:%M") if r[8] else "" }}</td><td>{{ r[11] }}</td></tr>
+{%- endfor %}
+</tbody></table></main></body></html>
+"""
+)
+
+app = Flask(__name__)
+_local = threading.local()
+
+
+def _connection() -> psycopg.Connection:
+    """This thread's connection, opened on its first request, with autocommit: one round trip a page."""
+    connection = getattr(_local, "connection", None)
+    if connection is None:
+        url = os.environ["BACKOFFICE_DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://")
+        connection = _local.connection = psycopg.connect(url, autocommit=True, prepare_threshold=None)
+    return connection
+
+
+@app.get("/admin/applications/")
+def queue() -> Response:
+    with _connection().cursor() as cursor:
+        cursor.execute(MY_WORK_SQL, (OPERATOR_ID, CENTER_ID))
+        rows = cursor.fetchall()[:50]
+    return Response(PAGE.render(rows=rows, now=datetime.now(UTC)), mimetype="text/html")
