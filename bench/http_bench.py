@@ -361,8 +361,8 @@ def same_rows(product: int, floor: int, cookie: str) -> None:
     status_floor, plain, _set = fetch(floor, "GET", "/admin/applications/")
     assert status == status_floor == 200, (status, status_floor)
     shown, plainly = numbers.findall(ours.decode()), numbers.findall(plain.decode())
-    assert len(shown) == 50 and shown == plainly, ("the floor shows other rows", shown[:3], plainly[:3])
-    print(f"floor page: {len(plain):,} bytes, the same 50 applications", flush=True)
+    assert shown and shown == plainly, ("the floor shows other rows", shown[:3], plainly[:3])
+    print(f"floor page: {len(plain):,} bytes, the same {len(shown)} applications", flush=True)
 
 
 def main() -> None:
