@@ -25,6 +25,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 MIN_PASSWORD = 12
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+#: The memory one hash takes, in bytes (``monitoring.server.reuse_hash_memory`` keeps that much for the next).
+HASH_MEMORY = _hasher.memory_cost * 1024
 
 
 def hash_secret(secret: str) -> str:

@@ -45,5 +45,9 @@ def on_starting(server):
     _server.on_starting(_settings)
 
 
+def post_fork(server, worker):
+    _server.reuse_hash_memory()
+
+
 def child_exit(server, worker):
     _server.child_exit(worker.pid)
