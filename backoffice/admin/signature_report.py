@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+import signatures
 from backoffice.applications.models import Document, SignatureCheck
 
 GREEN, RED, AMBER = "green", "red", "amber"
@@ -68,6 +69,18 @@ def _match_text(match: str | None) -> str:
     }.get(match or "not_checked", match or "")
 
 
+def _sentence(report: dict[str, Any]) -> str:
+    """The verifier's sentence in the operator's language.
+
+    The stored report keeps the sentence in Ukrainian, the verifier's source language, beside its stable code; the
+    code picks today's sentence for it (a report stored before a sentence was reworded reads like a new one), and
+    gettext translates it. A sentence without a known code is translated as stored.
+    """
+    stored = report.get("message") or ""
+    sentence = signatures.MESSAGES.get(report.get("message_code") or "", stored)
+    return _(sentence) if sentence else ""
+
+
 def _when(value: str | None) -> datetime | None:
     try:
         return datetime.fromisoformat(value) if value else None
@@ -99,7 +112,7 @@ def present(
         filename=report.get("filename") or "",
         colour=colour,
         verdict=text,
-        message=report.get("message") or "",
+        message=_sentence(report),
         details=report.get("details") or "",
         signers=signers,
         checked_at=checked_at,

@@ -29,6 +29,7 @@ from backoffice.types import utcnow
 from backoffice.validation.identifiers import IdentifierKind
 from workflows.accession import AccessionState
 from workflows.engine import WorkflowError
+from workflows.i18n import N_
 
 log = logging.getLogger(__name__)
 VERIFIER = Actor.system("verifier")
@@ -218,7 +219,7 @@ def _check(verifier: signatures.Verifier, storage: Storage, document: Document, 
             "indication": "INDETERMINATE",
             "sub_indication": "FILE_UNREADABLE",
             "integrity": None,
-            "message": "Збережений файл не вдалося прочитати: підпис не перевірено, перевірте документ вручну.",
+            "message": N_("Збережений файл не вдалося прочитати: підпис не перевірено, перевірте документ вручну."),
             "filename": document.filename,
         }
         return CheckResult("INDETERMINATE", "FILE_UNREADABLE", None, report)
@@ -235,7 +236,7 @@ def _verify_document(
                 "indication": "INDETERMINATE",
                 "sub_indication": "SIGNED_DATA_NOT_FOUND",
                 "integrity": None,
-                "message": "Файл, який підписує цей відокремлений підпис, не надійшов разом із ним.",
+                "message": N_("Файл, який підписує цей відокремлений підпис, не надійшов разом із ним."),
                 "filename": document.filename,
             }
             return CheckResult("INDETERMINATE", "SIGNED_DATA_NOT_FOUND", None, report)

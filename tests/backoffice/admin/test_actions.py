@@ -303,3 +303,48 @@ def test_the_signature_report_reads_as_a_coloured_verdict(make, session, staff: 
         assert f'data-verdict="{colour}"' in page
     assert "Шевченко Олена Петрівна" in page and "The signer is not the person who signed the contract" in page
     assert "Документ змінено" in page
+
+
+def test_the_signature_report_speaks_the_operators_language(make, session, staff: Staff, login):
+    """The verifier keeps its sentence in Ukrainian; an operator who picked English or Russian reads it in that
+    language, and the verifier's own technical words sit under a label in it."""
+    from backoffice.applications.models import Document, DocumentKind, SignatureCheck
+
+    app = make.application(S.AWAITING_SIGNATURE_CHECK, center=staff.center_a)
+    doc = Document(application=app, kind=DocumentKind.SIGNED_PDF, filename="contract.pdf", sha256="1" * 64,
+                   storage_path="")
+    session.add(doc)
+    session.flush()
+    report = {"indication": "TOTAL_PASSED", "integrity": "intact", "signer_match": "not_checked",
+              "message_code": "PASSED", "message": "Підпис дійсний (старе формулювання)",
+              "details": "pyhanko: signature OK", "filename": "contract.pdf", "signatures": []}
+    session.add(SignatureCheck(document_id=doc.id, indication="TOTAL_PASSED", integrity="intact", report=report))
+    session.commit()
+    client = login(staff.operator_a)
+    pages = {lang: client.get(f"/admin/applications/{app.number}?lang={lang}").get_data(as_text=True)
+             for lang in ("en", "ru", "uk")}
+    assert "The signature is valid: the document has not changed since signing" in pages["en"]
+    assert "Подпись действительна: документ не изменялся после подписания" in pages["ru"]
+    assert "Підпис дійсний: документ не змінювався після підписання" in pages["uk"]
+    for lang, label in (("en", "Technical details"), ("ru", "Технические подробности"), ("uk", "Технічні подробиці")):
+        assert f"<summary>{label}</summary>" in pages[lang] and "pyhanko: signature OK" in pages[lang]
+        assert "Підпис дійсний (старе формулювання)" not in pages[lang]
+
+
+def test_a_report_the_verifier_could_not_make_is_translated_too(make, session, staff: Staff, login):
+    """The back office's own sentences for a file it could not verify follow the operator's language as well."""
+    from backoffice.applications.models import Document, DocumentKind, SignatureCheck
+
+    app = make.application(S.AWAITING_SIGNATURE_CHECK, center=staff.center_a)
+    doc = Document(application=app, kind=DocumentKind.DETACHED_SIGNATURE, filename="contract.p7s", sha256="1" * 64,
+                   storage_path="")
+    session.add(doc)
+    session.flush()
+    report = {"indication": "INDETERMINATE", "sub_indication": "SIGNED_DATA_NOT_FOUND", "integrity": None,
+              "message": "Файл, який підписує цей відокремлений підпис, не надійшов разом із ним.",
+              "filename": "contract.p7s"}
+    session.add(SignatureCheck(document_id=doc.id, indication="INDETERMINATE", integrity=None, report=report))
+    session.commit()
+    page = login(staff.operator_a).get(f"/admin/applications/{app.number}?lang=en").get_data(as_text=True)
+    assert "The file this detached signature signs did not arrive with it." in page
+    assert 'data-verdict="amber"' in page
