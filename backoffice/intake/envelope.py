@@ -10,13 +10,13 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 from typing import BinaryIO
 
 from backoffice.intake.filenames import decode_text, from_raw_bytes
+from backoffice.intake.mimepolicy import POLICY
 
 HEADER_LIMIT = 256 * 1024
 _MSGID = re.compile(r"<[^<>\s]+>")
@@ -55,7 +55,7 @@ def read_headers(fh: BinaryIO) -> EmailMessage:
         if line in (b"\r\n", b"\n"):
             break
         head += line
-    message = BytesParser(policy=policy.default).parsebytes(bytes(head), headersonly=True)
+    message = BytesParser(policy=POLICY).parsebytes(bytes(head), headersonly=True)
     assert isinstance(message, EmailMessage)
     return message
 

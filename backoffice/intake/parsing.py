@@ -1,6 +1,7 @@
 """Taking a stored message apart into the files it brings, each streamed into document storage.
 
-The message is parsed with the standard library (``policy.default``) from the stored .eml, never from the
+The message is parsed with the standard library (``policy.default``, each header parsed once:
+:mod:`backoffice.intake.mimepolicy`) from the stored .eml, never from the
 network. Base64 bodies are decoded slice by slice straight into storage. In a big message (from
 :data:`SPOOL_MESSAGE_BYTES`) each large base64 body is first moved to a temporary file by :class:`_Spooler` and the
 parser reads the rest, so a 25 MB scan is never held in memory as text at all: the parser's list of lines and
@@ -17,7 +18,6 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from email import policy
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from pathlib import Path
@@ -31,6 +31,7 @@ from backoffice.intake.archives import is_tnef, unpack, unpack_tnef
 from backoffice.intake.envelope import HEADER_LIMIT, Envelope, envelope
 from backoffice.intake.filenames import attachment_filename, safe_filename
 from backoffice.intake.limits import Budget, Limits
+from backoffice.intake.mimepolicy import POLICY
 
 SLICE = 1024 * 1024  # characters of base64 decoded at a time
 MAX_MIME_DEPTH = 40  # multipart inside multipart; beyond it the message is hostile, not from a mail client
@@ -80,14 +81,14 @@ def parse(path: Path, storage: Storage, limits: Limits) -> Parsed:
     """
     if path.stat().st_size < SPOOL_MESSAGE_BYTES:
         with path.open("rb") as fh:
-            message = BytesParser(policy=policy.default).parse(fh)
+            message = BytesParser(policy=POLICY).parse(fh)
         return _parsed(message, path, storage, limits, None)
     with tempfile.TemporaryDirectory(prefix="backoffice-mime-") as folder:
         skeleton = Path(folder) / "skeleton.eml"
         with path.open("rb") as source, skeleton.open("wb") as out:
             spools = _Spooler(source, Path(folder)).run(out)
         with skeleton.open("rb") as fh:
-            message = BytesParser(policy=policy.default).parse(fh)
+            message = BytesParser(policy=POLICY).parse(fh)
         return _parsed(message, path, storage, limits, spools)
 
 
@@ -143,7 +144,7 @@ def _walk(
             budget.note("encrypted_message", "S/MIME")
             return
         parsed.email_signature = EmailSignature(storage.put_bytes(data), None)
-        enclosed = BytesParser(policy=policy.default).parsebytes(inner)
+        enclosed = BytesParser(policy=POLICY).parsebytes(inner)
         _walk(enclosed, parsed, storage, budget, depth=depth, mime_depth=mime_depth + 1, origin=origin)
         return
     if part.is_multipart():
@@ -199,7 +200,7 @@ def _salvage(part: Message) -> list[Message]:
         counts[boundary] = counts.get(boundary, 0) + 1
     for boundary, _count in sorted(counts.items(), key=lambda item: -item[1]):
         chunks = re.split(rb"(?m)^--" + re.escape(boundary) + rb"(?:--)?[ \t]*\r?\n?", raw)[1:]
-        parts = [BytesParser(policy=policy.default).parsebytes(chunk.lstrip(b"\r\n")) for chunk in chunks]
+        parts = [BytesParser(policy=POLICY).parsebytes(chunk.lstrip(b"\r\n")) for chunk in chunks]
         parts = [p for p in parts if p.keys()]
         if parts:
             return parts
@@ -470,7 +471,7 @@ class _Spooler:
         if not _blank(block):
             return False
         try:
-            headers = BytesParser(policy=policy.default).parsebytes(b"".join(block), headersonly=True)
+            headers = BytesParser(policy=POLICY).parsebytes(b"".join(block), headersonly=True)
             content_type = headers.get_content_type()
             boundary = headers.get_boundary() if headers.get_content_maintype() == "multipart" else None
             encoding = str(headers.get("content-transfer-encoding", "")).strip().lower()
