@@ -86,12 +86,15 @@ def create(
     language: str = "uk",
     strict: bool = True,
     received_at: datetime | None = None,
+    email_from_envelope: bool = False,
     settings: Settings,
 ) -> tuple[Application, Cleaned]:
     """Register a new application.
 
     ``strict`` (a form someone is filling in) refuses any error; otherwise (intake, where the data comes from
     a document) the valid fields are kept and the problems returned for the operator to resolve.
+    ``email_from_envelope``: the email given is the sender's address, not one the customer wrote down (the
+    confirmation call checks it); it is marked so only if the address passed the rules.
     """
     workflow = settings.workflow
     present = tuple(f for f in FIELDS if raw.get(f) not in (None, "", []))
@@ -110,6 +113,8 @@ def create(
         due_at=now + timedelta(hours=workflow.review_deadline_hours),
         code_word_hash=hash_code_word(settings.code_key, code_word) if code_word else "",
         code_word_long=code_word_could_be_password(code_word, MIN_PASSWORD),
+        email_from_envelope=email_from_envelope and bool(values.get("email")),
+        documents=[],  # new, so known to have none: adding its files reads nothing back
         **values,
     )
     session.add(app)

@@ -117,15 +117,16 @@ def process_detailed(sessions: SessionSource, settings: Settings, message_id: in
         return _give_up(sessions, message_id, f"{attempts - 1} earlier attempts did not finish")
     try:
         with unit_of_work(sessions) as session:
-            claimed = session.execute(
+            # The claim reads the row back in the same statement (RETURNING), fresh, whatever the session held.
+            message = session.scalar(
                 update(IncomingMessage)
                 .where(IncomingMessage.id == message_id, IncomingMessage.status == MessageStatus.RECEIVED)
                 .values(processed_at=utcnow())
+                .returning(IncomingMessage),
+                execution_options={"populate_existing": True},
             )
-            if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            if message is None:
                 return Outcome("skipped")  # another poller finished it while we counted the attempt
-            message = session.get(IncomingMessage, message_id)
-            assert message is not None
             outcome = handle(session, message, settings)
             done = Outcome(outcome, message.reason or "", message.application_id)
         return done
@@ -332,9 +333,9 @@ def _new_application(
         language=settings.site.default_language,
         strict=False,
         received_at=message.received_at,
+        email_from_envelope=from_envelope,
         settings=settings,
     )
-    app.email_from_envelope = from_envelope and bool(app.email)
     if center_id is None and (routed := routing.center_for(session, app, message.sender)):
         routing.route(session, app, actor, *routed)
     # A scan has no fields: the operator types the data, and a list of "required" problems would be noise.

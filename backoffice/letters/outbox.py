@@ -62,14 +62,12 @@ def write(session: Session, *, now: datetime | None = None, **letter: Unpack[Let
 
     ``now`` is the moment the letter becomes due (the scheduler passes the time its tick runs for).
 
-    Two processes writing the same letter at once: the unique key lets one insert win; the other's insert
-    fails inside its own savepoint and it returns the winner's row, its transaction intact.
+    The insert itself finds a letter written before (``insert_unless_taken``: the unique key refuses the row, and
+    the transaction goes on), whether by an earlier call or by another process at the same moment; the row
+    already written is returned then.
     """
     kind, application_id = letter["kind"], letter["application_id"]
     key = dedup_key(kind, application_id, letter["occasion"])
-    existing = session.scalars(select(OutboxMessage).where(OutboxMessage.dedup_key == key)).first()
-    if existing is not None:
-        return existing, False
     message = OutboxMessage(
         dedup_key=key,
         kind=kind,
@@ -80,7 +78,7 @@ def write(session: Session, *, now: datetime | None = None, **letter: Unpack[Let
         next_attempt_at=now or utcnow(),
     )
     stored = insert_unless_taken(session, message)
-    if stored is None:  # another transaction wrote the same letter first
+    if stored is None:  # written before, by this transaction or another
         return session.scalars(select(OutboxMessage).where(OutboxMessage.dedup_key == key)).one(), False
     return stored, True
 
