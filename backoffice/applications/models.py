@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, false, text
+from sqlalchemy import ForeignKey, Index, String, Text, false, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.contracts.models import CommercialOffer, Contract
@@ -210,6 +210,11 @@ class Application(Base):
 
     def __str__(self) -> str:
         return self.number or f"#{self.id}"
+
+
+#: Routing by the sender (``routing.center_for``, migration 0023): the newest earlier application from an address,
+#: found by its lower-cased email instead of by reading every application.
+Index("ix_application_email_lower_id", func.lower(Application.email), Application.id)
 
 
 class ConfirmationCall(Base):

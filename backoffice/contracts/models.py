@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backoffice.database import Base
@@ -36,3 +36,7 @@ class Contract(Base):
     center_id: Mapped[int | None] = mapped_column(ForeignKey("service_center.id"), index=True, default=None)
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+#: Routing by the sender (``routing.center_for``, migration 0023): a contract found by its contact's address.
+Index("ix_contract_contact_email_lower_id", func.lower(Contract.contact_email), Contract.id)

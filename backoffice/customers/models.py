@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.database import Base
@@ -39,6 +39,10 @@ class CustomerAccount(Base):
 
     application: Mapped[Application | None] = relationship()
 
+
+
+#: "Is this login taken?" also asks whether it is an account's email (``rules.login_taken``, migration 0023).
+Index("ix_customer_account_email_lower", func.lower(CustomerAccount.email))
 
 class CustomerToken(Base):
     """A single-use, short-lived link sent by email: a password reset or the confirmation of a new address.

@@ -37,7 +37,12 @@ class IncomingMessage(Base):
     """
 
     __tablename__ = "incoming_message"
-    __table_args__ = (Index("ix_incoming_message_status_received_at", "status", "received_at"),)
+    __table_args__ = (
+        Index("ix_incoming_message_status_received_at", "status", "received_at"),
+        # A reply names the customer's earlier message (In-Reply-To, References: ``matching``; migration 0023).
+        # A hash index on PostgreSQL: a Message-ID may be up to 998 characters, longer than a B-tree entry may be.
+        Index("ix_incoming_message_message_id", "message_id", postgresql_using="hash"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # SHA-256 of "mid:<Message-ID>", or of "raw:<SHA-256 of the bytes>" for a message without a Message-ID.
