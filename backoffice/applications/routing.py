@@ -13,6 +13,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from backoffice.actors import Actor
 from backoffice.applications.models import Application, RoutingRule
@@ -37,30 +38,29 @@ class UnknownCenter(BackofficeError, LookupError):
 
 
 def center_for(session: Session, app: Application, sender: str) -> tuple[int, str] | None:
-    """The center to route an emailed application to and why, or None for the shared pool."""
+    """The center to route an emailed application to and why, or None for the shared pool.
+
+    The sender's rule, the contract naming the address and the newest earlier application from it are read in
+    one statement (each an index lookup, migration 0023) and taken in that order of preference.
+    """
     if app.contract is not None and app.contract.center_id is not None:
         return app.contract.center_id, BY_CONTRACT
     address = sender.strip().casefold()
     if not address:
         return None
     domain = "@" + address.rpartition("@")[2]
-    rules = dict(
-        session.execute(
-            select(RoutingRule.sender, RoutingRule.center_id).where(RoutingRule.sender.in_([address, domain]))
-        ).all()
-    )
-    by_rule = rules.get(address) or rules.get(domain)  # the address's own rule before its domain's
-    if by_rule is not None:
-        return by_rule, BY_RULE
-    by_contract = session.scalar(
+
+    def rule(key: str) -> ScalarSelect[int]:
+        return select(RoutingRule.center_id).where(RoutingRule.sender == key).scalar_subquery()
+
+    by_contract = (
         select(Contract.center_id)
         .where(func.lower(Contract.contact_email) == address, Contract.center_id.is_not(None))
         .order_by(Contract.id)
         .limit(1)
+        .scalar_subquery()
     )
-    if by_contract is not None:
-        return by_contract, BY_SENDER
-    earlier = session.scalar(
+    earlier = (
         select(Application.center_id)
         .where(
             func.lower(Application.email) == address,
@@ -69,8 +69,14 @@ def center_for(session: Session, app: Application, sender: str) -> tuple[int, st
         )
         .order_by(Application.id.desc())
         .limit(1)
+        .scalar_subquery()
     )
-    return (earlier, BY_SENDER) if earlier is not None else None
+    found = session.execute(select(rule(address), rule(domain), by_contract, earlier)).one()
+    # The address's own rule before its domain's; a rule before what is known of the address.
+    for center_id, why in zip(found, (BY_RULE, BY_RULE, BY_SENDER, BY_SENDER), strict=True):
+        if center_id is not None:
+            return center_id, why
+    return None
 
 
 def route(session: Session, app: Application, actor: Actor, center_id: int, by: str) -> None:

@@ -20,7 +20,7 @@ from backoffice.validation.identifiers import IdentifierKind
 from tests.backoffice.admin.conftest import Staff, log_in, password_hash, post, staff  # noqa: F401 - fixtures
 from tests.backoffice.intake import corpus
 from tests.backoffice.intake.conftest import Maildir
-from tests.factories import valid_edrpou
+from tests.factories import Factory, valid_edrpou
 from workflows.accession import AccessionState as S
 from workflows.roles import Role
 
@@ -256,3 +256,27 @@ def test_a_supervisors_rule_routes_a_domain_the_registry_does_not_know(
     assert _routes(session, application) == [{"center_id": [None, staff.center_a.id], "by": "rule"}]
     saved = session.scalars(select(AuditEvent).where(AuditEvent.subject_type == "routing_rule")).one()
     assert (saved.action, saved.actor_label) == ("rule_set", staff.supervisor.login)
+
+
+def test_what_routes_a_sender_goes_in_order_address_rule_domain_rule_contract_earlier_application(
+    make: Factory, session: Session, staff: Staff
+) -> None:
+    from backoffice.applications import routing
+    from backoffice.applications.models import RoutingRule
+
+    sender = "Ivan@Firma.example.ua"
+    earlier = make.application(S.RECEIVED, center=staff.center_b, email="ivan@firma.example.ua")
+    new = make.application(S.RECEIVED)
+    session.flush()
+    assert routing.center_for(session, new, "nobody@elsewhere.example.ua") is None
+    assert routing.center_for(session, new, sender) == (staff.center_b.id, routing.BY_SENDER)
+    assert routing.center_for(session, earlier, sender) is None  # an application is not its own earlier one
+    _contract(session, KNOWN, staff.center_a.id, email="IVAN@firma.example.ua")
+    session.flush()
+    assert routing.center_for(session, new, sender) == (staff.center_a.id, routing.BY_SENDER)
+    session.add(RoutingRule(sender="@firma.example.ua", center_id=staff.center_b.id))
+    session.flush()
+    assert routing.center_for(session, new, sender) == (staff.center_b.id, routing.BY_RULE)
+    session.add(RoutingRule(sender="ivan@firma.example.ua", center_id=staff.center_a.id))
+    session.flush()
+    assert routing.center_for(session, new, sender) == (staff.center_a.id, routing.BY_RULE)
