@@ -62,11 +62,14 @@ class QuarantineView(StaffView):
             tab = "quarantined"
         query = select(IncomingMessage).where(IncomingMessage.status.in_(TABS[tab]))
         if current_actor().role != Role.SUPERVISOR:
-            # As private as the applications the messages made or joined; the rest is everyone's pool.
-            visible = select(Application.id).where(services.visible_to(current_actor()))
-            query = query.where(
-                or_(IncomingMessage.application_id.is_(None), IncomingMessage.application_id.in_(visible))
+            # As private as the applications the messages made or joined; the rest is everyone's pool. Asked of
+            # each listed message's own application (EXISTS, by its key), not of a whole center's applications.
+            visible = (
+                select(Application.id)
+                .where(Application.id == IncomingMessage.application_id, services.visible_to(current_actor()))
+                .exists()
             )
+            query = query.where(or_(IncomingMessage.application_id.is_(None), visible))
         page = NEWEST.page(db_session(), query, request.args.get("after", ""), PAGE_SIZE)
         return self.render("admin/intake/quarantine.html", page=page, tab=tab, reasons=REASONS)
 

@@ -63,7 +63,8 @@ class Document(Base):
     size: Mapped[int] = mapped_column(default=0)
     sha256: Mapped[str] = mapped_column(String(64))
     # Path relative to the documents folder of the settings.
-    storage_path: Mapped[str] = mapped_column(String(500))
+    # Indexed (migration 0023): retention asks whether another application keeps the same stored file.
+    storage_path: Mapped[str] = mapped_column(String(500), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # The archive or forwarded message it came out of ("docs.zip"); "" for a file attached to the email itself.
     origin: Mapped[str] = mapped_column(String(255), default="", server_default="")

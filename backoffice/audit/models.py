@@ -19,7 +19,11 @@ class AuditEvent(Base):
     """
 
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_event_subject", "subject_type", "subject_id", "id"),)
+    __table_args__ = (
+        Index("ix_audit_event_subject", "subject_type", "subject_id", "id"),
+        # The dashboard's recent completions and guessing alerts, by action and time (migration 0023).
+        Index("ix_audit_event_action_occurred_at", "action", "occurred_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

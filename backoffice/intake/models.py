@@ -42,6 +42,8 @@ class IncomingMessage(Base):
         # A reply names the customer's earlier message (In-Reply-To, References: ``matching``; migration 0023).
         # A hash index on PostgreSQL: a Message-ID may be up to 998 characters, longer than a B-tree entry may be.
         Index("ix_incoming_message_message_id", "message_id", postgresql_using="hash"),
+        # The message page lists the other messages that came with the same Message-ID (migration 0023).
+        Index("ix_incoming_message_same_id_as_id", "same_id_as_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -27,7 +27,11 @@ class OutboxMessage(Base):
     """A letter, written in the same transaction as the change that caused it and sent after commit."""
 
     __tablename__ = "outbox_message"
-    __table_args__ = (Index("ix_outbox_message_status_next_attempt_at", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_message_status_next_attempt_at", "status", "next_attempt_at"),
+        # The outbox page: one status's letters, newest first (migration 0023).
+        Index("ix_outbox_message_status_id", "status", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # application/kind/occasion: a retried action finds its letter already written and writes no second one.

@@ -52,6 +52,8 @@ class CustomerRequest(Base):
     __table_args__ = (
         Index("ix_customer_request_state_created_at", "state", "created_at"),
         Index("ix_customer_request_state_due_at", "state", "due_at"),
+        # The staff queue's default page, oldest first, whatever the state (migration 0023).
+        Index("ix_customer_request_created_at_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

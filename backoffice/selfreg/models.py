@@ -43,7 +43,11 @@ class SelfRegistration(Base):
     """
 
     __tablename__ = "self_registration"
-    __table_args__ = (Index("ix_self_registration_state_created_at", "state", "created_at"),)
+    __table_args__ = (
+        Index("ix_self_registration_state_created_at", "state", "created_at"),
+        # The staff list's default page, newest first, whatever the state (migration 0023).
+        Index("ix_self_registration_created_at_id", "created_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Empty once the registration is removed or closed: the identifier is then free for a new registration.
