@@ -36,6 +36,12 @@ class DocumentKind(StrEnum):
 
 #: Kinds that carry a qualified signature, and so go to the verifier.
 SIGNED_KINDS = frozenset({DocumentKind.SIGNED_PDF, DocumentKind.DETACHED_SIGNATURE, DocumentKind.CONTAINER})
+#: Signed documents the verifier has not checked yet (migration 0024), in the partial index's own words.
+UNCHECKED_SIGNED_SQL = text(
+    "signature_checked_at IS NULL AND kind IN ("
+    + ", ".join(f"'{k.value}'" for k in sorted(SIGNED_KINDS, key=lambda k: k.value))
+    + ")"
+)
 
 
 class CallOutcome(StrEnum):
@@ -55,6 +61,13 @@ class Document(Base):
 
     __tablename__ = "document"
 
+    __table_args__ = (
+        # The verifier's next batch (``verification.check_pending``): only the signed documents still unchecked,
+        # however many were checked before (migration 0024).
+        Index("ix_document_signature_unchecked", "id",
+              postgresql_where=UNCHECKED_SIGNED_SQL, sqlite_where=UNCHECKED_SIGNED_SQL),
+    )
+
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
     kind: Mapped[DocumentKind] = mapped_column(enum_column(DocumentKind))
@@ -65,6 +78,8 @@ class Document(Base):
     # Path relative to the documents folder of the settings.
     # Indexed (migration 0023): retention asks whether another application keeps the same stored file.
     storage_path: Mapped[str] = mapped_column(String(500), index=True)
+    # When the verifier first checked it (a signed kind); None until then. Its checks are ``SignatureCheck`` rows.
+    signature_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # The archive or forwarded message it came out of ("docs.zip"); "" for a file attached to the email itself.
     origin: Mapped[str] = mapped_column(String(255), default="", server_default="")

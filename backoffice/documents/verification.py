@@ -21,7 +21,15 @@ from sqlalchemy.orm import Session
 import signatures
 from backoffice.actors import Actor
 from backoffice.applications import services
-from backoffice.applications.models import SIGNED_KINDS, Application, Channel, Document, DocumentKind, SignatureCheck
+from backoffice.applications.models import (
+    SIGNED_KINDS,
+    UNCHECKED_SIGNED_SQL,
+    Application,
+    Channel,
+    Document,
+    DocumentKind,
+    SignatureCheck,
+)
 from backoffice.audit.trail import record
 from backoffice.documents.storage import Storage, open_storage
 from backoffice.settings import Settings
@@ -102,12 +110,8 @@ def check_pending(session: Session, settings: Settings, *, limit: int = 20) -> i
     worker process checks every file, under the time and memory bounds of the settings.
     """
     storage = open_storage(settings, session)
-    checked = select(SignatureCheck.document_id)
     documents = session.scalars(
-        select(Document)
-        .where(Document.kind.in_(list(SIGNED_KINDS)), Document.id.not_in(checked))
-        .order_by(Document.id)
-        .limit(limit)
+        select(Document).where(UNCHECKED_SIGNED_SQL).order_by(Document.id).limit(limit)
     ).all()
     verifier = batch_verifier(settings, documents)
     if verifier is None:
@@ -117,10 +121,12 @@ def check_pending(session: Session, settings: Settings, *, limit: int = 20) -> i
         for document in documents:
             app = document.application
             result = _check(verifier, storage, document, app)
+            now = utcnow()
+            document.signature_checked_at = document.signature_checked_at or now
             session.add(
                 SignatureCheck(
                     document_id=document.id,
-                    checked_at=utcnow(),
+                    checked_at=now,
                     indication=result.indication,
                     sub_indication=result.sub_indication,
                     integrity=result.integrity,

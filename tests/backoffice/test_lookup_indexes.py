@@ -75,3 +75,13 @@ def test_a_reply_is_matched_by_its_message_id_through_the_index(
 def test_is_a_login_taken_reads_the_email_index(session: Session, db: Database) -> None:
     plans = _plans(db, lambda: rules.login_taken(session, "ivan.petrenko"))
     assert any("ix_customer_account_email_lower" in p for p in plans), plans
+
+
+def test_the_verifiers_next_batch_reads_only_the_unchecked_signed_documents(
+    session: Session, db: Database, settings: Settings
+) -> None:
+    from backoffice.documents import verification
+
+    plans = _plans(db, lambda: verification.check_pending(session, settings))
+    assert any("ix_document_signature_unchecked" in p for p in plans), plans
+    assert not any("signature_check" in p for p in plans), plans  # no longer read against every check made

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -96,3 +98,31 @@ def test_my_work_indexes_cover_exactly_the_states_that_wait_for_staff(migrated: 
     finally:
         engine.dispose()
     assert set(migration.INDEXES) <= indexes
+
+
+def test_documents_checked_before_0024_keep_their_first_check_and_only_the_rest_wait(tmp_path: Path) -> None:
+    from backoffice.applications.models import UNCHECKED_SIGNED_SQL
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    try:
+        migrate.upgrade(engine, "0023")
+        row = ("INSERT INTO document (id, application_id, kind, filename, content_type, size, sha256, storage_path,"
+               " created_at, origin) VALUES (:id, 1, :kind, 'f', 'application/pdf', 1, 'x', 'p',"
+               " '2026-01-01 00:00:00', '')")
+        check = ("INSERT INTO signature_check (document_id, checked_at, indication, report)"
+                 " VALUES (:doc, :at, 'TOTAL_PASSED', '{}')")
+        with engine.begin() as conn:
+            for id_, kind in ((1, "signed_pdf"), (2, "signed_pdf"), (3, "scan"), (4, "container")):
+                conn.execute(text(row), {"id": id_, "kind": kind})
+            conn.execute(text(check), {"doc": 1, "at": "2026-02-01 10:00:00"})
+            conn.execute(text(check), {"doc": 1, "at": "2026-01-15 09:00:00"})
+            conn.execute(text(check), {"doc": 4, "at": "2026-03-01 08:00:00"})
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            checked = dict(conn.execute(text("SELECT id, signature_checked_at FROM document")).all())
+            waiting = conn.execute(text(f"SELECT id FROM document WHERE {UNCHECKED_SIGNED_SQL.text}")).scalars().all()
+    finally:
+        engine.dispose()
+    assert str(checked[1]).startswith("2026-01-15 09:00") and str(checked[4]).startswith("2026-03-01 08:00")
+    assert checked[2] is None and checked[3] is None
+    assert waiting == [2]  # the scan is never a signature to check
