@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from backoffice.audit.trail import record
 from backoffice.documents.storage import open_storage
 from backoffice.documents.verification import VERIFIER, batch_verifier
-from backoffice.intake.models import IncomingMessage
+from backoffice.intake.models import SIGNATURE_PENDING_SQL, IncomingMessage
 from backoffice.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ def check_email_signatures(session: Session, settings: Settings, *, limit: int =
     """
     pending = session.scalars(
         select(IncomingMessage)
-        .where(IncomingMessage.email_signature["state"].as_string() == "pending")
+        .where(SIGNATURE_PENDING_SQL[session.get_bind().dialect.name])
         .order_by(IncomingMessage.id)
         .limit(limit)
     ).all()

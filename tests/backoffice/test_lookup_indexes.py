@@ -85,3 +85,12 @@ def test_the_verifiers_next_batch_reads_only_the_unchecked_signed_documents(
     plans = _plans(db, lambda: verification.check_pending(session, settings))
     assert any("ix_document_signature_unchecked" in p for p in plans), plans
     assert not any("signature_check" in p for p in plans), plans  # no longer read against every check made
+
+
+def test_the_emails_waiting_for_their_signature_check_are_read_from_their_index(
+    session: Session, db: Database, settings: Settings
+) -> None:
+    from backoffice.intake import signatures
+
+    plans = _plans(db, lambda: signatures.check_email_signatures(session, settings))
+    assert any("ix_incoming_message_signature_pending" in p for p in plans), plans
