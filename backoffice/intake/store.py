@@ -23,6 +23,7 @@ from backoffice.intake.filenames import storable
 from backoffice.intake.models import IncomingMessage, MessageStatus
 from backoffice.intake.outages import DiskError, is_database_outage, is_disk_error
 from backoffice.intake.units import SessionSource, unit_of_work
+from backoffice.unique import insert_unless_taken
 
 log = logging.getLogger(__name__)
 
@@ -86,32 +87,32 @@ def _record(
 def _find_or_add(
     session: Session, stored: Stored, mid: str | None, sender: str, subject: str, source: str, source_ref: str
 ) -> Ingested:
+    """The message's row: inserted under its key (one statement for a new message, as most are), or, when the key
+    is taken, found. The same bytes again are the same message (exactly once); other bytes under a Message-ID
+    already seen get a row of their own, keyed by their bytes too and linked to the first."""
+
+    def row(key: str, same_id_as: int | None = None) -> IncomingMessage:
+        return IncomingMessage.arrived(
+            key,
+            source=source,
+            source_ref=source_ref,
+            stored=stored,
+            status=MessageStatus.RECEIVED,
+            message_id=mid,
+            sender=sender,
+            subject=subject,
+            same_id_as_id=same_id_as,
+        )
+
     key = message_key(mid, stored.sha256)
-    earlier = session.scalar(select(IncomingMessage).where(IncomingMessage.message_key == key))
-    same_id_as: int | None = None
-    if earlier is not None:
-        if earlier.raw_sha256 == stored.sha256:
-            return Ingested(earlier.id, False)  # the same message again: exactly once
-        # Another message under a Message-ID already seen: its own row, keyed by its bytes too, linked to the
-        # first so the operator sees both. The same bytes arriving again then find this row.
-        log.info("message %s reuses the Message-ID of message %s; kept as its own", mid, earlier.id)
-        key = message_key(mid, stored.sha256, reused=True)
-        again = untaken.id_of(session, key)
-        if again is not None:
-            return Ingested(again, False)
-        same_id_as = earlier.id
-    row = IncomingMessage.arrived(
-        key,
-        source=source,
-        source_ref=source_ref,
-        stored=stored,
-        status=MessageStatus.RECEIVED,
-        message_id=mid,
-        sender=sender,
-        subject=subject,
-        same_id_as_id=same_id_as,
-    )
-    return Ingested(*untaken.add_once(session, row))
+    new = insert_unless_taken(session, row(key))
+    if new is not None:
+        return Ingested(new.id, True)
+    earlier = session.scalars(select(IncomingMessage).where(IncomingMessage.message_key == key)).one()
+    if earlier.raw_sha256 == stored.sha256:
+        return Ingested(earlier.id, False)  # the same message again: exactly once
+    log.info("message %s reuses the Message-ID of message %s; kept as its own", mid, earlier.id)
+    return Ingested(*untaken.add_once(session, row(message_key(mid, stored.sha256, reused=True), earlier.id)))
 
 
 class _Reading:
