@@ -94,3 +94,16 @@ def test_the_emails_waiting_for_their_signature_check_are_read_from_their_index(
 
     plans = _plans(db, lambda: signatures.check_email_signatures(session, settings))
     assert any("ix_incoming_message_signature_pending" in p for p in plans), plans
+
+
+def test_staff_search_requests_by_number_login_or_identifier_through_indexes(session: Session, db: Database) -> None:
+    from backoffice.actors import Actor
+    from backoffice.requests import services as requests
+    from workflows.roles import Role
+
+    supervisor = Actor(Role.SUPERVISOR, "supervisor", 1, None)
+    plans = _plans(db, lambda: requests.search(session, supervisor, query="12345678"))
+    assert plans, "the search sent no statement"
+    for plan in plans:
+        assert "uq_customer_request_number" in plan and "ix_customer_request_account_id" in plan, plan
+        assert "ix_application_identifier" in plan, plan
