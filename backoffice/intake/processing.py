@@ -377,6 +377,9 @@ def _attach(
             Document(
                 kind=DocumentKind.EMAIL_ORIGINAL,
                 filename=f"message-{message.id}.eml",
+                # Every column the attachments below set, set here too: rows of the same columns go in as one
+                # INSERT of many rows.
+                origin="",
                 content_type="message/rfc822",
                 size=message.size,
                 sha256=message.raw_sha256,
