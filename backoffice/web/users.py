@@ -5,7 +5,8 @@ A member of staff is read from the database when a process first sees them, and 
 until their row changes: a page then costs no round trip for who is asking. A change made in this process drops
 the copy when it is committed; one made by another process (another web worker, the CLI) reaches every process
 through PostgreSQL's LISTEN/NOTIFY, sent in the transaction that changes the row, so a deactivation, a new role or
-center, or a new password counts from the next request whichever worker serves it. SQLite has no notifications:
+center, or a new password counts from the first request after the notice has arrived, whichever worker serves it
+(the server delivers it moments after the commit: milliseconds, more on a busy machine). SQLite has no notifications:
 there the row is read on every request (a read of a local file, not a round trip).
 """
 

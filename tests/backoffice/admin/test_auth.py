@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import pyotp
 import pytest
@@ -212,10 +214,21 @@ def test_a_new_center_or_role_counts_from_the_next_page(make, session, staff: St
     assert operator.get("/admin/dashboard/").status_code == 200
 
 
+def _first_answer_within(seconds: float, ask: Callable[[], Any], wanted: Callable[[Any], bool]) -> Any:
+    """The first answer that is ``wanted``, asking again until ``seconds`` have passed (then the last answer)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        answer = ask()
+        if wanted(answer) or time.monotonic() > deadline:
+            return answer
+        time.sleep(0.02)
+
+
 @pytest.mark.committed  # another engine changes the row: it must see the test's rows, and NOTIFY needs a commit
 def test_a_change_made_by_another_process_counts_from_the_next_page(app, db, session, staff: Staff, login):
     """Another web worker or the CLI changes the row through its own engine: PostgreSQL tells this process, and
-    on SQLite the row is read on every request."""
+    on SQLite the row is read on every request. The notice travels through the server after the other commit, so
+    on a busy machine it may land a few milliseconds after it: the change must count within a second."""
     from backoffice.actors import Actor
     from backoffice.database import Database
     from backoffice.staff import services
@@ -228,12 +241,13 @@ def test_a_change_made_by_another_process_counts_from_the_next_page(app, db, ses
             person = other.get(Operator, staff.operator_a.id)
             services.update_operator(other, Actor.of(other.get(Operator, staff.admin.id)), person,
                                      role=person.role.SUPERVISOR, center=person.center)
-        assert operator.get("/admin/dashboard/").status_code == 200
+        dashboard = _first_answer_within(1, lambda: operator.get("/admin/dashboard/"), lambda r: r.status_code != 403)
+        assert dashboard.status_code == 200
         with elsewhere.session() as other:
             person = other.get(Operator, staff.operator_a.id)
             services.update_operator(other, Actor.of(other.get(Operator, staff.admin.id)), person,
                                      center=person.center, is_active=False)
-        response = operator.get("/admin/applications/")
+        response = _first_answer_within(1, lambda: operator.get("/admin/applications/"), lambda r: r.status_code != 200)
         assert response.status_code == 302 and "/staff/login" in response.location
     finally:
         elsewhere.dispose()
