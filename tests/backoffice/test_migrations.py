@@ -126,3 +126,18 @@ def test_documents_checked_before_0024_keep_their_first_check_and_only_the_rest_
     assert str(checked[1]).startswith("2026-01-15 09:00") and str(checked[4]).startswith("2026-03-01 08:00")
     assert checked[2] is None and checked[3] is None
     assert waiting == [2]  # the scan is never a signature to check
+
+
+def test_the_partial_indexes_of_0024_and_0025_say_what_their_queries_say() -> None:
+    """A partial index is used only when the query's condition is literally its own: a signed kind added to the
+    code, or the pending state renamed, needs a migration that rebuilds the index."""
+    import importlib
+
+    from backoffice.applications.models import UNCHECKED_SIGNED_SQL
+    from backoffice.intake.models import SIGNATURE_PENDING_SQL
+
+    documents = importlib.import_module("backoffice.migrations.versions.0024_unchecked_signed_documents")
+    assert UNCHECKED_SIGNED_SQL.text == documents.UNCHECKED
+    emails = importlib.import_module("backoffice.migrations.versions.0025_pending_email_signatures")
+    assert SIGNATURE_PENDING_SQL["postgresql"].text == emails.PENDING["postgresql"]
+    assert SIGNATURE_PENDING_SQL["sqlite"].text == emails.PENDING["sqlite"]

@@ -15,14 +15,20 @@ down_revision = "0024"
 branch_labels = None
 depends_on = None
 
+#: The waiting emails in each database's words, as ``intake.models.SIGNATURE_PENDING_SQL`` says them.
+PENDING = {
+    "postgresql": "(email_signature ->> 'state') = 'pending'",
+    "sqlite": "json_extract(email_signature, '$.state') = 'pending'",
+}
+
 
 def upgrade() -> None:
     op.create_index(
         "ix_incoming_message_signature_pending",
         "incoming_message",
         ["id"],
-        postgresql_where=sa.text("(email_signature ->> 'state') = 'pending'"),
-        sqlite_where=sa.text("json_extract(email_signature, '$.state') = 'pending'"),
+        postgresql_where=sa.text(PENDING["postgresql"]),
+        sqlite_where=sa.text(PENDING["sqlite"]),
     )
 
 
