@@ -48,7 +48,7 @@ def reads_only(view: V) -> V:
 def init_web(app: Flask) -> None:
     """The plumbing every page relies on (CSRF, logins, rate limits, security headers) and the staff login; the
     app factory registers the pages themselves."""
-    from backoffice.web import auth, home, security
+    from backoffice.web import auth, home, limiting, security
 
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -56,6 +56,7 @@ def init_web(app: Flask) -> None:
     login_manager.session_protection = "strong"
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["SETTINGS"].site.rate_limit_storage_uri)
     limiter.init_app(app)
+    limiting.free_reads(app, limiter)
     security.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)

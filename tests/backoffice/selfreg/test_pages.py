@@ -215,3 +215,16 @@ def test_flow_a_customers_see_no_flow_b_parts(flow_app: Flask) -> None:
     assert 'id="selfreg-register"' in page
     assert flow_app.test_client().get("/account/consent").status_code == 302  # not logged in: to the login
 
+
+
+def test_guessing_invitation_links_is_limited_while_reading_a_form_never_is(flow_app: Flask) -> None:
+    """The invitation link is a read that counts against the address's limit (a stranger could otherwise try
+    tokens without end); a form's own limits count submits only, so reading the form any number of times is
+    never refused (backoffice/web/limiting.py lets such reads skip the limiter)."""
+    stranger = flow_app.test_client()
+    for n in range(10):
+        assert stranger.get(f"/signup/invited/guess-{n}").status_code == 410
+    assert stranger.get("/signup/invited/guess-10").status_code == 429
+    reader = flow_app.test_client()
+    for _ in range(15):
+        assert reader.get("/signup").status_code == 200
