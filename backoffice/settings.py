@@ -110,9 +110,11 @@ class IntakeSettings:
     max_nesting: int = 3
     poll_interval_seconds: int = 60
     database_retry_max_seconds: int = 60
+    #: Processes that share a large batch of messages (PostgreSQL only; see intake/lanes.py).
+    workers: int = 2
 
     def __post_init__(self) -> None:
-        _at_least("intake", self, 1, "database_retry_max_seconds")
+        _at_least("intake", self, 1, "database_retry_max_seconds", "workers")
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.actors import Actor
+from backoffice.advisory import hold_for_transaction
 from backoffice.audit.trail import record
 from backoffice.documents.storage import Storage, Stored
 from backoffice.intake.envelope import envelope, message_key, read_headers
@@ -56,7 +57,12 @@ def fragment_of(headers: EmailMessage) -> Fragment | None:
 def hold(
     session: Session, storage: Storage, message: IncomingMessage, fragment: Fragment, actor: Actor, limit: int
 ) -> str:
-    """Hold ``message`` as a fragment; when it completes its set, store the whole message for processing."""
+    """Hold ``message`` as a fragment; when it completes its set, store the whole message for processing.
+
+    Two fragments of one set held at once (two processing lanes, two hosts) would each miss the other, still
+    uncommitted, and the set would never be joined: the set's lock makes the second wait for the first's commit.
+    """
+    hold_for_transaction(session, f"intake/partial/{fragment.id}")
     message.status = MessageStatus.HELD
     message.reason = "partial"
     message.partial_id, message.partial_number, message.partial_total = fragment.id, fragment.number, fragment.total

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from email.utils import parseaddr
 from typing import Any
 
-from sqlalchemy import text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -30,8 +30,9 @@ from backoffice.audit.trail import record
 from backoffice.documents import forms
 from backoffice.documents.classify import APPLICATION_KINDS, SIGNED_KINDS, Family
 from backoffice.documents.storage import Storage, open_storage
+from backoffice.errors import BackofficeError
 from backoffice.intake import matching, partial
-from backoffice.intake.envelope import read_headers
+from backoffice.intake.envelope import envelope, read_headers
 from backoffice.intake.filenames import storable
 from backoffice.intake.limits import Limits
 from backoffice.intake.models import IncomingMessage, MessageStatus
@@ -49,6 +50,9 @@ log = logging.getLogger(__name__)
 INTAKE = Actor.system("intake")
 SUBJECT = "incoming_message"
 MAX_ATTEMPTS = 5
+#: How many of a reply's In-Reply-To and References are looked up among the messages still waiting (In-Reply-To
+#: comes first; a long References chain names old messages, long processed).
+WAITING_LOOKUP = 20
 CLOSED = frozenset({AccessionState.COMPLETED, AccessionState.REJECTED, AccessionState.WITHDRAWN})
 _NO_REPLY = ("noreply", "no-reply", "donotreply", "do-not-reply", "mailer-daemon", "postmaster")
 
@@ -88,6 +92,16 @@ def process_one(sessions: SessionSource, settings: Settings, message_id: int) ->
     (see :func:`is_database_outage`; the message stays ``received`` and the next poll takes it).
     """
     return process_detailed(sessions, settings, message_id).outcome
+
+
+class AnswersWaiting(BackofficeError):
+    """The message answers an earlier one that is still waiting to be processed, and waits for it.
+
+    In one process the messages are processed oldest first, so this happens only when the earlier message
+    failed and waits for a later poll. Processed in several lanes at once (:mod:`backoffice.intake.lanes`), the
+    earlier one may simply be in another lane: the reply must find the application it becomes, not become an
+    application of its own.
+    """
 
 
 @dataclass(frozen=True)
@@ -133,6 +147,9 @@ def process_detailed(sessions: SessionSource, settings: Settings, message_id: in
     except DiskError:
         _give_back(sessions, message_id)
         raise
+    except AnswersWaiting:
+        _give_back(sessions, message_id)
+        return Outcome("waiting")
     except DBAPIError as exc:
         if is_database_outage(exc):
             raise
@@ -141,6 +158,23 @@ def process_detailed(sessions: SessionSource, settings: Settings, message_id: in
     except Exception as exc:
         log.exception("incoming message %s could not be processed", message_id)
         return _give_up(sessions, message_id, f"{type(exc).__name__}: {exc}")
+
+
+def logged(message_id: int, done: Outcome) -> str:
+    """One log line per message: its row, what became of it and why (the quarantine or ignore reason code)."""
+    log.info(
+        "message %s: %s %s",
+        message_id,
+        done.outcome,
+        done.reason,
+        extra={
+            "message_row": message_id,
+            "outcome": done.outcome,
+            "reason": done.reason,
+            "application_id": done.application_id,
+        },
+    )
+    return done.outcome
 
 
 def _relaxed_commit(session: Session) -> None:
@@ -202,7 +236,9 @@ def handle(
     limits = Limits.from_settings(settings)
     if message.size > limits.max_message_bytes and not force:
         return quarantine(session, message, "too_large", f"{message.size} bytes")
-    fragment = None if force else _fragment(storage, message)
+    fragment, answers = (None, ()) if force else _first_look(storage, message)
+    if answers and _answers_one_waiting(session, message, answers):
+        raise AnswersWaiting(message.id)
     if fragment is not None:
         return partial.hold(session, storage, message, fragment, actor, limits.max_message_bytes)
     parsed: Parsed | None
@@ -250,12 +286,37 @@ def handle(
     return "created"
 
 
-def _fragment(storage: Storage, message: IncomingMessage) -> partial.Fragment | None:
+def _first_look(storage: Storage, message: IncomingMessage) -> tuple[partial.Fragment | None, tuple[str, ...]]:
+    """From the header block alone: whether the message is a fragment of a split one, and which messages it
+    answers (Message-IDs). Headers that only the full parse can judge say neither."""
     try:
         with storage.open(message.raw_path) as fh:
-            return partial.fragment_of(read_headers(fh))
-    except (ValueError, LookupError, IndexError, AttributeError):  # headers only the full parse can judge
-        return None
+            headers = read_headers(fh)
+    except (ValueError, LookupError, IndexError, AttributeError):
+        return None, ()
+    try:
+        fragment = partial.fragment_of(headers)
+    except (ValueError, LookupError, IndexError, AttributeError):
+        fragment = None
+    try:
+        answers = envelope(headers).answers
+    except Exception:  # the tolerant parser's business: the full parse below says what is wrong
+        answers = ()
+    return fragment, answers
+
+
+def _answers_one_waiting(session: Session, message: IncomingMessage, answers: tuple[str, ...]) -> bool:
+    """Whether a message that arrived before this one, and that this one answers, still waits to be processed."""
+    earlier = session.scalar(
+        select(IncomingMessage.id)
+        .where(
+            IncomingMessage.message_id.in_(answers[:WAITING_LOOKUP]),
+            IncomingMessage.status == MessageStatus.RECEIVED,
+            IncomingMessage.id < message.id,
+        )
+        .limit(1)
+    )
+    return earlier is not None
 
 
 def quarantine(session: Session, message: IncomingMessage, code: str, detail: str = "") -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -22,10 +22,10 @@ from sqlalchemy.exc import DBAPIError
 
 from backoffice.documents.storage import CHUNK, Storage, open_storage
 from backoffice.documents.verification import check_pending
-from backoffice.intake import untaken
+from backoffice.intake import lanes, untaken
 from backoffice.intake.models import IncomingMessage, MessageStatus
 from backoffice.intake.outages import DiskError, is_database_outage
-from backoffice.intake.processing import Outcome, process_detailed
+from backoffice.intake.processing import logged, process_detailed
 from backoffice.intake.signatures import check_email_signatures
 from backoffice.intake.sources import Gone, ImapSource, MaildirSource, Unreadable, open_source
 from backoffice.intake.store import ingest
@@ -33,6 +33,8 @@ from backoffice.intake.units import SessionSource, unit_of_work
 from backoffice.settings import Settings
 
 log = logging.getLogger(__name__)
+#: Messages listed (and shared among the lanes) at a time.
+PAGE = 1000
 
 
 @dataclass
@@ -53,14 +55,22 @@ class PollSummary:
     untaken: int = 0
     signature_checks: int = 0
     disk_errors: int = 0  # left waiting (in the mailbox or received): the documents disk could not be written
+    #: Replies to a message that could not be processed yet; each waits for it, for a later poll.
+    waiting: int = 0
+    #: How many processes processed messages (at most ``[intake] workers``; 1 on SQLite, or for a few messages).
+    lanes: int = 1
     #: The last disk error, to tell the administrator what is wrong with which disk (not part of the counts).
     disk_problem: DiskError | None = field(default=None, repr=False, compare=False)
 
     def count(self, outcome: str) -> None:
-        names = {"created": "created", "attached": "attached", "reply": "replies", "quarantined": "quarantined"}
-        name = names.get(outcome) or {"ignored": "ignored", "error": "errors", "held": "held"}.get(outcome)
+        name = _COUNTED.get(outcome)
         if name:
             setattr(self, name, getattr(self, name) + 1)
+
+    def add(self, other: PollSummary) -> None:
+        """Add the counts of a lane's summary (:mod:`backoffice.intake.lanes`) to this one."""
+        for name in _COUNTED.values():
+            setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def disk_failed(self, problem: DiskError) -> None:
         level = logging.WARNING if self.disk_errors == 0 else logging.DEBUG  # a full disk stops them all: say it once
@@ -72,6 +82,19 @@ class PollSummary:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "disk_problem"}
 
 
+#: Which count each processing outcome goes to.
+_COUNTED = {
+    "created": "created",
+    "attached": "attached",
+    "reply": "replies",
+    "quarantined": "quarantined",
+    "ignored": "ignored",
+    "error": "errors",
+    "held": "held",
+    "waiting": "waiting",
+}
+
+
 def poll(sessions: SessionSource, settings: Settings, *, verify: bool = True) -> PollSummary:
     """Process everything waiting in the configured source once (the scheduler's job and ``intake poll``).
 
@@ -80,21 +103,29 @@ def poll(sessions: SessionSource, settings: Settings, *, verify: bool = True) ->
     """
     summary = PollSummary()
     storage = open_storage(settings, sessions)
-    with open_source(settings) as source:
-        take(sessions, storage, source, summary)
-    process_pending(sessions, settings, summary)
+    with lanes.Lanes(sessions, settings) as shared:
+        with open_source(settings) as source:
+            take(sessions, storage, source, summary, shared)
+        process_pending(sessions, settings, summary, shared)
     if verify:
         verify_pending(sessions, settings, summary)
     return summary
 
 
-def take(sessions: SessionSource, storage: Storage, source: MaildirSource | ImapSource, summary: PollSummary) -> None:
+def take(
+    sessions: SessionSource,
+    storage: Storage,
+    source: MaildirSource | ImapSource,
+    summary: PollSummary,
+    shared: lanes.Lanes,
+) -> None:
     """Store and record every waiting message, each on its own: one that cannot be taken gets a quarantine row
-    with its reason (see :mod:`backoffice.intake.untaken`), and the rest are taken in the same run."""
+    with its reason (see :mod:`backoffice.intake.untaken`), and the rest are taken in the same run. A large
+    batch starts the lanes that will process it (``shared``) while the rest is taken."""
     for item in source.waiting():
         try:
             waiting = _Waiting(source.name, item.ref, lambda item=item: source.chunks(item))
-            safe = _take_one(sessions, storage, summary, waiting)
+            safe = _take_one(sessions, storage, summary, waiting, shared)
         except DiskError as exc:  # it stays in the mailbox; the ones after it would not fit either
             summary.disk_failed(exc)
             return
@@ -110,14 +141,15 @@ def import_files(sessions: SessionSource, settings: Settings, files: Iterable[Pa
     """
     summary = PollSummary()
     storage = open_storage(settings, sessions)
-    for path in files:
-        try:
-            waiting = _Waiting("import", str(path)[-300:], lambda path=path: _file_chunks(path))
-            _take_one(sessions, storage, summary, waiting)
-        except DiskError as exc:  # this file and the ones after it are not imported; run the import again
-            summary.disk_failed(exc)
-            break
-    process_pending(sessions, settings, summary)
+    with lanes.Lanes(sessions, settings) as shared:
+        for path in files:
+            try:
+                waiting = _Waiting("import", str(path)[-300:], lambda path=path: _file_chunks(path))
+                _take_one(sessions, storage, summary, waiting, shared)
+            except DiskError as exc:  # this file and the ones after it are not imported; run the import again
+                summary.disk_failed(exc)
+                break
+        process_pending(sessions, settings, summary, shared)
     verify_pending(sessions, settings, summary)
     return summary
 
@@ -142,8 +174,11 @@ class _Waiting:
     chunks: Callable[[], Iterable[bytes]]
 
 
-def _take_one(sessions: SessionSource, storage: Storage, summary: PollSummary, message: _Waiting) -> bool:
-    """Take one message; True when a row now holds its bytes, so that the source may let it go.
+def _take_one(
+    sessions: SessionSource, storage: Storage, summary: PollSummary, message: _Waiting, shared: lanes.Lanes
+) -> bool:
+    """Take one message; True when a row now holds its bytes, so that the source may let it go. A new message is
+    handed to the lanes (``shared``), which may process it while the poll takes the next.
 
     Raises :class:`DiskError`, a database outage and the ``OSError`` of a mailbox
     that cannot be read at all: no message is to blame for those, and taking stops until a later poll.
@@ -164,6 +199,8 @@ def _take_one(sessions: SessionSource, storage: Storage, summary: PollSummary, m
         return _keep_failed(sessions, storage, summary, message, f"{type(exc).__name__}: {exc}")
     summary.fetched += 1
     summary.duplicates += 0 if result.new else 1
+    if result.new:
+        shared.taken(result.message_id)
     return True  # an earlier quarantine row of this message was closed in the same commit (store._record)
 
 
@@ -209,42 +246,45 @@ def _unread(sessions: SessionSource, summary: PollSummary, source: str, ref: str
     summary.untaken += 1
 
 
-def process_pending(sessions: SessionSource, settings: Settings, summary: PollSummary) -> None:
-    """Every stored message still waiting, oldest first (including those a crash interrupted)."""
+def process_pending(sessions: SessionSource, settings: Settings, summary: PollSummary, extra: lanes.Lanes) -> None:
+    """Every stored message still waiting, oldest first (including those a crash interrupted).
+
+    When many wait, ``[intake] workers`` processes share them (:mod:`backoffice.intake.lanes`). Whatever the lanes
+    leave waiting (a reply to a message of another lane, the share of a lane that failed) is then processed here,
+    oldest first, as it would have been without them.
+    """
     last = 0
     while True:
         with unit_of_work(sessions) as session:
-            ids = session.scalars(
+            page = session.scalars(
                 select(IncomingMessage.id)
                 .where(IncomingMessage.status == MessageStatus.RECEIVED, IncomingMessage.id > last)
                 .order_by(IncomingMessage.id)
-                .limit(200)
+                .limit(PAGE)
             ).all()
-        if not ids:
+        if not page:
             return
+        ids: Sequence[int] = page
+        if extra.started or extra.lanes_for(len(page)) > 1:
+            for outcome in extra.process(page):
+                summary.count(outcome)
+            summary.lanes = max(1, len(extra.processes))
+            ids = _still_received(sessions, page[0], page[-1])
         for message_id in ids:
             try:
-                summary.count(_logged(message_id, process_detailed(sessions, settings, message_id)))
+                summary.count(logged(message_id, process_detailed(sessions, settings, message_id)))
             except DiskError as exc:  # a smaller message after it may still fit
                 summary.disk_failed(exc)
-        last = ids[-1]
+        last = page[-1]
 
 
-def _logged(message_id: int, done: Outcome) -> str:
-    """One log line per message: its row, what became of it and why (the quarantine or ignore reason code)."""
-    log.info(
-        "message %s: %s %s",
-        message_id,
-        done.outcome,
-        done.reason,
-        extra={
-            "message_row": message_id,
-            "outcome": done.outcome,
-            "reason": done.reason,
-            "application_id": done.application_id,
-        },
-    )
-    return done.outcome
+def _still_received(sessions: SessionSource, first: int, last: int) -> Sequence[int]:
+    with unit_of_work(sessions) as session:
+        return session.scalars(
+            select(IncomingMessage.id)
+            .where(IncomingMessage.status == MessageStatus.RECEIVED, IncomingMessage.id.between(first, last))
+            .order_by(IncomingMessage.id)
+        ).all()
 
 
 def verify_pending(sessions: SessionSource, settings: Settings, summary: PollSummary) -> None:

@@ -81,6 +81,12 @@ def formatter(config: LoggingSettings) -> logging.Formatter:
     )
 
 
+def configured() -> bool:
+    """Whether this process's log records go through :func:`configure`'s handler (a process it starts, such as an
+    intake lane, then logs the same way)."""
+    return any(getattr(h, _MARK, False) for h in logging.getLogger().handlers)
+
+
 def configure(settings: Settings, *, stream: IO[str] | None = None) -> logging.Handler:
     """Send every log record of this process through one handler, formatted as ``[logging]`` says.
 

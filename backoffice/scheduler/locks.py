@@ -14,18 +14,13 @@ lock is a no-op and the version check of the write path turns a lost race into a
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import text
 
+from backoffice.advisory import lock_key
 from backoffice.database import Database
-
-
-def lock_key(name: str) -> int:
-    """A stable signed 64-bit key for an advisory lock (PostgreSQL's ``hashtext`` is not guaranteed stable)."""
-    return int.from_bytes(hashlib.sha256(f"backoffice/{name}".encode()).digest()[:8], "big", signed=True)
 
 
 @contextmanager

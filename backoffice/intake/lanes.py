@@ -1,0 +1,172 @@
+"""Processing many stored messages in several processes at once: the poller and ``[intake] workers - 1`` lanes.
+
+Why processes: a message's processing is mostly Python (the MIME parser, the ORM's unit of work), which one
+process runs on one core at a time; a thousand messages after a weekend, or a mailbox that comes back after an
+outage, would wait on one core while the others idle. Threads would share one interpreter lock.
+
+What keeps it exactly once and in order:
+
+* every message is still claimed by its own row (``processing.process_detailed``), so two processes never
+  process one message, and whatever a lane did not finish is still ``received``;
+* a reply to a message still waiting (in another lane) waits for it (``processing.AnswersWaiting``), and the
+  fragments of a split message are joined under a lock of their set (``partial.hold``);
+* a lane counts only messages it finished; the poller then processes, oldest first, whatever of the page is
+  still ``received`` (those replies, a lane's share after it failed or found the database gone).
+
+Lanes run only on PostgreSQL (SQLite writes one transaction at a time) and only for at least
+:data:`PER_LANE` messages each: starting a process costs about a second of imports. They are started with
+``spawn``, never ``fork``: the poller may be a thread of the scheduler, and a forked child would inherit locks
+held by its other threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from types import TracebackType
+from typing import Any
+
+from backoffice.database import Database
+from backoffice.intake.outages import DiskError, is_database_outage
+from backoffice.intake.processing import logged, process_detailed
+from backoffice.intake.units import SessionSource
+from backoffice.monitoring import logs
+from backoffice.settings import Settings
+
+log = logging.getLogger(__name__)
+#: Fewest messages a lane must have to be worth starting.
+PER_LANE = 50
+#: Messages handed to a lane at a time.
+CHUNK = 10
+#: Outcomes that leave a message waiting: the poller takes it again after the lanes.
+UNFINISHED = frozenset({"waiting", "error", "skipped"})
+
+
+class Lanes:
+    """The lanes of one poll. Started once a poll has taken a batch worth sharing, they process what is taken, a
+    few messages at a time, while the poll goes on taking the rest; the poller then joins them on what is left,
+    and they stop with the poll.
+
+    The work is handed out in small chunks, oldest first; the lanes take the next chunk when they are free, and
+    the poller takes chunks from the newest end that no lane has started (a cancelled future), so a lane that
+    started late or met large messages simply does fewer.
+    """
+
+    def __init__(self, sessions: SessionSource, settings: Settings) -> None:
+        self.sessions = sessions
+        self.settings = settings
+        self._pool: ProcessPoolExecutor | None = None
+        self._chunks: list[tuple[list[int], Future[tuple[int, list[str]]]]] = []
+        self._handed: set[int] = set()
+        self._taking: list[int] = []  # taken, not handed to a lane yet
+        #: The processes (the poller's included) that finished messages in this poll.
+        self.processes: set[int] = set()
+
+    def __enter__(self) -> Lanes:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def taken(self, message_id: int) -> None:
+        """A new message was taken (stored, ``received``): once a batch is worth sharing, the lanes process it."""
+        self._taking.append(message_id)
+        if self._pool is None and (len(self._taking) < 2 * PER_LANE or self.lanes_for(len(self._taking)) < 2):
+            return
+        while len(self._taking) >= CHUNK:
+            self._hand(self._taking[:CHUNK])
+            del self._taking[:CHUNK]
+
+    def lanes_for(self, waiting: int) -> int:
+        """How many processes (the poller included) should share ``waiting`` messages."""
+        sessions = self.sessions
+        if not isinstance(sessions, Database) or sessions.engine.dialect.name != "postgresql":
+            return 1
+        return max(1, min(self.settings.intake.workers, waiting // PER_LANE))
+
+    def process(self, ids: Sequence[int]) -> list[str]:
+        """Process ``ids`` (those not handed to the lanes yet) with the lanes; the outcomes of the messages
+        finished, the ones the lanes finished while the poll was taking included."""
+        rest = [i for i in ids if i not in self._handed]
+        self._taking = []  # in ``ids``, or in a page after it
+        for start in range(0, len(rest), CHUNK):
+            self._hand(rest[start : start + CHUNK])
+        outcomes: list[str] = []
+        for chunk, future in reversed(self._chunks):
+            if future.cancel():  # no lane has started it: the poller does it
+                done = process_share(self.sessions, self.settings, chunk)
+                self.processes.update([os.getpid()] if done else [])
+                outcomes += done
+        for _chunk, future in self._chunks:
+            if future.cancelled():
+                continue
+            try:
+                pid, done = future.result()
+            except Exception:  # the lane's process died: its messages are still received, the poller takes them
+                log.warning("an intake lane failed; the poller processes its messages", exc_info=True)
+                continue
+            self.processes.update([pid] if done else [])
+            outcomes += done
+        self._chunks = []
+        return outcomes
+
+    @property
+    def started(self) -> bool:
+        return self._pool is not None
+
+    def _hand(self, ids: list[int]) -> None:
+        future = self._started().submit(run_lane, ids)
+        self._chunks.append((ids, future))
+        self._handed.update(ids)
+
+    def _started(self) -> ProcessPoolExecutor:
+        """The lanes' processes, started (and connected to the database) at the first call."""
+        if self._pool is None:
+            assert isinstance(self.sessions, Database)
+            extra = self.settings.intake.workers - 1
+            self._pool = ProcessPoolExecutor(
+                max_workers=extra,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_lane,
+                initargs=(self.sessions.url, self.settings, logs.configured()),
+            )
+        return self._pool
+
+
+#: In a lane's process: the poll's settings and the lane's own database, kept for the poll.
+_lane: dict[str, Any] = {}
+
+
+def _start_lane(url: str, settings: Settings, configure_logs: bool) -> None:
+    """A lane's process, as it starts: the poller's log format, and its own engine on the poller's database."""
+    if configure_logs:
+        logs.configure(settings)
+    _lane.update(settings=settings, database=Database(url))
+
+
+def process_share(sessions: SessionSource, settings: Settings, ids: Sequence[int]) -> list[str]:
+    """Process the messages ``ids`` in order; the outcomes of those finished. Anything else (a disk error, the
+    database gone) stops nothing but this chunk: the poller processes what is left and reports it."""
+    outcomes = []
+    for message_id in ids:
+        try:
+            outcome = logged(message_id, process_detailed(sessions, settings, message_id))
+        except DiskError:
+            continue
+        except Exception as exc:
+            if is_database_outage(exc):
+                log.warning("an intake lane lost the database; the poller takes its messages")
+                break
+            raise
+        if outcome not in UNFINISHED:
+            outcomes.append(outcome)
+    return outcomes
+
+
+def run_lane(ids: list[int]) -> tuple[int, list[str]]:
+    """A chunk of messages, in a lane's process: the process and the outcomes of the messages it finished."""
+    return os.getpid(), process_share(_lane["database"], _lane["settings"], ids)

@@ -1,0 +1,164 @@
+"""A large batch processed by several processes at once (``[intake] workers``), and the order that is kept.
+
+The lanes are real processes on the real database (PostgreSQL: on SQLite the intake works alone); what a user
+would notice is checked: every message becomes exactly what it would alone, a follow-up joins the application it
+answers, a message sent in parts is joined, nothing is left in the mailbox, and the poll says how many processes
+worked. Two rules make that hold whatever process takes which message, and each is tested on its own: a reply
+waits for the message it answers, and two fragments of one set held at the same moment still find each other.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from backoffice.applications.models import Application, Document
+from backoffice.database import Database
+from backoffice.documents.storage import open_storage
+from backoffice.intake import partial, processing
+from backoffice.intake.envelope import read_headers
+from backoffice.intake.models import IncomingMessage, MessageStatus
+from backoffice.intake.service import poll
+from backoffice.intake.store import ingest
+from backoffice.settings import Settings
+from tests.backoffice.intake import corpus
+from tests.backoffice.intake.conftest import Maildir
+
+CUSTOMER = "Олена Коваль <olena@koval.example.ua>"
+FIRST_ID = "<first-application@mail.koval.example.ua>"
+
+
+def _application(n: int) -> bytes:
+    return corpus.outlook(f"Заява {n}.pdf", corpus.tiny_pdf(f"application {n}"), sender=f"Client {n} <c{n}@ex{n}.ua>")
+
+
+@pytest.mark.postgres
+@pytest.mark.committed
+def test_a_large_batch_is_shared_by_two_processes_and_each_message_becomes_what_it_would_alone(
+    intake_db: Database, intake_settings: Settings, maildir: Maildir, session: Session
+) -> None:
+    settings = intake_settings.replace(intake={"workers": 2})
+    scan = corpus.tiny_pdf("sent in three parts") + b"%" + b"x" * 3000 + b"\n"
+    whole = corpus.outlook("Заява частинами.pdf", scan, sender="Firma <office@firma.example.ua>")
+    fragments = corpus.partial_fragments(whole, 3, sender="Firma <office@firma.example.ua>")
+    maildir.drop(corpus.outlook("Заява Коваль.pdf", corpus.tiny_pdf("first"), sender=CUSTOMER, message_id=FIRST_ID))
+    applications, ignored = 1, 0
+    for n in range(1, 150):
+        if n in (20, 75, 140):  # the parts lie far apart: whoever holds the last must find the others
+            maildir.drop(fragments[(20, 75, 140).index(n)])
+        elif n % 10 == 0:
+            maildir.drop(corpus.auto_reply())
+            ignored += 1
+        else:
+            maildir.drop(_application(n))
+            applications += 1
+    # The customer's follow-up, taken last: it answers the first message, whichever process has that one.
+    follow_up = corpus.tiny_pdf("power of attorney")
+    maildir.drop(corpus.outlook("Довіреність.pdf", follow_up, sender=CUSTOMER, extra={"In-Reply-To": FIRST_ID}))
+
+    summary = poll(intake_db, settings)
+
+    assert summary.lanes == 2  # the poller and a lane both finished messages
+    assert summary.fetched == 151 and summary.errors == 0 and summary.waiting == 0
+    assert summary.created == applications + 1  # the message sent in parts is one application
+    assert (summary.ignored, summary.held, summary.attached) == (ignored, 3, 1)
+    assert maildir.waiting() == []
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(Application)) == applications + 1
+    statuses = session.scalars(select(IncomingMessage.status)).all()
+    assert set(statuses) == {MessageStatus.PROCESSED, MessageStatus.IGNORED}
+    # Exactly once: every application message is one application with its one scan.
+    per_app = session.execute(
+        select(IncomingMessage.application_id, func.count()).group_by(IncomingMessage.application_id)
+    ).all()
+    first = session.scalar(select(IncomingMessage).where(IncomingMessage.message_id == FIRST_ID))
+    assert first is not None and first.application_id is not None
+    assert dict(per_app)[first.application_id] == 2  # the first message and its follow-up
+    names = set(session.scalars(select(Document.filename).where(Document.application_id == first.application_id)))
+    assert {"Заява Коваль.pdf", "Довіреність.pdf"} <= names
+    [joined] = session.scalars(select(IncomingMessage).where(IncomingMessage.source == "reassembled")).all()
+    assert joined.status == MessageStatus.PROCESSED and joined.application_id is not None
+
+
+def test_a_reply_waits_for_the_message_it_answers_and_then_joins_its_application(
+    intake_db: Database, intake_settings: Settings, session: Session
+) -> None:
+    storage = open_storage(intake_settings, intake_db)
+    first = ingest(
+        intake_db,
+        storage,
+        [corpus.outlook("Заява.pdf", corpus.tiny_pdf("first"), sender=CUSTOMER, message_id=FIRST_ID)],
+        source="test",
+    )
+    reply_bytes = corpus.outlook(
+        "Довіреність.pdf", corpus.tiny_pdf("follow-up"), sender=CUSTOMER, extra={"In-Reply-To": FIRST_ID}
+    )
+    reply = ingest(intake_db, storage, [reply_bytes], source="test")
+
+    # Taken up first (another process has the first message, or it failed and waits for a later poll): it waits,
+    # and the wait is not counted as a try.
+    assert processing.process_one(intake_db, intake_settings, reply.message_id) == "waiting"
+    waiting = session.get(IncomingMessage, reply.message_id)
+    assert waiting is not None and (waiting.status, waiting.attempts) == (MessageStatus.RECEIVED, 0)
+    assert session.scalar(select(func.count()).select_from(Application)) == 0
+
+    assert processing.process_one(intake_db, intake_settings, first.message_id) == "created"
+    assert processing.process_one(intake_db, intake_settings, reply.message_id) == "attached"
+    session.expire_all()
+    rows = {m.id: m for m in session.scalars(select(IncomingMessage))}
+    assert rows[reply.message_id].application_id == rows[first.message_id].application_id is not None
+    assert session.scalar(select(func.count()).select_from(Application)) == 1
+
+
+def test_a_message_never_waits_for_one_that_arrived_after_it(
+    intake_db: Database, intake_settings: Settings, session: Session
+) -> None:
+    """Two forged messages naming each other must not wait for each other for ever: only an earlier one counts."""
+    storage = open_storage(intake_settings, intake_db)
+    one = corpus.outlook(
+        "1.pdf", corpus.tiny_pdf("one"), message_id="<one@x.example>", extra={"In-Reply-To": "<two@x.example>"}
+    )
+    two = corpus.outlook(
+        "2.pdf", corpus.tiny_pdf("two"), message_id="<two@x.example>", extra={"In-Reply-To": "<one@x.example>"}
+    )
+    first = ingest(intake_db, storage, [one], source="test")
+    second = ingest(intake_db, storage, [two], source="test")
+    assert processing.process_one(intake_db, intake_settings, first.message_id) == "created"
+    assert processing.process_one(intake_db, intake_settings, second.message_id) != "waiting"
+
+
+@pytest.mark.postgres
+@pytest.mark.committed
+def test_two_fragments_held_at_the_same_moment_still_make_the_whole_message(
+    intake_db: Database, intake_settings: Settings, session: Session
+) -> None:
+    storage = open_storage(intake_settings, intake_db)
+    whole = corpus.outlook("Заява.pdf", corpus.tiny_pdf("two parts") + b"%" + b"y" * 2000 + b"\n")
+    parts = [ingest(intake_db, storage, [data], source="test") for data in corpus.partial_fragments(whole, 2)]
+
+    def hold(message_id: int, commit_after: float = 0.0) -> None:
+        with intake_db.session() as own:
+            message = own.get(IncomingMessage, message_id)
+            assert message is not None
+            with storage.open(message.raw_path) as fh:
+                fragment = partial.fragment_of(read_headers(fh))
+            assert fragment is not None
+            partial.hold(own, storage, message, fragment, processing.INTAKE, 10_000_000)
+            time.sleep(commit_after)  # the other fragment is being held meanwhile
+
+    # The first holder keeps its transaction open while the second holds the other part from another thread.
+    first = threading.Thread(target=hold, args=(parts[0].message_id, 1.0))
+    first.start()
+    time.sleep(0.3)
+    hold(parts[1].message_id)
+    first.join()
+
+    session.expire_all()
+    joined = session.scalars(select(IncomingMessage).where(IncomingMessage.source == "reassembled")).all()
+    assert len(joined) == 1 and joined[0].status == MessageStatus.RECEIVED
+    held = session.scalars(select(IncomingMessage).where(IncomingMessage.partial_id.is_not(None))).all()
+    assert {(m.status, m.reason) for m in held} == {(MessageStatus.PROCESSED, "reassembled")}
