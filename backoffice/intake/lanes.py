@@ -46,9 +46,9 @@ UNFINISHED = frozenset({"waiting", "error", "skipped"})
 
 
 class Lanes:
-    """The lanes of one poll. Started once a poll has taken a batch worth sharing, they process what is taken, a
-    few messages at a time, while the poll goes on taking the rest; the poller then joins them on what is left,
-    and they stop with the poll.
+    """The lanes of one poll. Started when a poll finds a batch worth sharing in the mailbox, they process what is
+    taken, a few messages at a time, while the poll goes on taking the rest; the poller then joins them on what
+    is left, and they stop with the poll.
 
     The work is handed out in small chunks, oldest first; the lanes take the next chunk when they are free, and
     the poller takes chunks from the newest end that no lane has started (a cancelled future), so a lane that
@@ -72,10 +72,16 @@ class Lanes:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
+    def expect(self, count: int) -> None:
+        """``count`` messages are about to be taken: a batch worth sharing starts the lanes now, so that they are
+        ready (imported, connected) by the time the first chunk is stored."""
+        if count >= 2 * PER_LANE and self.lanes_for(count) > 1:
+            self._started()
+
     def taken(self, message_id: int) -> None:
-        """A new message was taken (stored, ``received``): once a batch is worth sharing, the lanes process it."""
+        """A new message was taken (stored, ``received``): when the lanes run, they process it meanwhile."""
         self._taking.append(message_id)
-        if self._pool is None and (len(self._taking) < 2 * PER_LANE or self.lanes_for(len(self._taking)) < 2):
+        if self._pool is None:
             return
         while len(self._taking) >= CHUNK:
             self._hand(self._taking[:CHUNK])

@@ -122,7 +122,9 @@ def take(
     """Store and record every waiting message, each on its own: one that cannot be taken gets a quarantine row
     with its reason (see :mod:`backoffice.intake.untaken`), and the rest are taken in the same run. A large
     batch starts the lanes that will process it (``shared``) while the rest is taken."""
-    for item in source.waiting():
+    items = list(source.waiting())
+    shared.expect(len(items))
+    for item in items:
         try:
             waiting = _Waiting(source.name, item.ref, lambda item=item: source.chunks(item))
             safe = _take_one(sessions, storage, summary, waiting, shared)
@@ -141,7 +143,9 @@ def import_files(sessions: SessionSource, settings: Settings, files: Iterable[Pa
     """
     summary = PollSummary()
     storage = open_storage(settings, sessions)
+    files = list(files)
     with lanes.Lanes(sessions, settings) as shared:
+        shared.expect(len(files))
         for path in files:
             try:
                 waiting = _Waiting("import", str(path)[-300:], lambda path=path: _file_chunks(path))
