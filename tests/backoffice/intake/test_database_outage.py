@@ -6,6 +6,7 @@ it, and stops and starts that cluster (an administrator's restart, then a crash)
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
@@ -208,3 +209,49 @@ def test_the_schedulers_intake_job_logs_one_line_while_the_database_is_down_and_
     finally:
         db.dispose()
     assert _done(cluster_engine) == 2
+
+
+def test_a_crash_of_the_database_while_two_processes_share_a_batch_loses_nothing_and_repeats_nothing(
+    pg_cluster: PgCluster, cluster_engine: Engine, intake_settings: Settings, maildir: Maildir, tmp_path: Path
+) -> None:
+    """A batch large enough for the lanes (``[intake] workers = 2``): the database crashes while both processes
+    are at work, the watcher waits for it, and the next polls (with lanes of their own) finish the batch."""
+    sent = 240
+    for n in range(sent):
+        maildir.drop(corpus.outlook(f"Заява {n}.pdf", corpus.tiny_pdf(f"batch {n}") + os.urandom(64)))
+    out, err = (tmp_path / "watch.out").open("wb"), (tmp_path / "watch.err").open("wb")
+    watcher = subprocess.Popen(
+        [str(BACKOFFICE), "intake", "watch", "--json"],
+        env={**_environment(intake_settings, pg_cluster), "BACKOFFICE_INTAKE_WORKERS": "2"},
+        cwd=REPO,
+        stdout=out,
+        stderr=err,
+    )
+    log = tmp_path / "watch.err"
+    try:
+        _wait_for(lambda: _done(cluster_engine) >= 30, "the batch to be under way", alive=watcher, log=log)
+        pg_cluster.stop("immediate")
+        _wait_for(lambda: DATABASE_GONE in log.read_text(errors="replace"), "the crash noticed", alive=watcher, log=log)
+        pg_cluster.start()
+        _wait_for(lambda: _done(cluster_engine) == sent, "every message after the crash", alive=watcher, log=log)
+    finally:
+        watcher.send_signal(signal.SIGTERM)
+        try:
+            code = watcher.wait(timeout=60)
+        finally:
+            if watcher.poll() is None:
+                watcher.kill()
+                watcher.wait()
+            out.close()
+            err.close()
+    assert code == 0, log.read_text(errors="replace")
+    polls = [json.loads(line) for line in (tmp_path / "watch.out").read_text().splitlines() if line.startswith("{")]
+    assert any(p["lanes"] == 2 for p in polls), polls  # the batch was shared
+    with cluster_engine.connect() as conn:
+        statuses = conn.execute(text("SELECT status, count(*) FROM incoming_message GROUP BY status")).all()
+        per_app = conn.execute(
+            text("SELECT application_id, count(*) FROM outbox_message GROUP BY application_id")
+        ).all()
+    assert dict(statuses) == {"processed": sent}
+    assert len(per_app) == sent and all(n == 1 for _, n in per_app)
+    assert maildir.waiting() == []
