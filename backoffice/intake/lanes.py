@@ -50,9 +50,10 @@ class Lanes:
     taken, a few messages at a time, while the poll goes on taking the rest; the poller then joins them on what
     is left, and they stop with the poll.
 
-    The work is handed out in small chunks, oldest first; the lanes take the next chunk when they are free, and
-    the poller takes chunks from the newest end that no lane has started (a cancelled future), so a lane that
-    started late or met large messages simply does fewer.
+    The work is handed out in small chunks, oldest first; the lanes take the next chunk when they are free, and so
+    does the poller once it has taken the mail (it cancels the chunk's future, which only a chunk no lane has
+    started allows), so messages are processed about in the order they came, and a lane that started late or
+    met large messages simply does fewer.
     """
 
     def __init__(self, sessions: SessionSource, settings: Settings) -> None:
@@ -102,7 +103,7 @@ class Lanes:
         for start in range(0, len(rest), CHUNK):
             self._hand(rest[start : start + CHUNK])
         outcomes: list[str] = []
-        for chunk, future in reversed(self._chunks):
+        for chunk, future in self._chunks:
             if future.cancel():  # no lane has started it: the poller does it
                 done = process_share(self.sessions, self.settings, chunk)
                 self.processes.update([os.getpid()] if done else [])
