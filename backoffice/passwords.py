@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
 import unicodedata
 from functools import cache
 
@@ -29,15 +30,26 @@ _hasher = PasswordHasher()  # argon2id with the library's current recommended pa
 HASH_MEMORY = _hasher.memory_cost * 1024
 
 
+#: One argon2id computation at a time in a process. A web worker runs several threads; hashes that overlapped in
+#: one worker each needed a 64 MiB block of their own, and only one block is kept for the next hash
+#: (``monitoring.server.reuse_hash_memory``), so the others were mapped and zeroed afresh each time, and a burst
+#: of logins took a block per thread. In turn, every hash reuses the kept block and a worker holds one: code
+#: redemptions through gunicorn ran 1.13x as many a second (docs/benchmarks.md). The two cores stay as busy: the
+#: workers hash side by side, as many at once as there are workers.
+_one_hash_at_a_time = threading.Lock()
+
+
 def hash_secret(secret: str) -> str:
-    return _hasher.hash(secret)
+    with _one_hash_at_a_time:
+        return _hasher.hash(secret)
 
 
 def verify_secret(stored_hash: str, candidate: str) -> bool:
     if not stored_hash:
         return False
     try:
-        return _hasher.verify(stored_hash, candidate)
+        with _one_hash_at_a_time:
+            return _hasher.verify(stored_hash, candidate)
     except (VerificationError, InvalidHashError):
         return False
 
