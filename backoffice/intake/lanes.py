@@ -24,15 +24,20 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
 from typing import Any
 
+from sqlalchemy import func, select
+
 from backoffice.database import Database
+from backoffice.intake.models import IncomingMessage, MessageStatus
 from backoffice.intake.outages import DiskError, is_database_outage
 from backoffice.intake.processing import logged, process_detailed
-from backoffice.intake.units import SessionSource
+from backoffice.intake.units import SessionSource, unit_of_work
 from backoffice.monitoring import logs
 from backoffice.settings import Settings
 
@@ -50,19 +55,23 @@ class Lanes:
     taken, a few messages at a time, while the poll goes on taking the rest; the poller then joins them on what
     is left, and they stop with the poll.
 
-    The work is handed out in small chunks, oldest first; the lanes take the next chunk when they are free, and so
-    does the poller once it has taken the mail (it cancels the chunk's future, which only a chunk no lane has
-    started allows), so messages are processed about in the order they came, and a lane that started late or
-    met large messages simply does fewer.
+    The work waits in one queue of small chunks, oldest first. Each lane has at most two chunks of it in hand (one
+    at work, one next), topped up whenever the poller passes by; the poller, once it has taken the mail, takes
+    the next chunk itself each time. So messages are processed about in the order they came, and a lane that
+    started late or met large messages simply does fewer.
     """
 
     def __init__(self, sessions: SessionSource, settings: Settings) -> None:
         self.sessions = sessions
         self.settings = settings
         self._pool: ProcessPoolExecutor | None = None
-        self._chunks: list[tuple[list[int], Future[tuple[int, list[str]]]]] = []
-        self._handed: set[int] = set()
-        self._taking: list[int] = []  # taken, not handed to a lane yet
+        self._broken = False
+        self._queue: deque[list[int]] = deque()
+        self._handed: list[tuple[list[int], Future[tuple[int, list[str]]]]] = []
+        self._outcomes: list[str] = []  # of the chunks the lanes finished
+        self._failed: list[int] = []  # the messages of chunks whose lane died
+        self._queued: set[int] = set()
+        self._taking: list[int] = []  # taken, not queued yet
         #: The processes (the poller's included) that finished messages in this poll.
         self.processes: set[int] = set()
 
@@ -85,8 +94,9 @@ class Lanes:
         if self._pool is None:
             return
         while len(self._taking) >= CHUNK:
-            self._hand(self._taking[:CHUNK])
+            self._enqueue(self._taking[:CHUNK])
             del self._taking[:CHUNK]
+        self._top_up()
 
     def lanes_for(self, waiting: int) -> int:
         """How many processes (the poller included) should share ``waiting`` messages."""
@@ -95,40 +105,69 @@ class Lanes:
             return 1
         return max(1, min(self.settings.intake.workers, waiting // PER_LANE))
 
-    def process(self, ids: Sequence[int]) -> list[str]:
-        """Process ``ids`` (those not handed to the lanes yet) with the lanes; the outcomes of the messages
-        finished, the ones the lanes finished while the poll was taking included."""
-        rest = [i for i in ids if i not in self._handed]
-        self._taking = []  # in ``ids``, or in a page after it
-        for start in range(0, len(rest), CHUNK):
-            self._hand(rest[start : start + CHUNK])
-        outcomes: list[str] = []
-        for chunk, future in self._chunks:
-            if future.cancel():  # no lane has started it: the poller does it
-                done = process_share(self.sessions, self.settings, chunk)
-                self.processes.update([os.getpid()] if done else [])
-                outcomes += done
-        for _chunk, future in self._chunks:
-            if future.cancelled():
-                continue
-            try:
-                pid, done = future.result()
-            except Exception:  # the lane's process died: its messages are still received, the poller takes them
-                log.warning("an intake lane failed; the poller processes its messages", exc_info=True)
-                continue
-            self.processes.update([pid] if done else [])
-            outcomes += done
-        self._chunks = []
-        return outcomes
-
     @property
     def started(self) -> bool:
         return self._pool is not None
 
-    def _hand(self, ids: list[int]) -> None:
-        future = self._started().submit(run_lane, ids)
-        self._chunks.append((ids, future))
-        self._handed.update(ids)
+    def process(self, ids: Sequence[int]) -> list[str]:
+        """Process ``ids`` with the lanes; the outcomes of the messages finished, those the lanes finished while
+        the poll was taking included. What a dead lane had in hand is left ``received`` for the poller."""
+        self._started()
+        self._taking = []  # in ``ids``, or in a page after it
+        rest = [i for i in ids if i not in self._queued]
+        for start in range(0, len(rest), CHUNK):
+            self._enqueue(rest[start : start + CHUNK])
+        outcomes: list[str] = []
+        while True:
+            self._top_up()
+            if not self._queue:
+                break
+            done = process_share(self.sessions, self.settings, self._queue.popleft())
+            self.processes.update([os.getpid()] if done else [])
+            outcomes += done
+        for chunk, future in self._handed:
+            self._collect(chunk, future)
+        self._handed = []
+        outcomes += self._outcomes
+        self._outcomes = []
+        if self._failed:
+            log.warning(
+                "an intake lane died; the poller processes what it left (%d of its messages it finished before are "
+                "not in this poll's counts)",
+                _finished(self.sessions, self._failed),
+            )
+            self._failed = []
+        return outcomes
+
+    def _enqueue(self, chunk: list[int]) -> None:
+        self._queue.append(chunk)
+        self._queued.update(chunk)
+
+    def _top_up(self) -> None:
+        """Collect what the lanes finished, and give each lane up to two chunks in hand."""
+        for chunk, future in [h for h in self._handed if h[1].done()]:
+            self._collect(chunk, future)
+        self._handed = [h for h in self._handed if not h[1].done()]
+        room = 2 * (self.settings.intake.workers - 1)
+        while self._queue and not self._broken and len(self._handed) < room:
+            chunk = self._queue.popleft()
+            try:
+                self._handed.append((chunk, self._started().submit(run_lane, chunk)))
+            except BrokenProcessPool:  # a lane died: the poller does the rest alone
+                self._broken = True
+                self._queue.appendleft(chunk)
+
+    def _collect(self, chunk: list[int], future: Future[tuple[int, list[str]]]) -> None:
+        try:
+            pid, done = future.result()
+        except Exception:  # the lane's process died (or the chunk failed): its messages wait for the poller
+            if not self._failed:
+                log.debug("an intake lane failed", exc_info=True)
+            self._broken = self._broken or isinstance(future.exception(), BrokenProcessPool)
+            self._failed += chunk
+            return
+        self.processes.update([pid] if done else [])
+        self._outcomes += done
 
     def _started(self) -> ProcessPoolExecutor:
         """The lanes' processes, started (and connected to the database) at the first call."""
@@ -142,6 +181,14 @@ class Lanes:
                 initargs=(self.sessions.url, self.settings, logs.configured()),
             )
         return self._pool
+
+
+def _finished(sessions: SessionSource, ids: list[int]) -> int:
+    """How many of ``ids`` are no longer waiting."""
+    with unit_of_work(sessions) as session:
+        return session.scalar(
+            select(func.count()).where(IncomingMessage.id.in_(ids), IncomingMessage.status != MessageStatus.RECEIVED)
+        ) or 0
 
 
 #: In a lane's process: the poll's settings and the lane's own database, kept for the poll.

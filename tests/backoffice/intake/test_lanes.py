@@ -9,8 +9,12 @@ waits for the message it answers, and two fragments of one set held at the same 
 
 from __future__ import annotations
 
+import os
+import re
+import signal
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -82,6 +86,59 @@ def test_a_large_batch_is_shared_by_two_processes_and_each_message_becomes_what_
     assert {"Заява Коваль.pdf", "Довіреність.pdf"} <= names
     [joined] = session.scalars(select(IncomingMessage).where(IncomingMessage.source == "reassembled")).all()
     assert joined.status == MessageStatus.PROCESSED and joined.application_id is not None
+
+
+def _lane_processes() -> list[int]:
+    """This process's children started by ``spawn`` (the lanes; not the resource tracker)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            command = (stat.parent / "cmdline").read_bytes()
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == os.getpid() and b"spawn_main" in command:
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.postgres
+@pytest.mark.committed
+def test_a_lane_killed_in_the_middle_of_a_batch_costs_no_message(
+    intake_db: Database, intake_settings: Settings, maildir: Maildir, session: Session, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The kernel's out-of-memory killer (or an administrator) ends a lane while it works: the poll does not fail,
+    the poller processes what the lane left, each message once, and the log says how many of the messages the
+    lane finished the poll's counts miss."""
+    for n in range(150):
+        maildir.drop(_application(n))
+    killed: list[int] = []
+
+    def kill_a_lane_once_work_has_begun() -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not killed:
+            with intake_db.engine.connect() as conn:
+                done = conn.scalar(select(func.count()).where(IncomingMessage.status != MessageStatus.RECEIVED))
+            lanes = _lane_processes()
+            if lanes and (done or 0) >= 20:
+                os.kill(lanes[0], signal.SIGKILL)
+                killed.append(lanes[0])
+            time.sleep(0.05)
+
+    killer = threading.Thread(target=kill_a_lane_once_work_has_begun)
+    killer.start()
+    with caplog.at_level("WARNING", logger="backoffice.intake.lanes"):
+        summary = poll(intake_db, intake_settings.replace(intake={"workers": 2}))
+    killer.join()
+
+    assert killed, "no lane was running to be killed"
+    [said] = [r.getMessage() for r in caplog.records if "intake lane died" in r.getMessage()]
+    uncounted = int(re.search(r"\((\d+) of its messages", said).group(1))  # type: ignore[union-attr]
+    assert summary.created + uncounted == 150 and summary.errors == 0
+    session.expire_all()
+    assert set(session.scalars(select(IncomingMessage.status))) == {MessageStatus.PROCESSED}
+    assert session.scalar(select(func.count()).select_from(Application)) == 150
+    assert maildir.waiting() == []
 
 
 def test_a_reply_waits_for_the_message_it_answers_and_then_joins_its_application(
