@@ -122,7 +122,8 @@ class Lanes:
             self._top_up()
             if not self._queue:
                 break
-            done = process_share(self.sessions, self.settings, self._queue.popleft())
+            done: list[str] = []
+            process_share(self.sessions, self.settings, self._queue.popleft(), done)
             self.processes.update([os.getpid()] if done else [])
             outcomes += done
         for chunk, future in self._handed:
@@ -202,25 +203,26 @@ def _start_lane(url: str, settings: Settings, configure_logs: bool) -> None:
     _lane.update(settings=settings, database=Database(url))
 
 
-def process_share(sessions: SessionSource, settings: Settings, ids: Sequence[int]) -> list[str]:
-    """Process the messages ``ids`` in order; the outcomes of those finished. Anything else (a disk error, the
-    database gone) stops nothing but this chunk: the poller processes what is left and reports it."""
-    outcomes = []
+def process_share(sessions: SessionSource, settings: Settings, ids: Sequence[int], outcomes: list[str]) -> None:
+    """Process the messages ``ids`` in order, adding the outcomes of those finished to ``outcomes``. A message
+    the documents disk refused stays ``received`` for the poller; a database outage is raised."""
     for message_id in ids:
         try:
             outcome = logged(message_id, process_detailed(sessions, settings, message_id))
         except DiskError:
             continue
-        except Exception as exc:
-            if is_database_outage(exc):
-                log.warning("an intake lane lost the database; the poller takes its messages")
-                break
-            raise
         if outcome not in UNFINISHED:
             outcomes.append(outcome)
-    return outcomes
 
 
 def run_lane(ids: list[int]) -> tuple[int, list[str]]:
-    """A chunk of messages, in a lane's process: the process and the outcomes of the messages it finished."""
-    return os.getpid(), process_share(_lane["database"], _lane["settings"], ids)
+    """A chunk of messages, in a lane's process: the process and the outcomes of the messages it finished. A lane
+    that loses the database stops the chunk there; the poller meets the outage itself and waits for it."""
+    outcomes: list[str] = []
+    try:
+        process_share(_lane["database"], _lane["settings"], ids, outcomes)
+    except Exception as exc:
+        if not is_database_outage(exc):
+            raise
+        log.warning("an intake lane lost the database; the poller takes its messages")
+    return os.getpid(), outcomes
