@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,30 @@ def _done(engine: Engine) -> int:
         return int(conn.execute(text("SELECT count(*) FROM incoming_message WHERE status <> 'received'")).scalar_one())
 
 
+@contextmanager
+def _watching(env: dict[str, str], folder: Path) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
+    """``backoffice intake watch --json`` as a process of its own (its counts in ``folder/watch.out``, what it
+    says in ``folder/watch.err``), stopped with SIGTERM at the end, which it must obey with exit code 0."""
+    out, err = (folder / "watch.out").open("wb"), (folder / "watch.err").open("wb")
+    watcher = subprocess.Popen(
+        [str(BACKOFFICE), "intake", "watch", "--json"], env=env, cwd=REPO, stdout=out, stderr=err
+    )
+    log = folder / "watch.err"
+    try:
+        yield watcher, log
+    finally:
+        watcher.send_signal(signal.SIGTERM)
+        try:
+            code = watcher.wait(timeout=60)
+        finally:
+            if watcher.poll() is None:
+                watcher.kill()
+                watcher.wait()
+            out.close()
+            err.close()
+    assert code == 0, log.read_text(errors="replace")
+
+
 @pytest.fixture
 def cluster_engine(pg_cluster: PgCluster) -> Iterator[Engine]:
     """The private cluster, migrated; every check opens a fresh connection (none survives a restart)."""
@@ -92,21 +117,11 @@ def test_watch_outlives_a_restart_and_a_crash_of_the_database_and_takes_every_me
             sent += 1
             maildir.drop(corpus.outlook(f"Заява {sent}.pdf", corpus.tiny_pdf(f"scan {sent}") + os.urandom(64)))
 
-    out, err = (tmp_path / "watch.out").open("wb"), (tmp_path / "watch.err").open("wb")
-    watcher = subprocess.Popen(
-        [str(BACKOFFICE), "intake", "watch", "--json"],
-        env=_environment(intake_settings, pg_cluster),
-        cwd=REPO,
-        stdout=out,
-        stderr=err,
-    )
+    with _watching(_environment(intake_settings, pg_cluster), tmp_path) as (watcher, log):
 
-    log = tmp_path / "watch.err"
+        def said_gone() -> int:
+            return log.read_text(errors="replace").count(DATABASE_GONE)
 
-    def said_gone() -> int:
-        return log.read_text(errors="replace").count(DATABASE_GONE)
-
-    try:
         arrive(5)
         _wait_for(lambda: _done(cluster_engine) == sent, "the first messages", alive=watcher, log=log)
 
@@ -124,17 +139,6 @@ def test_watch_outlives_a_restart_and_a_crash_of_the_database_and_takes_every_me
             )
 
         assert watcher.poll() is None, "the watcher exited on its own"
-    finally:
-        watcher.send_signal(signal.SIGTERM)
-        try:
-            code = watcher.wait(timeout=60)
-        finally:
-            if watcher.poll() is None:
-                watcher.kill()
-                watcher.wait()
-            out.close()
-            err.close()
-    assert code == 0, log.read_text(errors="replace")
 
     with cluster_engine.connect() as conn:
         statuses = conn.execute(text("SELECT status, count(*) FROM incoming_message GROUP BY status")).all()
@@ -219,32 +223,13 @@ def test_a_crash_of_the_database_while_two_processes_share_a_batch_loses_nothing
     sent = 240
     for n in range(sent):
         maildir.drop(corpus.outlook(f"Заява {n}.pdf", corpus.tiny_pdf(f"batch {n}") + os.urandom(64)))
-    out, err = (tmp_path / "watch.out").open("wb"), (tmp_path / "watch.err").open("wb")
-    watcher = subprocess.Popen(
-        [str(BACKOFFICE), "intake", "watch", "--json"],
-        env={**_environment(intake_settings, pg_cluster), "BACKOFFICE_INTAKE_WORKERS": "2"},
-        cwd=REPO,
-        stdout=out,
-        stderr=err,
-    )
-    log = tmp_path / "watch.err"
-    try:
+    env = {**_environment(intake_settings, pg_cluster), "BACKOFFICE_INTAKE_WORKERS": "2"}
+    with _watching(env, tmp_path) as (watcher, log):
         _wait_for(lambda: _done(cluster_engine) >= 30, "the batch to be under way", alive=watcher, log=log)
         pg_cluster.stop("immediate")
         _wait_for(lambda: DATABASE_GONE in log.read_text(errors="replace"), "the crash noticed", alive=watcher, log=log)
         pg_cluster.start()
         _wait_for(lambda: _done(cluster_engine) == sent, "every message after the crash", alive=watcher, log=log)
-    finally:
-        watcher.send_signal(signal.SIGTERM)
-        try:
-            code = watcher.wait(timeout=60)
-        finally:
-            if watcher.poll() is None:
-                watcher.kill()
-                watcher.wait()
-            out.close()
-            err.close()
-    assert code == 0, log.read_text(errors="replace")
     polls = [json.loads(line) for line in (tmp_path / "watch.out").read_text().splitlines() if line.startswith("{")]
     assert any(p["lanes"] == 2 for p in polls), polls  # the batch was shared
     with cluster_engine.connect() as conn:

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -304,22 +305,24 @@ def _workers(master: int) -> list[int]:
     return children
 
 
+def _wrong_login(served: Served, login: str) -> None:
+    """A customer login with a wrong password, as a browser sends it (the form, its CSRF token, the post): one
+    argon2id hash in the worker, whether or not the login exists."""
+    form = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', served.request("/account/login?lang=en").text)
+    assert form is not None
+    answer = served.request(
+        "/account/login", data={"login": login, "password": "not-the-password-1", "csrf_token": form.group(1)}
+    )
+    assert answer.status == 200 and "Wrong login or password" in answer.text
+
+
 def test_a_worker_hashes_passwords_in_memory_it_keeps(migrated: str, tmp_path: Path, db: Database) -> None:
     """Every customer login costs an argon2id hash of 64 MiB. A served worker takes that memory once and uses it for
     the next hash, instead of having the kernel map and zero 16,384 fresh pages for each (a fifth or more of the
     hash's CPU; ``server.reuse_hash_memory``)."""
     served = serve(migrated, tmp_path, workers=1, threads=2)
     try:
-        token = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
-        def log_in(login: str) -> None:
-            form = token.search(served.request("/account/login?lang=en").text)
-            assert form is not None
-            answer = served.request(
-                "/account/login", data={"login": login, "password": "not-the-password-1", "csrf_token": form.group(1)}
-            )
-            assert answer.status == 200 and "Wrong login or password" in answer.text
-
+        log_in = partial(_wrong_login, served)
         log_in("first.visitor")  # the worker's first hash takes the memory
         (worker,) = _workers(served.process.pid)
         before = _faults(worker)
@@ -340,16 +343,7 @@ def test_logins_at_the_same_moment_in_one_worker_share_its_hash_memory(
     (measured: 49,000 page faults for the four, against 0 to 16,600 taking turns)."""
     served = serve(migrated, tmp_path, workers=1, threads=4)
     try:
-        token = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
-        def log_in(login: str) -> None:
-            form = token.search(served.request("/account/login?lang=en").text)
-            assert form is not None
-            answer = served.request(
-                "/account/login", data={"login": login, "password": "not-the-password-1", "csrf_token": form.group(1)}
-            )
-            assert answer.status == 200 and "Wrong login or password" in answer.text
-
+        log_in = partial(_wrong_login, served)
         log_in("first.visitor")
         (worker,) = _workers(served.process.pid)
         before = _faults(worker)
