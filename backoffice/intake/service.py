@@ -67,11 +67,6 @@ class PollSummary:
         if name:
             setattr(self, name, getattr(self, name) + 1)
 
-    def add(self, other: PollSummary) -> None:
-        """Add the counts of a lane's summary (:mod:`backoffice.intake.lanes`) to this one."""
-        for name in _COUNTED.values():
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
     def disk_failed(self, problem: DiskError) -> None:
         level = logging.WARNING if self.disk_errors == 0 else logging.DEBUG  # a full disk stops them all: say it once
         log.log(level, "documents disk: %s; messages wait for a later poll", problem)

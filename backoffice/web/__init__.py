@@ -13,12 +13,14 @@ from flask_wtf import CSRFProtect
 from sqlalchemy.orm import Session
 
 from backoffice.database import Database
+from backoffice.web import limiting
 
 V = TypeVar("V", bound=Callable[..., Any])
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])  # storage: [site] rate_limit_storage_uri
+limiting.free_reads(limiter)  # a page read that no limit of its view counts skips the limiter
 
 
 def database() -> Database:
@@ -48,7 +50,7 @@ def reads_only(view: V) -> V:
 def init_web(app: Flask) -> None:
     """The plumbing every page relies on (CSRF, logins, rate limits, security headers) and the staff login; the
     app factory registers the pages themselves."""
-    from backoffice.web import auth, home, limiting, security
+    from backoffice.web import auth, home, security
 
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -56,7 +58,6 @@ def init_web(app: Flask) -> None:
     login_manager.session_protection = "strong"
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["SETTINGS"].site.rate_limit_storage_uri)
     limiter.init_app(app)
-    limiting.free_reads(app, limiter)
     security.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)

@@ -12,16 +12,16 @@ Nothing else changes: a submit is checked as before, and a view whose limits cou
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request
+from flask import current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_qualified_name
 
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def free_reads(app: Flask, limiter: Limiter) -> None:
-    """Install the filter; call after ``limiter.init_app(app)``."""
-    counted: dict[str, bool] = {}  # endpoint -> does any of its limits count reads (per app: views are per app)
+def free_reads(limiter: Limiter) -> None:
+    """Install the filter on ``limiter``, once: each app then keeps, for each of its views, whether a limit of it
+    counts reads (``app.extensions``, since an app's views are its own)."""
 
     def counts_reads(endpoint: str) -> bool:
         view = current_app.view_functions.get(endpoint)
@@ -36,9 +36,8 @@ def free_reads(app: Flask, limiter: Limiter) -> None:
     def read_counted_by_no_limit() -> bool:
         if request.method not in READS or request.endpoint is None:
             return False
+        counted: dict[str, bool] = current_app.extensions.setdefault("backoffice.reads_counted", {})
         endpoint = request.endpoint
         if endpoint not in counted:
             counted[endpoint] = counts_reads(endpoint)
         return not counted[endpoint]
-
-    app.extensions["backoffice.free_reads"] = read_counted_by_no_limit
