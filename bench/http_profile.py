@@ -62,6 +62,11 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--rate", type=int, default=250, help="py-spy samples per second")
+    parser.add_argument("--gil", action="store_true",
+                        help="sample only the thread holding the GIL: the CPU a page's Python code costs, without the "
+                             "time threads spend waiting for the GIL after a system call, which py-spy otherwise "
+                             "charges to the call")
+    parser.add_argument("--page", choices=[name for name, _, _ in PAGES], help="profile this page only")
     args = parser.parse_args()
     from queue_bench import PASSWORD
     from sqlalchemy.engine import make_url
@@ -72,11 +77,14 @@ def main() -> None:
     with http_bench.gunicorn("backoffice.wsgi:app", url, folder, "product") as (port, pid):
         cookie = http_bench.log_in(port, PASSWORD)
         for name, path, logged_in in PAGES:
+            if args.page and name != args.page:
+                continue
             http_bench.wrk((port, pid), path, args.clients, 2, cookie if logged_in else None)  # warm-up
             raw = folder / f"{name}.txt"
             sampler = subprocess.Popen(
                 [spy, "record", "--pid", str(pid), "--subprocesses", "--format", "raw", "--rate", str(args.rate),
-                 "--duration", str(args.seconds), "--output", str(raw), "--nonblocking"],
+                 "--duration", str(args.seconds), "--output", str(raw), "--nonblocking",
+                 *(["--gil"] if args.gil else [])],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )
             run = http_bench.wrk((port, pid), path, args.clients, args.seconds, cookie if logged_in else None)

@@ -10,8 +10,10 @@ What keeps it exactly once and in order:
   process one message, and whatever a lane did not finish is still ``received``;
 * a reply to a message still waiting (in another lane) waits for it (``processing.AnswersWaiting``), and the
   fragments of a split message are joined under a lock of their set (``partial.hold``);
-* a lane counts only messages it finished; the poller then processes, oldest first, whatever of the page is
-  still ``received`` (those replies, a lane's share after it failed or found the database gone).
+* the lanes report what became of each message they tried; the poller then processes, oldest first, whatever
+  of the page is still ``received`` (those replies, a lane's share after it failed or found the database gone),
+  except a message the database refused in a lane: like any refused message it waits for the next poll, so it
+  spends one of its tries a poll however many processes work.
 
 Lanes run only on PostgreSQL (SQLite writes one transaction at a time) and only for at least
 :data:`PER_LANE` messages each: starting a process costs about a second of imports. They are started with
@@ -46,8 +48,10 @@ log = logging.getLogger(__name__)
 PER_LANE = 50
 #: Messages handed to a lane at a time.
 CHUNK = 10
-#: Outcomes that leave a message waiting: the poller takes it again after the lanes.
+#: Outcomes that leave a message waiting (for the poller after the lanes, or for the next poll).
 UNFINISHED = frozenset({"waiting", "error", "skipped"})
+#: What became of one message: its row and the outcome.
+Tried = tuple[int, str]
 
 
 class Lanes:
@@ -67,8 +71,8 @@ class Lanes:
         self._pool: ProcessPoolExecutor | None = None
         self._broken = False
         self._queue: deque[list[int]] = deque()
-        self._handed: list[tuple[list[int], Future[tuple[int, list[str]]]]] = []
-        self._outcomes: list[str] = []  # of the chunks the lanes finished
+        self._handed: list[tuple[list[int], Future[tuple[int, list[Tried]]]]] = []
+        self._tried: list[Tried] = []  # in the chunks the lanes finished
         self._failed: list[int] = []  # the messages of chunks whose lane died
         self._queued: set[int] = set()
         self._taking: list[int] = []  # taken, not queued yet
@@ -109,28 +113,28 @@ class Lanes:
     def started(self) -> bool:
         return self._pool is not None
 
-    def process(self, ids: Sequence[int]) -> list[str]:
-        """Process ``ids`` with the lanes; the outcomes of the messages finished, those the lanes finished while
-        the poll was taking included. What a dead lane had in hand is left ``received`` for the poller."""
+    def process(self, ids: Sequence[int]) -> list[Tried]:
+        """Process ``ids`` with the lanes: what became of each message tried, in the lanes while the poll was
+        taking included. What a dead lane had in hand is left ``received`` for the poller."""
         self._started()
         self._taking = []  # in ``ids``, or in a page after it
         rest = [i for i in ids if i not in self._queued]
         for start in range(0, len(rest), CHUNK):
             self._enqueue(rest[start : start + CHUNK])
-        outcomes: list[str] = []
+        tried: list[Tried] = []
         while True:
             self._top_up()
             if not self._queue:
                 break
-            done: list[str] = []
+            done: list[Tried] = []
             process_share(self.sessions, self.settings, self._queue.popleft(), done)
-            self.processes.update([os.getpid()] if done else [])
-            outcomes += done
+            self._finished_by(os.getpid(), done)
+            tried += done
         for chunk, future in self._handed:
             self._collect(chunk, future)
         self._handed = []
-        outcomes += self._outcomes
-        self._outcomes = []
+        tried += self._tried
+        self._tried = []
         if self._failed:
             log.warning(
                 "an intake lane died; the poller processes what it left (%d of its messages it finished before are "
@@ -138,7 +142,11 @@ class Lanes:
                 _finished(self.sessions, self._failed),
             )
             self._failed = []
-        return outcomes
+        return tried
+
+    def _finished_by(self, pid: int, tried: list[Tried]) -> None:
+        if any(outcome not in UNFINISHED for _, outcome in tried):
+            self.processes.add(pid)
 
     def _enqueue(self, chunk: list[int]) -> None:
         self._queue.append(chunk)
@@ -158,7 +166,7 @@ class Lanes:
                 self._broken = True
                 self._queue.appendleft(chunk)
 
-    def _collect(self, chunk: list[int], future: Future[tuple[int, list[str]]]) -> None:
+    def _collect(self, chunk: list[int], future: Future[tuple[int, list[Tried]]]) -> None:
         try:
             pid, done = future.result()
         except Exception:  # the lane's process died (or the chunk failed): its messages wait for the poller
@@ -167,8 +175,8 @@ class Lanes:
             self._broken = self._broken or isinstance(future.exception(), BrokenProcessPool)
             self._failed += chunk
             return
-        self.processes.update([pid] if done else [])
-        self._outcomes += done
+        self._finished_by(pid, done)
+        self._tried += done
 
     def _started(self) -> ProcessPoolExecutor:
         """The lanes' processes, started (and connected to the database) at the first call."""
@@ -203,26 +211,24 @@ def _start_lane(url: str, settings: Settings, configure_logs: bool) -> None:
     _lane.update(settings=settings, database=Database(url))
 
 
-def process_share(sessions: SessionSource, settings: Settings, ids: Sequence[int], outcomes: list[str]) -> None:
-    """Process the messages ``ids`` in order, adding the outcomes of those finished to ``outcomes``. A message
-    the documents disk refused stays ``received`` for the poller; a database outage is raised."""
+def process_share(sessions: SessionSource, settings: Settings, ids: Sequence[int], tried: list[Tried]) -> None:
+    """Process the messages ``ids`` in order, adding what became of each to ``tried``. A message the documents
+    disk refused stays ``received`` for the poller, untried; a database outage is raised."""
     for message_id in ids:
         try:
-            outcome = logged(message_id, process_detailed(sessions, settings, message_id))
+            tried.append((message_id, logged(message_id, process_detailed(sessions, settings, message_id))))
         except DiskError:
             continue
-        if outcome not in UNFINISHED:
-            outcomes.append(outcome)
 
 
-def run_lane(ids: list[int]) -> tuple[int, list[str]]:
-    """A chunk of messages, in a lane's process: the process and the outcomes of the messages it finished. A lane
+def run_lane(ids: list[int]) -> tuple[int, list[Tried]]:
+    """A chunk of messages, in a lane's process: the process and what became of each message it tried. A lane
     that loses the database stops the chunk there; the poller meets the outage itself and waits for it."""
-    outcomes: list[str] = []
+    tried: list[Tried] = []
     try:
-        process_share(_lane["database"], _lane["settings"], ids, outcomes)
+        process_share(_lane["database"], _lane["settings"], ids, tried)
     except Exception as exc:
         if not is_database_outage(exc):
             raise
         log.warning("an intake lane lost the database; the poller takes its messages")
-    return os.getpid(), outcomes
+    return os.getpid(), tried

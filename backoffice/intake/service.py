@@ -265,10 +265,15 @@ def process_pending(sessions: SessionSource, settings: Settings, summary: PollSu
             return
         ids: Sequence[int] = page
         if extra.started or extra.lanes_for(len(page)) > 1:
-            for outcome in extra.process(page):
-                summary.count(outcome)
+            tried = extra.process(page)
+            for _, outcome in tried:
+                if outcome != "waiting":  # tried again just below; counted if it still waits then
+                    summary.count(outcome)
             summary.lanes = max(1, len(extra.processes))
-            ids = _still_received(sessions, page[0], page[-1])
+            # A message the database refused waits for the next poll, as it does without lanes: tried again here,
+            # it would spend two of its tries in one poll.
+            refused = {message_id for message_id, outcome in tried if outcome == "error"}
+            ids = [i for i in _still_received(sessions, page[0], page[-1]) if i not in refused]
         for message_id in ids:
             try:
                 summary.count(logged(message_id, process_detailed(sessions, settings, message_id)))

@@ -88,6 +88,49 @@ def test_a_large_batch_is_shared_by_two_processes_and_each_message_becomes_what_
     assert joined.status == MessageStatus.PROCESSED and joined.application_id is not None
 
 
+@pytest.mark.postgres
+@pytest.mark.committed
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_message_the_database_refuses_spends_one_try_a_poll_whether_alone_or_with_lanes(
+    intake_db: Database, intake_settings: Settings, maildir: Maildir, session: Session, workers: int
+) -> None:
+    """The database refuses one message's document (a trigger, as a constraint of a later schema would): the
+    message waits for the next poll with one try spent, the other hundred are processed, and after the allowed
+    tries it is quarantined. With lanes the poller used to try it again after them: two tries a poll."""
+    settings = intake_settings.replace(intake={"workers": workers})
+    for n in range(1, 101):
+        if n == 40:
+            maildir.drop(corpus.outlook("Відмовлено.pdf", corpus.tiny_pdf("refused"), sender="Refused <r@ex.ua>"))
+        maildir.drop(_application(n))
+    with intake_db.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "CREATE FUNCTION refuse_document() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "IF NEW.filename = 'Відмовлено.pdf' THEN RAISE EXCEPTION 'refused by a rule of the schema'; END IF; "
+            "RETURN NEW; END $$"
+        )
+        connection.exec_driver_sql(
+            "CREATE TRIGGER refuse_document BEFORE INSERT ON document FOR EACH ROW EXECUTE FUNCTION refuse_document()"
+        )
+    try:
+        summary = poll(intake_db, settings)
+        assert summary.lanes == workers
+        assert (summary.fetched, summary.created, summary.errors) == (101, 100, 1)
+        refused = session.scalar(select(IncomingMessage).where(IncomingMessage.sender.contains("r@ex.ua")))
+        assert refused is not None
+        assert (refused.status, refused.attempts) == (MessageStatus.RECEIVED, 1)
+        polls = 1
+        while refused.status == MessageStatus.RECEIVED and polls <= processing.MAX_ATTEMPTS:
+            poll(intake_db, settings)
+            polls += 1
+            session.expire_all()
+        assert refused.status == MessageStatus.QUARANTINED
+        assert polls == processing.MAX_ATTEMPTS + 1  # five polls tried it; the sixth gave up
+    finally:
+        with intake_db.engine.begin() as connection:
+            connection.exec_driver_sql("DROP TRIGGER refuse_document ON document")
+            connection.exec_driver_sql("DROP FUNCTION refuse_document()")
+
+
 def _lane_processes() -> list[int]:
     """This process's children started by ``spawn`` (the lanes; not the resource tracker)."""
     found = []
