@@ -49,5 +49,9 @@ def post_fork(server, worker):
     _server.reuse_hash_memory()
 
 
+def post_worker_init(worker):
+    _server.settle_loaded_app()
+
+
 def child_exit(server, worker):
     _server.child_exit(worker.pid)

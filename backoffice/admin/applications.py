@@ -80,10 +80,11 @@ class ApplicationView(StaffView):
         result = queue.page(db_session(), current_actor(), filters, with_centers=is_supervisor, marks=True)
         # Fifty rows: every word translated once per page, dates formatted without a locale lookup each.
         words = _row_words()
-        return self.render(
+        lines = display.queue_lines(result.rows, words, result.now, WAITING_FOR_STAFF)
+        html = self.render(
             "admin/applications/list.html",
             page=result,
-            lines=display.queue_lines(result.rows, words, result.now, WAITING_FOR_STAFF),
+            lines=lines,
             # The page's rows whose customer has another open application or a login already: asked in the
             # page's own statement (queue._page_statement), not in a second round trip.
             same_customer=frozenset(escape(row.number) for row in result.rows if row.same_customer),
@@ -92,6 +93,11 @@ class ApplicationView(StaffView):
             t=words,
             details_base=escape(url_for(".index")),  # placed once per row, escaped once here
         )
+        # Jinja's context outlives the page in a reference cycle (its macros refer to it), so whatever it holds
+        # waits for the garbage collector: the page's rows and their hundreds of strings are let go now.
+        lines.clear()
+        result.rows.clear()
+        return html
 
     @expose("/export.csv")
     def export(self) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import re
 import threading
@@ -13,7 +14,7 @@ from flask import Flask
 from sqlalchemy import event, select
 
 from backoffice.actors import Actor
-from backoffice.admin import queue
+from backoffice.admin import display, queue
 from backoffice.applications.models import Application
 from backoffice.audit.models import AuditEvent
 from backoffice.staff.models import ServiceCenter
@@ -42,6 +43,26 @@ def test_my_work_is_mine_and_my_centers_unassigned(make, session, staff: Staff, 
     assert _numbers(everything) == {mine.number, colleagues.number, done.number, unassigned.number}
     assert other_center.number not in everything
     assert other_center.number in login(staff.supervisor).get("/admin/applications/?scope=all").get_data(as_text=True)
+
+
+def test_a_queue_page_lets_go_of_its_rows_once_it_is_sent(make, session, staff: Staff, login):
+    """A worker serves the queue all day: a page's fifty rows and their hundreds of formatted strings are freed as
+    soon as it is rendered, not kept until the garbage collector comes by (the template's context, which holds
+    them, lives on in a reference cycle of Jinja's)."""
+    for _ in range(3):
+        make.application(S.RECEIVED, center=staff.center_a)
+    session.commit()
+    client = login(staff.operator_a)
+    assert len(_numbers(client.get("/admin/applications/").get_data(as_text=True))) == 3
+    gc.collect()
+    gc.disable()
+    try:
+        page = client.get("/admin/applications/").get_data(as_text=True)
+        kept = [o for o in gc.get_objects() if isinstance(o, (display.QueueLine, queue.QueueRow))]
+    finally:
+        gc.enable()
+    assert len(_numbers(page)) == 3
+    assert kept == []
 
 
 def test_search_by_identifier_number_name_email_and_phone(make, session, staff: Staff, login):

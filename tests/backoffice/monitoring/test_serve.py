@@ -354,3 +354,17 @@ def test_logins_at_the_same_moment_in_one_worker_share_its_hash_memory(
         served.stop()
     block = 64 * 1024 * 1024 // 4096
     assert pages < 2 * block, f"{pages} page faults for four logins: hashes at the same moment took blocks of their own"
+
+
+def test_each_worker_sets_what_it_loaded_aside_from_the_garbage_collector(server: Served) -> None:
+    """A full garbage collection in a worker walked the whole loaded app (about 160,000 objects, 90 ms with no
+    request served); each worker freezes them once the app is loaded (``server.settle_loaded_app``), says so in the
+    log, and serves as before."""
+    assert server.request("/company?lang=en").status == 200
+    settled = {
+        line["message"].split()[1]: int(line["message"].split()[3])
+        for line in server.log_lines()
+        if re.match(r"worker \d+ ready; \d+ objects loaded at its start are kept out", line.get("message", ""))
+    }
+    assert len(settled) == 2, settled  # both workers of the server
+    assert all(count > 50_000 for count in settled.values()), settled
