@@ -3,7 +3,8 @@
 Run from the repository root (PostgreSQL on 127.0.0.1:5432, or BACKOFFICE_TEST_PG_URL; ``wrk`` on the PATH,
 Debian's package ``wrk``):
 
-    .venv/bin/python bench/http_bench.py [--rows 100000 | --database NAME] [--keep] [--rounds 5] [--seconds 3]
+    .venv/bin/python bench/http_bench.py [--rows 100000 | --database NAME] [--keep] [--rounds 5] [--seconds 3] \
+        [--baseline DIR]      # DIR: git archive <commit> | tar -x -C DIR
 
 What is compared with what, and why it is fair:
 
@@ -26,6 +27,10 @@ What is compared with what, and why it is fair:
   within each round (the sides a few seconds apart) and the report gives the median and the range of the
   rounds' ratios, beside the medians and ranges of the absolute figures, which depend on the machine and are not
   the result.
+
+* **P, the product before a change** (``--baseline DIR``, a checkout of another commit): that tree's product
+  served by that tree's gunicorn configuration, in the same rounds and rotation, so that a change is measured
+  against the code before it on the same machine at the same moments (after ÷ before, per round).
 
 The measures: the operator's queue page ("my work", ``/admin/applications/``) at one client (median latency)
 and at eight clients (requests per second); ``GET /company`` (the form the invitation links to, no session) at
@@ -51,7 +56,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -112,6 +117,7 @@ class Results:
     product: list[Run] = field(default_factory=list)
     bare: list[Run] = field(default_factory=list)
     floor: list[Run] = field(default_factory=list)
+    before: list[Run] = field(default_factory=list)  # the product of ``--baseline``
 
 
 # -- wrk ---------------------------------------------------------------------------------------------------------
@@ -175,15 +181,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(app: str, url: str, folder: Path, name: str) -> Iterator[tuple[int, int]]:
+def gunicorn(app: str, url: str, folder: Path, name: str, tree: Path = REPO) -> Iterator[tuple[int, int]]:
     """gunicorn as ``backoffice serve`` starts it (the same interpreter, ``deploy/gunicorn.conf.py``, the
     ``[server]`` settings) serving ``app``; yields its port and the master's pid, and stops it gracefully at the end.
+    ``tree``: the checkout whose code and configuration file are served (another commit's, for ``--baseline``).
 
     Each server gets an instance folder of its own: the configuration empties the metrics folder in it at start,
     which would otherwise wipe the other server's files.
     """
     from backoffice.cli import GUNICORN_CONFIG
 
+    config = tree / GUNICORN_CONFIG.relative_to(REPO)
     port = free_port()
     env = {
         **os.environ,
@@ -192,13 +200,13 @@ def gunicorn(app: str, url: str, folder: Path, name: str) -> Iterator[tuple[int,
         "BACKOFFICE_DATABASE_URL": url,
         "BACKOFFICE_SITE_INSTANCE_DIR": str(folder / f"instance-{name}"),
         "BACKOFFICE_SERVER_BIND": f"127.0.0.1:{port}",
-        "PYTHONPATH": os.pathsep.join([str(REPO), str(BENCH)]),
+        "PYTHONPATH": os.pathsep.join([str(tree), str(BENCH)]),
     }
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     log = (folder / f"gunicorn-{name}.log").open("wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONFIG), app],
-        cwd=REPO, env=env, stdout=log, stderr=log,
+        [sys.executable, "-m", "gunicorn", "--config", str(config), app],
+        cwd=tree, env=env, stdout=log, stderr=log,
     )
     try:
         for _ in range(300):
@@ -271,8 +279,8 @@ def load() -> str:
     return " ".join(f"{v:.2f}" for v in os.getloadavg())
 
 
-def measure(url: str, rounds: int, seconds: int) -> None:
-    """Both servers side by side, alternating, and the report."""
+def measure(url: str, rounds: int, seconds: int, baseline: Path | None = None) -> None:
+    """The servers side by side, alternating, and the report."""
     from queue_bench import PASSWORD
 
     folder = Path(tempfile.mkdtemp(prefix="http-bench-"))
@@ -283,7 +291,9 @@ def measure(url: str, rounds: int, seconds: int) -> None:
     try:
         with gunicorn("backoffice.wsgi:app", url, folder, "product") as product, \
                 gunicorn("bare_app:app", url, folder, "bare") as bare, \
-                gunicorn("floor_app:app", url, folder, "floor") as floor:
+                gunicorn("floor_app:app", url, folder, "floor") as floor, \
+                (gunicorn("backoffice.wsgi:app", url, folder, "before", baseline)
+                 if baseline else nullcontext()) as before:
             cookie = log_in(product[0], PASSWORD)
             sizes: dict[str, int] = {}
             for path, logged_in in {(m.path, m.logged_in) for m in MEASURES}:
@@ -292,18 +302,22 @@ def measure(url: str, rounds: int, seconds: int) -> None:
                 sizes[path] = len(page)
                 print(f"page {path}: {len(page):,} bytes", flush=True)
             same_rows(product[0], floor[0], cookie)
+            if baseline is not None:
+                same_pages(product[0], before[0], cookie)
             for m in MEASURES:  # warm-up: every worker, its pool, caches and compiled statements
-                for server in (product, bare, floor) if m.floor else (product, bare):
+                extra = [before] if baseline is not None else []
+                for server in [product, bare, *([floor] if m.floor else []), *extra]:
                     wrk(server, m.path, m.clients, 1, cookie if m.logged_in else None)
             results = {m: Results() for m in MEASURES}
             for turn in range(rounds):
                 for i, m in enumerate(MEASURES):
                     sides = [("product", product), ("bare", bare)] + ([("floor", floor)] if m.floor else [])
+                    sides += [("before", before)] if baseline is not None else []
                     # Each side in each position in turn: A B F, B F A, F A B, ...
                     shift = (turn + i) % len(sides)
                     for side, server in sides[shift:] + sides[:shift]:
                         run = wrk(server, m.path, m.clients, seconds, cookie if m.logged_in else None)
-                        if side == "product" and run.bytes_per_request < sizes[m.path]:
+                        if side in ("product", "before") and run.bytes_per_request < sizes[m.path] * 0.9:
                             raise RuntimeError(f"{m.path}: {run.bytes_per_request:.0f} bytes a response, "
                                                f"the page has {sizes[m.path]} (a redirect or an error page?)")
                         getattr(results[m], side).append(run)
@@ -352,6 +366,20 @@ def measure(url: str, rounds: int, seconds: int) -> None:
         cpu_ratio = [x.cpu_ms / y.cpu_ms for x, y in zip(r.product, r.floor, strict=True)]
         print(f"| {m.name} | {spread(f, 2 if m.figure == 'latency' else 0)} | {spread(over_bare, 2)}× "
               f"| {spread(product_over, 2)}× | {spread(cpu, 2)} | {spread(cpu_ratio, 1)}× |")
+    if baseline is None:
+        return
+    print(f"\nThe product against the product before ({baseline}), same rounds:")
+    print("| measure | before | after ÷ before | after ÷ bare | before ÷ bare | CPU a request, after ÷ before |")
+    print("|---|---|---|---|---|---|")
+    for m, r in results.items():
+        figure = (lambda x: x.median_ms) if m.figure == "latency" else (lambda x: x.per_second)
+        p, a, b = [figure(x) for x in r.before], [figure(x) for x in r.product], [figure(x) for x in r.bare]
+        after_before = [x / y for x, y in zip(a, p, strict=True)]
+        before_bare = [x / y for x, y in zip(p, b, strict=True)]
+        after_bare = [x / y for x, y in zip(a, b, strict=True)]
+        cpu_ratio = [x.cpu_ms / y.cpu_ms for x, y in zip(r.product, r.before, strict=True)]
+        print(f"| {m.name} | {spread(p, 2 if m.figure == 'latency' else 0)} | {spread(after_before, 3)}× "
+              f"| {spread(after_bare, 2)}× | {spread(before_bare, 2)}× | {spread(cpu_ratio, 3)}× |")
 
 
 def same_rows(product: int, floor: int, cookie: str) -> None:
@@ -365,6 +393,15 @@ def same_rows(product: int, floor: int, cookie: str) -> None:
     print(f"floor page: {len(plain):,} bytes, the same {len(shown)} applications", flush=True)
 
 
+def same_pages(product: int, before: int, cookie: str) -> None:
+    """The tree before must serve the same queue (the same applications in the same order) to the same session."""
+    numbers = re.compile(r'<tr[^>]* data-number="([^"]+)"')
+    pages = [fetch(port, "GET", "/admin/applications/", cookie) for port in (product, before)]
+    assert all(status == 200 for status, _page, _set in pages), [status for status, _page, _set in pages]
+    after, earlier = (numbers.findall(page.decode()) for _status, page, _set in pages)
+    assert after and after == earlier, ("the tree before shows other rows", after[:3], earlier[:3])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     group = parser.add_mutually_exclusive_group()
@@ -373,6 +410,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the filled database afterwards")
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds")
     parser.add_argument("--seconds", type=int, default=3, help="length of each wrk run")
+    parser.add_argument("--baseline", type=Path, help="a checkout of another commit, served beside this one")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
@@ -380,7 +418,7 @@ def main() -> None:
     from queue_bench import bench_database
 
     with bench_database(args.database, args.rows, keep=args.keep) as url:
-        measure(url, args.rounds, args.seconds)
+        measure(url, args.rounds, args.seconds, args.baseline)
 
 
 if __name__ == "__main__":
