@@ -46,9 +46,10 @@ def main() -> None:
     parser.add_argument("--path", default="/admin/applications/")
     parser.add_argument("--tree", type=Path, default=REPO, help="the checkout whose code is measured")
     args = parser.parse_args()
-    sys.path.insert(0, str(args.tree))
 
-    from http_bench import PG, SECRET, load, machine
+    from http_bench import PG, SECRET, load, machine  # puts this checkout first on the path
+
+    sys.path.insert(0, str(args.tree))  # ahead of it, before anything imports the product
     from queue_bench import PASSWORD
     from sqlalchemy.engine import make_url
 
@@ -61,6 +62,7 @@ def main() -> None:
         overrides={"database": {"url": url}, "site": {"instance_dir": tempfile.mkdtemp(prefix="gc-bench-")}},
     )
     app = create_app(settings)
+    print(f"code: {Path(sys.modules['backoffice'].__file__ or '').parent.parent}")
     client = app.test_client()
     form = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/staff/login").text)
     assert form is not None
