@@ -23,6 +23,8 @@ class AuditEvent(Base):
         Index("ix_audit_event_subject", "subject_type", "subject_id", "id"),
         # The dashboard's recent completions and guessing alerts, by action and time (migration 0023).
         Index("ix_audit_event_action_occurred_at", "action", "occurred_at"),
+        # The audit page filtered by who acted, newest first (migration 0026).
+        Index("ix_audit_event_actor_label_id", "actor_label", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -8,12 +8,7 @@ of the primary key that filters every row would not.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any
-
 import pytest
-from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
 from backoffice.applications import routing
@@ -22,42 +17,16 @@ from backoffice.database import Database
 from backoffice.intake import matching
 from backoffice.intake.envelope import Envelope
 from backoffice.settings import Settings
+from tests.backoffice.plans import explain_sent
 from tests.factories import Factory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.committed]
 
 
-@contextmanager
-def _sent(db: Database) -> Iterator[list[tuple[str, Any]]]:
-    statements: list[tuple[str, Any]] = []
-
-    def keep(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            statements.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", keep)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", keep)
-
-
-def _plans(db: Database, run: Callable[[], object]) -> list[str]:
-    with _sent(db) as statements:
-        run()
-    plans = []
-    with db.engine.connect() as conn:
-        conn.execute(text("SET LOCAL enable_seqscan = off"))
-        for statement, parameters in statements:
-            explained = conn.exec_driver_sql("EXPLAIN " + statement, parameters)
-            plans.append("\n".join(row[0] for row in explained))
-    return plans
-
-
 def test_routing_by_the_sender_reads_the_address_indexes(make: Factory, session: Session, db: Database) -> None:
     app = make.application()
     session.commit()
-    plans = _plans(db, lambda: routing.center_for(session, app, "New.Sender@Firma.example.ua"))
+    plans = explain_sent(db, lambda: routing.center_for(session, app, "New.Sender@Firma.example.ua"))
     assert any("ix_contract_contact_email_lower_id" in p for p in plans), plans
     assert any("ix_application_email_lower_id" in p for p in plans), plans
 
@@ -68,12 +37,12 @@ def test_a_reply_is_matched_by_its_message_id_through_the_index(
     envelope = Envelope(
         message_id=None, sender="ivan@firma.example.ua", subject="Re: заява", answers=("<abc@firma.example.ua>",)
     )
-    plans = _plans(db, lambda: matching.find(session, envelope, settings))
+    plans = explain_sent(db, lambda: matching.find(session, envelope, settings))
     assert any("ix_incoming_message_message_id" in p for p in plans), plans
 
 
 def test_is_a_login_taken_reads_the_email_index(session: Session, db: Database) -> None:
-    plans = _plans(db, lambda: rules.login_taken(session, "ivan.petrenko"))
+    plans = explain_sent(db, lambda: rules.login_taken(session, "ivan.petrenko"))
     assert any("ix_customer_account_email_lower" in p for p in plans), plans
 
 
@@ -82,7 +51,7 @@ def test_the_verifiers_next_batch_reads_only_the_unchecked_signed_documents(
 ) -> None:
     from backoffice.documents import verification
 
-    plans = _plans(db, lambda: verification.check_pending(session, settings))
+    plans = explain_sent(db, lambda: verification.check_pending(session, settings))
     assert any("ix_document_signature_unchecked" in p for p in plans), plans
     assert not any("signature_check" in p for p in plans), plans  # no longer read against every check made
 
@@ -92,7 +61,7 @@ def test_the_emails_waiting_for_their_signature_check_are_read_from_their_index(
 ) -> None:
     from backoffice.intake import signatures
 
-    plans = _plans(db, lambda: signatures.check_email_signatures(session, settings))
+    plans = explain_sent(db, lambda: signatures.check_email_signatures(session, settings))
     assert any("ix_incoming_message_signature_pending" in p for p in plans), plans
 
 
@@ -102,7 +71,7 @@ def test_staff_search_requests_by_number_login_or_identifier_through_indexes(ses
     from workflows.roles import Role
 
     supervisor = Actor(Role.SUPERVISOR, "supervisor", 1, None)
-    plans = _plans(db, lambda: requests.search(session, supervisor, query="12345678"))
+    plans = explain_sent(db, lambda: requests.search(session, supervisor, query="12345678"))
     assert plans, "the search sent no statement"
     for plan in plans:
         assert "uq_customer_request_number" in plan and "ix_customer_request_account_id" in plan, plan
