@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.database import Base
@@ -31,6 +31,14 @@ class OutboxMessage(Base):
         Index("ix_outbox_message_status_next_attempt_at", "status", "next_attempt_at"),
         # The outbox page: one status's letters, newest first (migration 0023).
         Index("ix_outbox_message_status_id", "status", "id"),
+        # Letters of no application (self-registration) by the beginning of their key (migration 0027).
+        Index(
+            "ix_outbox_message_unattached_key",
+            "dedup_key",
+            postgresql_ops={"dedup_key": "varchar_pattern_ops"},
+            postgresql_where=text("application_id IS NULL"),
+            sqlite_where=text("application_id IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, union_all
 from sqlalchemy.orm import Session
 
 from backoffice.actors import Actor
 from backoffice.audit.models import AuditEvent
 from backoffice.customers.models import CustomerToken
 from backoffice.letters.models import OutboxMessage, OutboxStatus
-from backoffice.letters.outbox import enqueue
+from backoffice.letters.outbox import dedup_key, enqueue
 from backoffice.selfreg import links
 from backoffice.selfreg.models import ConsentRecord, SelfRegistration
 from backoffice.sessions import end_sessions
@@ -140,10 +140,16 @@ def _forget(session: Session, reg: SelfRegistration) -> None:
 
 
 def letter_keys(reg: SelfRegistration) -> Any:
-    """The outbox keys of this registration's letters (their occasion is ``selfreg-<id>-link-<token id>``)."""
-    prefix = f"selfreg-{reg.id}-link-"
-    return select(OutboxMessage.dedup_key).where(
-        OutboxMessage.application_id.is_(None),
-        OutboxMessage.kind.in_((CONFIRM_LETTER, REMINDER_LETTER)),
-        OutboxMessage.dedup_key.like(f"%:-:{prefix}%"),
+    """The outbox keys of this registration's letters: each kind's keys begin with ``<kind>:-:selfreg-<id>-link-``
+    (the occasion ends with the link's token id). Asked as prefixes, escaped (a kind's ``_`` is a ``LIKE``
+    wildcard), they are read from an index (migration 0027) instead of every letter of no application."""
+    occasion = f"selfreg-{reg.id}-link-"
+    return union_all(  # one prefix a part: each part an index range (an OR of the two may be read as a filter)
+        *(
+            select(OutboxMessage.dedup_key).where(
+                OutboxMessage.application_id.is_(None),
+                OutboxMessage.dedup_key.startswith(dedup_key(kind, None, occasion), autoescape=True),
+            )
+            for kind in (CONFIRM_LETTER, REMINDER_LETTER)
+        )
     )

@@ -254,3 +254,31 @@ def test_reminder_once_after_a_day_then_removal_frees_the_identifier(
         ("remind", "scheduler"),
         ("expire", "scheduler"),
     ]
+
+
+@pytest.mark.postgres
+@pytest.mark.committed  # the plans are read on a connection of their own
+def test_removing_a_registration_finds_its_letters_by_the_beginning_of_their_keys(
+    people: People, session: Session, flow_settings: Settings, db: Database
+) -> None:
+    """The removal blanks the registration's letters, read from an index by their keys' beginnings, not by a
+    ``%…%`` match over every letter of no application (nearly all letters of a self-registration deployment)."""
+    from tests.backoffice.plans import explain_sent
+
+    reg = people.register(PersonKind.LEGAL_ENTITY)
+    other = people.register(PersonKind.LEGAL_ENTITY)
+    session.commit()
+    removed_at = reg.created_at + timedelta(days=7, hours=1)
+    for row in session.scalars(select(CustomerToken)):
+        row.expires_at = min(row.expires_at, removed_at - timedelta(minutes=1))
+    session.commit()
+    removed: list[int] = []
+    plans = explain_sent(db, lambda: removed.append(jobs.remove_unconfirmed(db, flow_settings, removed_at)))
+    assert removed == [2]
+    session.expire_all()
+    letters = _letters(session)
+    assert len(letters) == 2 and all(letter.recipient == "" for letter in letters)  # both confirmations blanked
+    assert other.state == S.REMOVED
+    # Each kind's keys as a range of the index, not the index (or the table) read whole and filtered.
+    ranges = [plan for plan in plans if "ix_outbox_message_unattached_key" in plan and "dedup_key ~>=~" in plan]
+    assert ranges and all(plan.count("Index Cond: ((dedup_key ~>=~") == 2 for plan in ranges), plans
