@@ -366,5 +366,5 @@ def test_each_worker_sets_what_it_loaded_aside_from_the_garbage_collector(server
         for line in server.log_lines()
         if re.match(r"worker \d+ ready; \d+ objects loaded at its start are kept out", line.get("message", ""))
     }
-    assert len(settled) == 2, settled  # both workers of the server
+    assert len(settled) >= 2, settled  # both workers of the server (and any that replaced one)
     assert all(count > 50_000 for count in settled.values()), settled
