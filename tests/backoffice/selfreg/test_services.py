@@ -269,6 +269,17 @@ def test_removing_a_registration_finds_its_letters_by_the_beginning_of_their_key
     reg = people.register(PersonKind.LEGAL_ENTITY)
     other = people.register(PersonKind.LEGAL_ENTITY)
     session.commit()
+    # Letters of earlier registrations, as a deployment has thousands: with a handful of rows any plan is as cheap.
+    session.connection().exec_driver_sql(
+        "INSERT INTO outbox_message (dedup_key, kind, recipient, language, context, status, attempts,"
+        " next_attempt_at, last_error, created_at, resends)"
+        " SELECT 'self_registration_confirm:-:selfreg-' || (1000 + g) || '-link-' || g,"
+        " 'self_registration_confirm', '', 'ru', '{}', 'sent', 1, now(), '', now(), 0"
+        " FROM generate_series(1, 2000) g"
+    )
+    session.commit()
+    with db.engine.connect() as connection:
+        connection.exec_driver_sql("ANALYZE outbox_message")
     removed_at = reg.created_at + timedelta(days=7, hours=1)
     for row in session.scalars(select(CustomerToken)):
         row.expires_at = min(row.expires_at, removed_at - timedelta(minutes=1))
@@ -277,7 +288,8 @@ def test_removing_a_registration_finds_its_letters_by_the_beginning_of_their_key
     plans = explain_sent(db, lambda: removed.append(jobs.remove_unconfirmed(db, flow_settings, removed_at)))
     assert removed == [2]
     session.expire_all()
-    letters = _letters(session)
+    ours = {str(reg.id), str(other.id)}
+    letters = [letter for letter in _letters(session) if letter.dedup_key.split(":")[2].split("-")[1] in ours]
     assert len(letters) == 2 and all(letter.recipient == "" for letter in letters)  # both confirmations blanked
     assert other.state == S.REMOVED
     # Each kind's keys as a range of an index (migration 0027's; under the C collation the unique index on the key
