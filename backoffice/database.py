@@ -54,8 +54,13 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     # cannot see which state is asked for and walks a million rows by deadline to find fifty of a recent state.
     # (psycopg also forgets them at the rollback that ends a request which did not commit; a read-only request
     # runs in autocommit, has nothing to roll back, and would keep them.)
+    # Cursors whose description is built only when read (``pg_cursor``): SQLAlchemy reads it after every statement.
+    from backoffice.pg_cursor import Cursor
+
     engine = create_engine(
-        url, echo=echo, connect_args={"options": "-c timezone=UTC", "prepare_threshold": None}
+        url,
+        echo=echo,
+        connect_args={"options": "-c timezone=UTC", "prepare_threshold": None, "cursor_factory": Cursor},
     )
     _ping_when_idle(engine)
     return engine

@@ -95,3 +95,31 @@ def test_a_request_right_after_a_database_restart_gets_a_working_connection(pg_c
         assert _backend(made) != first
     finally:
         made.dispose()
+
+
+def test_result_columns_read_through_the_engine_are_those_psycopg_describes(engine: Engine) -> None:
+    """The engine's cursors build their description only when it is read (``backoffice.pg_cursor``): what a
+    reader gets must be what psycopg's own cursor says, name for name and type for type, and a description kept
+    across a later statement must still describe its own result."""
+    import psycopg
+
+    with engine.connect() as conn:
+        dbapi = conn.connection.dbapi_connection
+        sql = "SELECT 1 AS one, 'два'::text AS \"друге\", now() AS at, NULL::numeric(10, 2) AS amount"
+        with psycopg.Cursor(dbapi) as stock, dbapi.cursor() as ours:
+            stock.execute(sql)
+            ours.execute(sql)
+            kept = ours.description
+            ours.execute("SELECT 42 AS answer")
+            assert [tuple(c) for c in kept] == [tuple(c) for c in stock.description]
+            assert [c.name for c in kept] == ["one", "друге", "at", "amount"]
+            assert [c.name for c in ours.description] == ["answer"]
+            assert len(kept) == 4 and [c.name for c in kept[1:3]] == ["друге", "at"]
+            ours.execute("SET application_name = 'described'")
+            assert ours.description is None
+
+        # A statement SQLAlchemy has not seen before reads every column of the description for its keys.
+        result = conn.execute(text("SELECT 7 AS seven, 'x' AS ex WHERE :flag"), {"flag": True})
+        assert list(result.keys()) == ["seven", "ex"]
+        assert result.one()._asdict() == {"seven": 7, "ex": "x"}
+        assert conn.execute(text("SELECT 1 WHERE false")).all() == []
