@@ -1,7 +1,7 @@
 """Where a page's time goes under load: py-spy samples the product's gunicorn workers while wrk loads one page.
 
-Run from the repository root, on a database filled by ``bench/http_bench.py --keep`` (py-spy in the venv:
-``.venv/bin/pip install py-spy``; it needs the right to trace, which root has):
+Run from the repository root, on a database filled by ``bench/http_bench.py --keep`` (py-spy comes with the test
+lock, ``bash scripts/setup-env --test``; it needs the right to trace, which root has):
 
     .venv/bin/python bench/http_profile.py --database NAME [--seconds 15] [--clients 8] [--top 30]
 

@@ -213,6 +213,8 @@ def main() -> None:
         default=os.environ.get("BACKOFFICE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
     )
     args = parser.parse_args()
+    if min(args.sizes) < LIVE:
+        parser.error(f"each size must hold the {LIVE:,} applications waiting with a code: --sizes {LIVE} or more")
     print(f"load average before: {Path('/proc/loadavg').read_text().strip()}", flush=True)
     made: dict[int, tuple[str, str]] = {}
     dbs: dict[int, Database] = {}
