@@ -73,8 +73,9 @@ def _run(script: str, args: list[str], server: str) -> str:
 
 
 def _http_and_the_tools_that_reuse_its_fill(server: str) -> str:
-    """``http_bench.py --keep`` leaves its fill for ``gc_bench.py`` and ``http_profile.py`` (py-spy, from the test
-    lock), as the doc runs them; the fill is dropped here afterwards. Returns what went wrong, or ""."""
+    """``http_bench.py --keep`` leaves its fill for ``gc_bench.py``, ``http_profile.py`` (py-spy, from the test
+    lock) and ``description_bench.py``, as the doc runs them; the fill is dropped here afterwards. Returns what
+    went wrong, or ""."""
     try:
         out = _run("http_bench.py", ["--rows", "1000", "--rounds", "1", "--seconds", "1", "--keep"], server)
     except AssertionError as exc:
@@ -91,6 +92,9 @@ def _http_and_the_tools_that_reuse_its_fill(server: str) -> str:
         if not re.search(r"\d+\.\d %", _run("http_profile.py", ["--database", kept[1], "--seconds", "2", "--top", "5"],
                                               server)):
             return "http_profile.py printed no share"
+        if not re.search(r"exact EDRPOU search: .* ratio [\d.]+", _run("description_bench.py", [
+                "--database", kept[1], "--rounds", "4"], server)):
+            return "description_bench.py printed no ratio"
         return ""
     except AssertionError as exc:
         return str(exc)
