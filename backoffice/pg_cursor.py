@@ -58,11 +58,6 @@ class Description(Sequence[psycopg.Column]):
     def __iter__(self) -> Iterator[psycopg.Column]:
         return iter(self._built())
 
-    def __eq__(self, other: object) -> bool:
-        return self._built() == list(other) if isinstance(other, Sequence) else NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
     def __repr__(self) -> str:
         return repr(self._built())
 
