@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import statistics
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -326,13 +327,18 @@ def test_a_worker_hashes_passwords_in_memory_it_keeps(migrated: str, tmp_path: P
         log_in = partial(_wrong_login, served)
         log_in("first.visitor")  # the worker's first hash takes the memory
         (worker,) = _workers(served.process.pid)
-        before = _faults(worker)
-        for n in range(3):
+        faults = []
+        for n in range(5):
+            before = _faults(worker)
             log_in(f"visitor.{n}")
-        per_login = (_faults(worker) - before) / 3
+            faults.append(_faults(worker) - before)
     finally:
         served.stop()
-    assert per_login < 2_000, f"{per_login:.0f} page faults a login: the hash's 64 MiB is mapped afresh each time"
+    # The median login: the allocator may now and then hand a block back to the kernel when other memory freed
+    # beside it takes the heap's free top over its threshold (one login in three did so once in CI, 16,400
+    # faults); without the setting every login maps the whole 64 MiB afresh.
+    per_login = statistics.median(faults)
+    assert per_login < 2_000, f"{faults} page faults a login: the hash's 64 MiB is mapped afresh each time"
 
 
 def test_logins_at_the_same_moment_in_one_worker_share_its_hash_memory(
