@@ -10,11 +10,14 @@ from backoffice.database import Database
 from backoffice.settings import Settings
 
 
-def create_app(settings: Settings | None = None, *, database: Database | None = None) -> Flask:
+def create_app(settings: Settings | None = None, *, database: Database | None = None, pages: bool = True) -> Flask:
     """Build the web app. The scheduler is not started here: one per web worker would duplicate its jobs.
 
     The app opens its own database from the settings; ``database`` hands it one instead, which the tests use to
-    run the app inside a transaction they roll back (``Database.joining``).
+    run the app inside a transaction they roll back (``Database.joining``). ``pages=False`` builds the app of a
+    command that serves no page (the scheduler, the intake, migrations, staff and contract imports): settings,
+    database and translations only. The pages and the admin are most of the product's imports, which such a
+    process would carry for nothing (25 MB and half a second, docs/benchmarks.md).
     """
     settings = settings or settings_module.load()
     app = Flask(__name__, template_folder=str(_templates()), instance_path=str(settings.site.instance_dir))
@@ -38,24 +41,14 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.extensions["backoffice.db"] = db
 
     # Imported here, not at the top: ``import backoffice.settings`` (the CLI, the scheduler) must not load the web.
+    # Every model, whatever the command imports itself: a model names others in its relationships, which SQLAlchemy
+    # looks up, among the imported ones, at the first query (``letters send`` alone knows no service center).
+    import backoffice.models  # noqa: F401
     from backoffice import i18n
-    from backoffice.admin import init_admin
-    from backoffice.customers.web import bp as customers_bp
-    from backoffice.meters import web as meters_web
-    from backoffice.monitoring import web as monitoring_web
-    from backoffice.requests import web as requests_web
-    from backoffice.selfreg import web as selfreg_web
-    from backoffice.web import errors, init_web
 
     i18n.init_app(app)
-    monitoring_web.init_app(app)  # first: request ids, request log lines and latencies; /healthz, /readyz, /metrics
-    init_web(app)
-    errors.init_app(app)  # our page for every error, in the customer pages' look or the back office's
-    app.register_blueprint(customers_bp)
-    selfreg_web.init_app(app)  # Flow B's pages, only where [flows] self_registration is on
-    requests_web.init_app(app)  # the cabinet's appeals and requests, where [cabinet] turns them on
-    meters_web.init_app(app)  # the cabinet's meters and readings, where [cabinet] turns them on
-    init_admin(app)
+    if pages:
+        _add_pages(app)
 
     @app.teardown_appcontext
     def _close_session(exc: BaseException | None) -> None:
@@ -65,15 +58,37 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
                 db_session.rollback()
             db_session.close()
 
-    @app.before_request
-    def _remember_language() -> None:
-        from flask import request
+    if pages:
 
-        lang = request.args.get("lang")
-        if lang in settings_module.LANGUAGES:
-            session["lang"] = lang
+        @app.before_request
+        def _remember_language() -> None:
+            from flask import request
+
+            lang = request.args.get("lang")
+            if lang in settings_module.LANGUAGES:
+                session["lang"] = lang
 
     return app
+
+
+def _add_pages(app: Flask) -> None:
+    """Every page of the product, in the order their request hooks must run."""
+    from backoffice.admin import init_admin
+    from backoffice.customers.web import bp as customers_bp
+    from backoffice.meters import web as meters_web
+    from backoffice.monitoring import web as monitoring_web
+    from backoffice.requests import web as requests_web
+    from backoffice.selfreg import web as selfreg_web
+    from backoffice.web import errors, init_web
+
+    monitoring_web.init_app(app)  # first: request ids, request log lines and latencies; /healthz, /readyz, /metrics
+    init_web(app)
+    errors.init_app(app)  # our page for every error, in the customer pages' look or the back office's
+    app.register_blueprint(customers_bp)
+    selfreg_web.init_app(app)  # Flow B's pages, only where [flows] self_registration is on
+    requests_web.init_app(app)  # the cabinet's appeals and requests, where [cabinet] turns them on
+    meters_web.init_app(app)  # the cabinet's meters and readings, where [cabinet] turns them on
+    init_admin(app)
 
 
 def _templates() -> object:

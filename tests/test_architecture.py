@@ -25,6 +25,7 @@ ENTRY = frozenset(
     {
         "backoffice.admin",
         "backoffice.cli",
+        "backoffice.console",
         "backoffice.demo",
         "backoffice.scheduler",
         "backoffice.web",

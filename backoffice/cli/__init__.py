@@ -27,10 +27,13 @@ CLI_ACTOR = Actor.system("cli")
 
 
 def _create_app() -> Flask:
+    """The app a command runs in: with the pages only for ``run``, the one command that serves them from its own
+    process (``serve`` hands over to gunicorn, whose workers build theirs from ``backoffice.wsgi``)."""
     from backoffice import create_app
 
+    command = click.get_current_context(silent=True)
     try:
-        return create_app()
+        return create_app(pages=command is None or command.command is run_command)
     except SettingsError as exc:
         click.echo(f"Settings error: {exc}", err=True)
         sys.exit(3)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ from backoffice.database import Database
 from backoffice.settings import Settings
 from tests.conftest import app_on
 from tests.factories import Factory
+from tests.services import cli_environment
 from workflows.accession import AccessionState
 
 REPO = Path(__file__).resolve().parents[2]
@@ -148,3 +151,39 @@ def test_run_points_the_letters_at_its_own_port_unless_base_url_was_set(
             assert _run(app, monkeypatch, "--host", host, "--port", "5099") == expected
         finally:
             app.extensions["backoffice.db"].dispose()
+
+
+#: Run as ``multiprocessing``'s spawn runs it in a process a command starts (an intake lane): the command's script,
+#: again, as the module ``__mp_main__``; then what it loaded.
+_SPAWNED = """
+import runpy, sys
+runpy.run_path(sys.argv[1], run_name="__mp_main__")
+heavy = ("backoffice.cli", "signatures", "flask_admin", "backoffice.admin")
+print(" ".join(sorted(m for m in heavy if m in sys.modules)))
+"""
+
+
+def test_a_process_a_command_spawns_loads_none_of_the_command_line() -> None:
+    """An intake lane re-runs the ``backoffice`` script before its work; from the command groups it took every
+    command's imports with it, the signature library among them: 20 MB more in every lane (docs/benchmarks.md)."""
+    script = Path(sys.executable).with_name("backoffice")
+    result = subprocess.run([sys.executable, "-c", _SPAWNED, str(script)], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "", f"a spawned process loads {result.stdout.strip()}"
+
+
+@pytest.mark.committed  # the command runs as a process of its own, on its own connection
+def test_a_command_works_in_an_app_without_the_pages(
+    session: Session, db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    """Commands other than ``run`` get the app without the web pages, which loaded every model as a side effect:
+    a command that imports few models itself must still find every table their relationships name."""
+    _load_demo(session, settings)
+    env = cli_environment(settings.database_url, tmp_path / "instance")
+    backoffice = str(Path(sys.executable).with_name("backoffice"))
+    listed = subprocess.run([backoffice, "applications", "list", "--json"], env=env, capture_output=True, text=True)
+    assert listed.returncode == 0, listed.stderr
+    rows = json.loads(listed.stdout)
+    assert len(rows) == 50
+    assert {row["service_center"] for row in rows} - {None, ""}, "the centers' names come from their own table"
+    sent = subprocess.run([backoffice, "letters", "send", "--all"], env=env, capture_output=True, text=True)
+    assert sent.returncode == 0, sent.stderr
