@@ -69,6 +69,8 @@ class Lanes:
         self.sessions = sessions
         self.settings = settings
         self._pool: ProcessPoolExecutor | None = None
+        self._size = 0  # lanes the pool may run, decided when it starts
+        self._capped = False
         self._broken = False
         self._queue: deque[list[int]] = deque()
         self._handed: list[tuple[list[int], Future[tuple[int, list[Tried]]]]] = []
@@ -90,7 +92,7 @@ class Lanes:
         """``count`` messages are about to be taken: a batch worth sharing starts the lanes now, so that they are
         ready (imported, connected) by the time the first chunk is stored."""
         if count >= 2 * PER_LANE and self.lanes_for(count) > 1:
-            self._started()
+            self._started(count)
 
     def taken(self, message_id: int) -> None:
         """A new message was taken (stored, ``received``): when the lanes run, they process it meanwhile."""
@@ -107,7 +109,22 @@ class Lanes:
         sessions = self.sessions
         if not isinstance(sessions, Database) or sessions.engine.dialect.name != "postgresql":
             return 1
-        return max(1, min(self.settings.intake.workers, waiting // PER_LANE))
+        wanted = max(1, min(self.settings.intake.workers, waiting // PER_LANE))
+        if wanted > self._workers and not self._capped:
+            self._capped = True  # said once a poll
+            log.warning(
+                "[intake] workers = %d, more than the %d CPUs this process may use: %d processes share this batch",
+                self.settings.intake.workers,
+                usable_cores(),
+                self._workers,
+            )
+        return min(wanted, self._workers)
+
+    @property
+    def _workers(self) -> int:
+        """``[intake] workers``, but never more processes than the cores this process may run on: a lane more
+        only holds memory (about 100 MB) and a database connection while it waits for a core."""
+        return min(self.settings.intake.workers, usable_cores())
 
     @property
     def started(self) -> bool:
@@ -116,7 +133,7 @@ class Lanes:
     def process(self, ids: Sequence[int]) -> list[Tried]:
         """Process ``ids`` with the lanes: what became of each message tried, in the lanes while the poll was
         taking included. What a dead lane had in hand is left ``received`` for the poller."""
-        self._started()
+        self._started(len(ids))
         self._taking = []  # in ``ids``, or in a page after it
         rest = [i for i in ids if i not in self._queued]
         for start in range(0, len(rest), CHUNK):
@@ -157,11 +174,11 @@ class Lanes:
         for chunk, future in [h for h in self._handed if h[1].done()]:
             self._collect(chunk, future)
         self._handed = [h for h in self._handed if not h[1].done()]
-        room = 2 * (self.settings.intake.workers - 1)
+        room = 2 * self._size
         while self._queue and not self._broken and len(self._handed) < room:
             chunk = self._queue.popleft()
             try:
-                self._handed.append((chunk, self._started().submit(run_lane, chunk)))
+                self._handed.append((chunk, self._started(len(self._queue)).submit(run_lane, chunk)))
             except BrokenProcessPool:  # a lane died: the poller does the rest alone
                 self._broken = True
                 self._queue.appendleft(chunk)
@@ -178,18 +195,27 @@ class Lanes:
         self._finished_by(pid, done)
         self._tried += done
 
-    def _started(self) -> ProcessPoolExecutor:
-        """The lanes' processes, started (and connected to the database) at the first call."""
+    def _started(self, waiting: int) -> ProcessPoolExecutor:
+        """The lanes' processes, started (and connected to the database) at the first call, as many as
+        :meth:`lanes_for` gives the ``waiting`` messages then (the poller is one of them)."""
         if self._pool is None:
             assert isinstance(self.sessions, Database)
-            extra = self.settings.intake.workers - 1
+            self._size = max(1, self.lanes_for(waiting) - 1)
             self._pool = ProcessPoolExecutor(
-                max_workers=extra,
+                max_workers=self._size,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_lane,
                 initargs=(self.sessions.url, self.settings, logs.configured()),
             )
         return self._pool
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity, which a container or ``taskset`` narrows)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # no affinity on this system
+        return os.cpu_count() or 1
 
 
 def _finished(sessions: SessionSource, ids: list[int]) -> int:

@@ -9,6 +9,7 @@ waits for the message it answers, and two fragments of one set held at the same 
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import signal
@@ -86,6 +87,30 @@ def test_a_large_batch_is_shared_by_two_processes_and_each_message_becomes_what_
     assert {"Заява Коваль.pdf", "Довіреність.pdf"} <= names
     [joined] = session.scalars(select(IncomingMessage).where(IncomingMessage.source == "reassembled")).all()
     assert joined.status == MessageStatus.PROCESSED and joined.application_id is not None
+
+
+@pytest.mark.postgres
+@pytest.mark.committed
+def test_no_more_processes_share_a_batch_than_the_cores_the_intake_may_use(
+    intake_db: Database, intake_settings: Settings, maildir: Maildir, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``workers = 8`` on a host (or a container, or under ``taskset``) that gives the intake one core: the poller
+    works alone instead of starting seven lanes of 100 MB each that would wait for that core, and says so."""
+    settings = intake_settings.replace(intake={"workers": 8})
+    for n in range(1, 121):
+        maildir.drop(_application(n))
+    allowed = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(allowed)})
+    try:
+        with caplog.at_level(logging.WARNING, logger="backoffice.intake.lanes"):
+            summary = poll(intake_db, settings)
+    finally:
+        os.sched_setaffinity(0, allowed)
+
+    assert (summary.fetched, summary.created, summary.errors, summary.waiting) == (120, 120, 0, 0)
+    assert summary.lanes == 1
+    assert maildir.waiting() == []
+    assert "[intake] workers = 8, more than the 1 CPUs this process may use: 1 processes share" in caplog.text
 
 
 @pytest.mark.postgres
