@@ -137,11 +137,13 @@ sys.exit(os.waitstatus_to_exitcode(status))
 
 class _Peaks(threading.Thread):
     """The peak resident memory (``VmHWM``) of the poll process itself and of each of its lanes (the processes it
-    spawns: ``multiprocessing.spawn`` in their command line), read from /proc every 0.1 s while the poll runs.
+    spawns: ``multiprocessing.spawn`` in their command line), read from /proc every 0.1 s while the poll runs, and
+    the largest sum of their resident memory (``VmRSS``) at one reading.
 
     ``wait4`` gives only the largest of the poll and the children it reaped; with lanes the intake's memory is
-    the poll's and the lanes' together. The signature verifier's short-lived forks share the poll's pages and are
-    left out. A peak reached in the last 0.1 s of a process would be missed; the big message comes early.
+    the poll's and the lanes' together. The peaks added up are an upper bound (the processes need not peak at
+    the same moment); the largest sum at one reading is what the machine held, to within the 0.1 s between
+    readings. The signature verifier's short-lived forks share the poll's pages and are left out.
     """
 
     def __init__(self, launcher: int) -> None:
@@ -149,10 +151,12 @@ class _Peaks(threading.Thread):
         self.launcher = launcher
         self.poll_kb = 0
         self.lanes_kb: dict[int, int] = {}
+        self.at_once_kb = 0
         self.done = threading.Event()
 
     def run(self) -> None:
         while not self.done.is_set():
+            now_kb = 0
             for pid, depth in _descendants(self.launcher):
                 try:
                     spawned = b"multiprocessing.spawn" in Path(f"/proc/{pid}/cmdline").read_bytes()
@@ -161,12 +165,19 @@ class _Peaks(threading.Thread):
                     status = Path(f"/proc/{pid}/status").read_text()
                 except OSError:  # gone meanwhile
                     continue
-                kb = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0)
+                kb = _status_kb(status, "VmHWM:")
+                now_kb += _status_kb(status, "VmRSS:")
                 if depth == 1:
                     self.poll_kb = max(self.poll_kb, kb)
                 else:
                     self.lanes_kb[pid] = max(self.lanes_kb.get(pid, 0), kb)
+            self.at_once_kb = max(self.at_once_kb, now_kb)
             self.done.wait(0.1)
+
+
+def _status_kb(status: str, field: str) -> int:
+    """A size in kB from the text of /proc/PID/status."""
+    return next((int(line.split()[1]) for line in status.splitlines() if line.startswith(field)), 0)
 
 
 def _descendants(root: int, depth: int = 0) -> Iterator[tuple[int, int]]:
@@ -203,6 +214,7 @@ class Measured(NamedTuple):
     elapsed: float
     peak_mb: float  # the largest process's (wait4)
     together_mb: float  # the poll's and its lanes' peaks added up
+    at_once_mb: float  # the most they held at one reading
     lanes: str  # each lane's peak, MB
     summary: str
 
@@ -253,7 +265,9 @@ def measured(
         raise SystemExit(text_out)
     together = (peaks.poll_kb + sum(peaks.lanes_kb.values())) / 1024
     lanes = ", ".join(f"{kb / 1024:.1f}" for kb in peaks.lanes_kb.values()) or "none"
-    return Measured(elapsed, int(rss_file.read_text()) / 1024, together, lanes, text_out.splitlines()[-1])
+    return Measured(
+        elapsed, int(rss_file.read_text()) / 1024, together, peaks.at_once_kb / 1024, lanes, text_out.splitlines()[-1]
+    )
 
 
 def main() -> None:
@@ -284,11 +298,13 @@ def main() -> None:
             rates = [args.count / m.elapsed for m in figures]
             peaks = [m.peak_mb for m in figures]
             together = [m.together_mb for m in figures]
+            at_once = [m.at_once_mb for m in figures]
             print(
                 f"{backend:<10} {len(figures)} rounds: {statistics.median(rates):6.1f} msg/s "
                 f"({min(rates):.1f}–{max(rates):.1f}), peak RSS {statistics.median(peaks):6.1f} MB "
                 f"({min(peaks):.1f}–{max(peaks):.1f}), poll and lanes together {statistics.median(together):6.1f} MB "
-                f"({min(together):.1f}–{max(together):.1f})"
+                f"({min(together):.1f}–{max(together):.1f}), at one moment at most "
+                f"{statistics.median(at_once):6.1f} MB ({min(at_once):.1f}–{max(at_once):.1f})"
             )
         print("load average after:", _loadavg())
     finally:
@@ -339,7 +355,8 @@ def _round(
     print(
         f"round {round_no} {backend:<10}{' baseline' if baseline else ''} {args.count} messages in "
         f"{result.elapsed:6.1f} s = {args.count / result.elapsed:6.1f} msg/s, peak RSS {result.peak_mb:6.1f} MB, "
-        f"poll and lanes together {result.together_mb:6.1f} MB (lanes: {result.lanes})   {result.summary}   "
+        f"poll and lanes together {result.together_mb:6.1f} MB (lanes: {result.lanes}; at one moment at most "
+        f"{result.at_once_mb:.1f} MB)   {result.summary}   "
         f"load {_loadavg()}",
         flush=True,
     )
