@@ -17,7 +17,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     run the app inside a transaction they roll back (``Database.joining``). ``pages=False`` builds the app of a
     command that serves no page (the scheduler, the intake, migrations, staff and contract imports): settings,
     database and translations only. The pages and the admin are most of the product's imports, which such a
-    process would carry for nothing (25 MB and half a second, docs/benchmarks.md).
+    process would carry for nothing (about 22 MB and half a second, docs/benchmarks.md).
     """
     settings = settings or settings_module.load()
     app = Flask(__name__, template_folder=str(_templates()), instance_path=str(settings.site.instance_dir))
@@ -58,16 +58,6 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
                 db_session.rollback()
             db_session.close()
 
-    if pages:
-
-        @app.before_request
-        def _remember_language() -> None:
-            from flask import request
-
-            lang = request.args.get("lang")
-            if lang in settings_module.LANGUAGES:
-                session["lang"] = lang
-
     return app
 
 
@@ -89,6 +79,14 @@ def _add_pages(app: Flask) -> None:
     requests_web.init_app(app)  # the cabinet's appeals and requests, where [cabinet] turns them on
     meters_web.init_app(app)  # the cabinet's meters and readings, where [cabinet] turns them on
     init_admin(app)
+
+    @app.before_request
+    def _remember_language() -> None:
+        from flask import request
+
+        lang = request.args.get("lang")
+        if lang in settings_module.LANGUAGES:
+            session["lang"] = lang
 
 
 def _templates() -> object:

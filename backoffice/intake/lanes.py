@@ -113,7 +113,7 @@ class Lanes:
         if wanted > self._workers and not self._capped:
             self._capped = True  # said once a poll
             log.warning(
-                "[intake] workers = %d, more than the %d CPUs this process may use: %d processes share this batch",
+                "[intake] workers = %d, but this process may use %d CPU(s): %d process(es) share this batch",
                 self.settings.intake.workers,
                 usable_cores(),
                 self._workers,

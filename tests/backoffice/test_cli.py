@@ -165,7 +165,7 @@ print(" ".join(sorted(m for m in heavy if m in sys.modules)))
 
 def test_a_process_a_command_spawns_loads_none_of_the_command_line() -> None:
     """An intake lane re-runs the ``backoffice`` script before its work; from the command groups it took every
-    command's imports with it, the signature library among them: 20 MB more in every lane (docs/benchmarks.md)."""
+    command's imports with it, the signature library among them: 19 MB more in every lane (docs/benchmarks.md)."""
     script = Path(sys.executable).with_name("backoffice")
     result = subprocess.run([sys.executable, "-c", _SPAWNED, str(script)], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "", f"a spawned process loads {result.stdout.strip()}"

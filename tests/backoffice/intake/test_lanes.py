@@ -110,7 +110,7 @@ def test_no_more_processes_share_a_batch_than_the_cores_the_intake_may_use(
     assert (summary.fetched, summary.created, summary.errors, summary.waiting) == (120, 120, 0, 0)
     assert summary.lanes == 1
     assert maildir.waiting() == []
-    assert "[intake] workers = 8, more than the 1 CPUs this process may use: 1 processes share" in caplog.text
+    assert "[intake] workers = 8, but this process may use 1 CPU(s): 1 process(es) share" in caplog.text
 
 
 @pytest.mark.postgres
