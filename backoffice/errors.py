@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from flask_babel import lazy_gettext as _l
+from backoffice.translation import lazy_gettext as _l
 
 
 class BackofficeError(Exception):

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from flask import has_app_context
-from flask_babel import format_datetime, gettext
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -24,6 +22,7 @@ from backoffice.audit.models import AuditEvent
 from backoffice.audit.trail import last_change, record
 from backoffice.errors import BackofficeError
 from backoffice.settings import Settings
+from backoffice.translation import format_datetime, gettext
 from backoffice.types import utcnow
 from workflows.engine import Workflow, WorkflowError
 from workflows.i18n import N_
@@ -79,7 +78,7 @@ class Conflict(BackofficeError, WorkflowError):
     def user_message(self) -> str:
         when = "?"
         if self.changed_at is not None:
-            when = format_datetime(self.changed_at, "short") if has_app_context() else self.changed_at.isoformat()
+            when = format_datetime(self.changed_at, "short")
         action = gettext(self.action_label or self.action)
         return str(gettext(self.template, who=self.changed_by, when=when, action=action))
 

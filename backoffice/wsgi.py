@@ -6,6 +6,6 @@ runs here: ``backoffice scheduler run`` is its own process.
 
 from __future__ import annotations
 
-from backoffice import create_app
+from backoffice.app import create_app
 
 app = create_app()

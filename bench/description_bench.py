@@ -38,10 +38,10 @@ def main() -> None:
     from http_bench import PG, SECRET, machine
     from sqlalchemy.engine import make_url
 
-    from backoffice import create_app
     from backoffice import settings as settings_module
     from backoffice.actors import Actor
     from backoffice.admin import queue
+    from backoffice.app import create_app
     from backoffice.pg_cursor import Cursor
     from workflows.roles import Role
 

@@ -53,8 +53,8 @@ def main() -> None:
     from queue_bench import PASSWORD
     from sqlalchemy.engine import make_url
 
-    from backoffice import create_app
     from backoffice import settings as settings_module
+    from backoffice.app import create_app
 
     url = make_url(PG).set(database=args.database).render_as_string(hide_password=False)
     settings = settings_module.load(

@@ -23,6 +23,7 @@ put first on the poll's ``PYTHONPATH``: before and after measured alternately, u
 from __future__ import annotations
 
 import argparse
+import array
 import logging
 import os
 import random
@@ -137,13 +138,19 @@ sys.exit(os.waitstatus_to_exitcode(status))
 
 class _Peaks(threading.Thread):
     """The peak resident memory (``VmHWM``) of the poll process itself and of each of its lanes (the processes it
-    spawns: ``multiprocessing.spawn`` in their command line), read from /proc every 0.1 s while the poll runs, and
-    the largest sum of their resident memory (``VmRSS``) at one reading.
+    spawns: ``multiprocessing.spawn`` in their command line), read from /proc every 0.1 s while the poll runs, the
+    largest sum of their resident memory (``VmRSS``) at one reading, and the most physical memory they held at one
+    reading with each page counted once.
 
     ``wait4`` gives only the largest of the poll and the children it reaped; with lanes the intake's memory is
     the poll's and the lanes' together. The peaks added up are an upper bound (the processes need not peak at
-    the same moment); the largest sum at one reading is what the machine held, to within the 0.1 s between
-    readings. The signature verifier's short-lived forks share the poll's pages and are left out.
+    the same moment). The sum at one reading still counts twice every page the processes share: the code of
+    Python and of the libraries they both load (libpq, OpenSSL, the compiled parts of SQLAlchemy, …), mapped from
+    the same files. The physical pages are the frames ``/proc/PID/pagemap`` gives for each process, as a set; only
+    root may read frame numbers, so elsewhere that figure is left out. Reading them costs about 7 ms of CPU a
+    process, which the poll, using both cores, would lose: they are read only at a reading whose sum is within
+    2 MB of the largest so far, where their most lies, and at most every 0.5 s. The signature verifier's
+    short-lived forks share the poll's pages and are left out.
     """
 
     def __init__(self, launcher: int) -> None:
@@ -152,11 +159,14 @@ class _Peaks(threading.Thread):
         self.poll_kb = 0
         self.lanes_kb: dict[int, int] = {}
         self.at_once_kb = 0
+        self.in_memory_kb: int | None = 0  # None: the frame numbers cannot be read here
         self.done = threading.Event()
 
     def run(self) -> None:
+        frames_next = 0.0
         while not self.done.is_set():
             now_kb = 0
+            measured: list[int] = []
             for pid, depth in _descendants(self.launcher):
                 try:
                     spawned = b"multiprocessing.spawn" in Path(f"/proc/{pid}/cmdline").read_bytes()
@@ -167,12 +177,47 @@ class _Peaks(threading.Thread):
                     continue
                 kb = _status_kb(status, "VmHWM:")
                 now_kb += _status_kb(status, "VmRSS:")
+                measured.append(pid)
                 if depth == 1:
                     self.poll_kb = max(self.poll_kb, kb)
                 else:
                     self.lanes_kb[pid] = max(self.lanes_kb.get(pid, 0), kb)
+            if (
+                self.in_memory_kb is not None
+                and measured
+                and now_kb >= self.at_once_kb - 2048
+                and time.monotonic() >= frames_next
+            ):
+                frames = _frames(measured)
+                self.in_memory_kb = None if frames is None else max(self.in_memory_kb, len(frames) * PAGE_KB)
+                frames_next = time.monotonic() + 0.5
             self.at_once_kb = max(self.at_once_kb, now_kb)
             self.done.wait(0.1)
+
+
+PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+#: A page table entry of /proc/PID/pagemap: bit 63 "present", bits 0–54 the frame number.
+_PRESENT, _FRAME = 1 << 63, (1 << 55) - 1
+
+
+def _frames(pids: list[int]) -> set[int] | None:
+    """The physical page frames the processes ``pids`` hold in memory, each once; None where the frame numbers
+    cannot be read (the kernel shows them to root only, as zeros to anyone else). A process gone meanwhile
+    counts for nothing."""
+    frames: set[int] = set()
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/pagemap", "rb", buffering=0) as pagemap:
+                for line in maps:
+                    start, end = (int(x, 16) for x in line.split(None, 1)[0].split("-"))
+                    if start >= 1 << 47:  # [vsyscall]: no table entries to read
+                        continue
+                    pagemap.seek(start // (PAGE_KB * 1024) * 8)
+                    entries = array.array("Q", pagemap.read((end - start) // (PAGE_KB * 1024) * 8))
+                    frames.update(e & _FRAME for e in entries if e & _PRESENT)
+        except OSError:
+            continue
+    return None if frames <= {0} else frames
 
 
 def _status_kb(status: str, field: str) -> int:
@@ -215,6 +260,7 @@ class Measured(NamedTuple):
     peak_mb: float  # the largest process's (wait4)
     together_mb: float  # the poll's and its lanes' peaks added up
     at_once_mb: float  # the most they held at one reading
+    in_memory_mb: float | None  # the same, each physical page once (None: not readable here)
     lanes: str  # each lane's peak, MB
     summary: str
 
@@ -265,8 +311,15 @@ def measured(
         raise SystemExit(text_out)
     together = (peaks.poll_kb + sum(peaks.lanes_kb.values())) / 1024
     lanes = ", ".join(f"{kb / 1024:.1f}" for kb in peaks.lanes_kb.values()) or "none"
+    in_memory = None if peaks.in_memory_kb is None else peaks.in_memory_kb / 1024
     return Measured(
-        elapsed, int(rss_file.read_text()) / 1024, together, peaks.at_once_kb / 1024, lanes, text_out.splitlines()[-1]
+        elapsed,
+        int(rss_file.read_text()) / 1024,
+        together,
+        peaks.at_once_kb / 1024,
+        in_memory,
+        lanes,
+        text_out.splitlines()[-1],
     )
 
 
@@ -299,12 +352,19 @@ def main() -> None:
             peaks = [m.peak_mb for m in figures]
             together = [m.together_mb for m in figures]
             at_once = [m.at_once_mb for m in figures]
+            in_memory = [m.in_memory_mb for m in figures if m.in_memory_mb is not None]
             print(
                 f"{backend:<10} {len(figures)} rounds: {statistics.median(rates):6.1f} msg/s "
                 f"({min(rates):.1f}–{max(rates):.1f}), peak RSS {statistics.median(peaks):6.1f} MB "
                 f"({min(peaks):.1f}–{max(peaks):.1f}), poll and lanes together {statistics.median(together):6.1f} MB "
                 f"({min(together):.1f}–{max(together):.1f}), at one moment at most "
-                f"{statistics.median(at_once):6.1f} MB ({min(at_once):.1f}–{max(at_once):.1f})"
+                f"{statistics.median(at_once):6.1f} MB ({min(at_once):.1f}–{max(at_once):.1f}), "
+                + (
+                    f"in memory, each page once, {statistics.median(in_memory):6.1f} MB "
+                    f"({min(in_memory):.1f}–{max(in_memory):.1f})"
+                    if in_memory
+                    else "in memory, each page once: not readable (root only)"
+                )
             )
         print("load average after:", _loadavg())
     finally:
@@ -356,7 +416,8 @@ def _round(
         f"round {round_no} {backend:<10}{' baseline' if baseline else ''} {args.count} messages in "
         f"{result.elapsed:6.1f} s = {args.count / result.elapsed:6.1f} msg/s, peak RSS {result.peak_mb:6.1f} MB, "
         f"poll and lanes together {result.together_mb:6.1f} MB (lanes: {result.lanes}; at one moment at most "
-        f"{result.at_once_mb:.1f} MB)   {result.summary}   "
+        f"{result.at_once_mb:.1f} MB; in memory, each page once, "
+        f"{'not readable' if result.in_memory_mb is None else f'{result.in_memory_mb:.1f} MB'})   {result.summary}   "
         f"load {_loadavg()}",
         flush=True,
     )

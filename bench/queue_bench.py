@@ -59,10 +59,11 @@ REPO = Path(__file__).resolve().parent.parent
 if __name__ == "__main__":  # as a script; a gunicorn worker of ``--http`` imports the tree on its PYTHONPATH
     sys.path.insert(0, str(REPO))
 
-from backoffice import create_app, migrate  # noqa: E402
+from backoffice import migrate  # noqa: E402
 from backoffice import settings as settings_module  # noqa: E402
 from backoffice.actors import Actor  # noqa: E402
 from backoffice.admin import queue  # noqa: E402
+from backoffice.app import create_app  # noqa: E402
 from backoffice.passwords import hash_secret  # noqa: E402
 from workflows.accession import WAITING_FOR_STAFF  # noqa: E402
 from workflows.roles import Role  # noqa: E402
@@ -517,7 +518,7 @@ def served_app() -> Any:
 
     from gunicorn.workers import gthread
 
-    from backoffice import create_app
+    from backoffice.app import create_app
 
     app = create_app()
     folder = os.environ.get("BENCH_PROFILE_DIR")

@@ -51,7 +51,7 @@ CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 def create_bench_app() -> Any:
     """The product's app plus a bare route; gunicorn calls this in each worker (settings from the environment)."""
-    from backoffice import create_app
+    from backoffice.app import create_app
     from backoffice.web import limiter
 
     app = create_app()

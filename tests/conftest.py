@@ -31,10 +31,11 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from backoffice import create_app, migrate
+from backoffice import migrate
 from backoffice import settings as settings_module
 from backoffice.actors import Actor
 from backoffice.admin import sqlite_search
+from backoffice.app import create_app
 from backoffice.database import Base, Database, make_engine
 from backoffice.settings import Settings
 from tests import factories

@@ -6,8 +6,9 @@ that closes a cycle or climbs a layer, which is what the developer has to move.
 
 The units are the subpackages (and top-level modules) of ``backoffice``; a part's own pages (``customers/web``,
 ``selfreg/web``, ``monitoring/web``) are units of their own, in the top layer with ``web``, ``admin``, ``cli`` and
-the scheduler. ``backoffice/__init__.py`` is the app factory, the one place that puts the pages together, and
-belongs to no unit. ``signatures`` and ``workflows`` stand below the back office and never import it.
+the scheduler, with the app factory (``backoffice/app.py``), the one place that puts the pages together.
+``backoffice/__init__.py`` is empty: importing any part must not load the web. ``signatures`` and ``workflows``
+stand below the back office and never import it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ENTRY = frozenset(
     {
         "backoffice.admin",
+        "backoffice.app",
         "backoffice.cli",
         "backoffice.console",
         "backoffice.demo",
@@ -88,7 +90,7 @@ def imports(package: str) -> list[tuple[str, str, str]]:
 
 def unit(module: str) -> str | None:
     """``backoffice.x`` for anything in ``backoffice/x``, ``backoffice.x.web`` for a part's pages; None for the
-    app factory."""
+    package itself."""
     parts = module.split(".")
     if parts[0] != "backoffice" or len(parts) == 1:
         return None

@@ -10,7 +10,6 @@ supervisor can route it to any.
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import ScalarSelect
@@ -21,6 +20,7 @@ from backoffice.audit.trail import record
 from backoffice.contracts.models import Contract
 from backoffice.errors import BackofficeError, Forbidden
 from backoffice.staff.models import ServiceCenter
+from backoffice.translation import lazy_gettext as _l
 from workflows.roles import Role
 
 #: Why an application went to its center, as the history says it ("route" rows' ``by``).

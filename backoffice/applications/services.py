@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, false, or_, select, true, update
 from sqlalchemy.orm import Session
 
@@ -27,6 +26,7 @@ from backoffice.contracts.models import Contract
 from backoffice.errors import BackofficeError, Forbidden
 from backoffice.passwords import MIN_PASSWORD, code_word_could_be_password, code_word_matches, hash_code_word
 from backoffice.settings import Settings
+from backoffice.translation import lazy_gettext as _l
 from backoffice.types import utcnow
 from backoffice.validation.problems import Invalid, Problem
 from workflows.accession import ACCESSION, WAITING_FOR_STAFF

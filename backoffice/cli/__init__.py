@@ -29,7 +29,7 @@ CLI_ACTOR = Actor.system("cli")
 def _create_app() -> Flask:
     """The app a command runs in: with the pages only for ``run``, the one command that serves them from its own
     process (``serve`` hands over to gunicorn, whose workers build theirs from ``backoffice.wsgi``)."""
-    from backoffice import create_app
+    from backoffice.app import create_app
 
     command = click.get_current_context(silent=True)
     try:

@@ -123,7 +123,7 @@ class Lanes:
     @property
     def _workers(self) -> int:
         """``[intake] workers``, but never more processes than the cores this process may run on: a lane more
-        only holds memory (about 100 MB) and a database connection while it waits for a core."""
+        only holds memory (about 95 MB) and a database connection while it waits for a core."""
         return min(self.settings.intake.workers, usable_cores())
 
     @property

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urljoin
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, false, func, or_, select, true, union
 from sqlalchemy.orm import Session, aliased
 
@@ -41,6 +40,7 @@ from backoffice.requests import kinds, labels
 from backoffice.requests.models import Author, CustomerRequest, RequestAttachment, RequestKind, RequestMessage
 from backoffice.settings import Settings
 from backoffice.staff.models import Operator
+from backoffice.translation import lazy_gettext as _l
 from backoffice.types import utcnow
 from backoffice.validation.problems import Invalid, Problem
 from backoffice.validation.text import one_line

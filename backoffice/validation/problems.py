@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from backoffice import translation
 from backoffice.errors import BackofficeError
 
 
@@ -38,7 +39,7 @@ class Problem:
     def text(self, gettext: Any = None) -> str:
         """The message in the current language when a Flask app is active, else as written."""
         if gettext is None:
-            gettext = _active_gettext()
+            gettext = translation.gettext
         params = {k: gettext(v) if k == "name" else v for k, v in self.params.items()}
         template = gettext(self.message)
         return template % params if params else template
@@ -59,11 +60,3 @@ class Invalid(BackofficeError, ValueError):
         own = self._user_message
         return str(own) if own is not None else str(self)
 
-
-def _active_gettext() -> Any:
-    try:
-        from flask import has_app_context
-        from flask_babel import gettext
-    except ImportError:  # pragma: no cover - Flask is always installed with the back office
-        return lambda s: s
-    return gettext if has_app_context() else (lambda s: s)

@@ -35,7 +35,8 @@ SCRIPTS = [
     ("scheduler_bench.py", ["--sizes", "2000", "3000", "--rounds", "1"],
      r"ratio tick 3,000 / 2,000, paired rounds: [\d.]+"),
     ("intake_bench.py", ["--count", "20", "--backend", "both", "--rounds", "1", "--big-mb", "1"],
-     r"postgresql +1 rounds: +[\d.]+ msg/s .*, poll and lanes together +[\d.]+ MB"),
+     r"postgresql +1 rounds: +[\d.]+ msg/s .*, poll and lanes together +[\d.]+ MB .*, "
+     r"in memory, each page once(, +[\d.]+ MB|: not readable)"),
     ("redemption_bench.py", ["--rounds", "1", "--codes", "2", "--seconds", "0.5"], r"redemptions / bare: +[\d.]+"),
     ("registration_bench.py", ["--seconds", "0.5", "--codes", "2"], r"usual / bare hashes: +[\d.]+x"),
     ("queue_bench.py", ["--rows", "2000", "--repeat", "2", "--number", "1"], r"\| exact EDRPOU search \| [\d.]+"),

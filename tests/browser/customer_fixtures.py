@@ -18,7 +18,7 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-from backoffice import create_app
+from backoffice.app import create_app
 from backoffice.settings import Settings
 from tests.conftest import needs_committed
 

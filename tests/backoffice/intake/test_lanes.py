@@ -9,10 +9,14 @@ waits for the message it answers, and two fragments of one set held at the same 
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import pickle
 import re
 import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -32,6 +36,7 @@ from backoffice.intake.store import ingest
 from backoffice.settings import Settings
 from tests.backoffice.intake import corpus
 from tests.backoffice.intake.conftest import Maildir
+from tests.factories import valid_edrpou
 
 CUSTOMER = "Олена Коваль <olena@koval.example.ua>"
 FIRST_ID = "<first-application@mail.koval.example.ua>"
@@ -88,6 +93,51 @@ def test_a_large_batch_is_shared_by_two_processes_and_each_message_becomes_what_
     [joined] = session.scalars(select(IncomingMessage).where(IncomingMessage.source == "reassembled")).all()
     assert joined.status == MessageStatus.PROCESSED and joined.application_id is not None
 
+
+#: What a lane's process runs, in a fresh interpreter as ``spawn`` gives it: its start and one chunk of messages;
+#: then what became of each, and which of the web's libraries it loaded.
+_LANE = """
+import json, pickle, sys
+from backoffice.intake import lanes
+url, settings, ids = pickle.loads(sys.stdin.buffer.read())
+lanes._start_lane(url, settings, False)
+_pid, tried = lanes.run_lane(ids)
+web = ("flask", "flask_babel", "werkzeug", "jinja2")
+print(json.dumps({"tried": tried, "web": sorted(m for m in web if m in sys.modules)}))
+"""
+
+
+@pytest.mark.committed  # the lane is a process of its own, on its own connection
+def test_a_lane_processes_its_messages_without_loading_the_web(
+    intake_db: Database, intake_settings: Settings, session: Session
+) -> None:
+    """A lane serves no page: Flask, Werkzeug and Jinja are about 6 MB more in every lane (docs/benchmarks.md),
+    and the services it runs translate without them (``backoffice.translation``)."""
+    storage = open_storage(intake_settings, intake_db)
+    good = corpus.filled_form(
+        {"consumer_name": "ТОВ «Світанок»", "identifier": valid_edrpou(11), "email": "office@svitanok.example.ua"}
+    )
+    bad = corpus.filled_form({"consumer_name": "ФОП Мельник", "identifier": "12345670", "email": "not-an-email"})
+    ids = [
+        ingest(intake_db, storage, [data], source="test").message_id
+        for data in (corpus.gmail("form.pdf", good), corpus.gmail("form2.pdf", bad), corpus.auto_reply())
+    ]
+
+    lane = subprocess.run(
+        [sys.executable, "-c", _LANE],
+        input=pickle.dumps((intake_db.url, intake_settings, ids)),
+        capture_output=True,
+        check=True,
+    )
+
+    report = json.loads(lane.stdout)
+    assert report["web"] == [], f"a lane loaded {report['web']}"
+    assert [outcome for _id, outcome in report["tried"]] == ["created", "created", "ignored"]
+    first, second = session.scalars(select(Application).order_by(Application.id)).all()
+    assert (first.consumer_name, first.identifier) == ("ТОВ «Світанок»", valid_edrpou(11))
+    assert (second.consumer_name, second.identifier) == ("ФОП Мельник", "")
+    problems = session.scalar(select(IncomingMessage.problems).where(IncomingMessage.id == ids[1]))
+    assert {p["field"] for p in problems or []} >= {"identifier", "email"}
 
 @pytest.mark.postgres
 @pytest.mark.committed
