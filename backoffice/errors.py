@@ -5,8 +5,9 @@ detail, for logs, the CLI and the audit trail; :attr:`BackofficeError.user_messa
 page, translated when it is read (a lazy gettext string), so the same error reads in Ukrainian to an operator and
 in Russian to a customer. Views show ``user_message`` and never format an error's text themselves.
 
-Deliberately a leaf: it imports nothing from the back office, so every layer (models, services, views, the CLI)
-can raise and catch these without pulling in another.
+Deliberately a leaf: it imports nothing from the back office but ``translation`` (a leaf too, without Flask), so
+every layer (models, services, views, the CLI, an intake lane) can raise and catch these without pulling in
+another.
 """
 
 from __future__ import annotations
