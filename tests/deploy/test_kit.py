@@ -6,6 +6,7 @@ systemd and nginx each check their own files here, with the paths of this checko
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import subprocess
 from pathlib import Path
@@ -88,3 +89,21 @@ def test_the_nginx_site_is_accepted_by_nginx(tmp_path: Path) -> None:
     # The check can fail: a broken directive is refused.
     broken = _nginx_test(tmp_path, site.replace("proxy_read_timeout 75s;", "proxy_read_timeout;"))
     assert broken.returncode != 0
+
+
+def test_the_setup_leaves_every_module_of_the_product_compiled() -> None:
+    """The services run on a read-only /opt (``ProtectSystem=strict``) where Python cannot write ``__pycache__``:
+    unless ``scripts/setup-env`` compiled them, every web worker, command and intake lane would compile the
+    product's modules from source at each start. Checked as Python does: a compiled file counts only if it records
+    its source's modification time and size."""
+    subprocess.run(["bash", "scripts/setup-env", "--test"], cwd=REPO, check=True, capture_output=True, timeout=600)
+    stale = []
+    for package in ("backoffice", "workflows", "signatures"):
+        for source in sorted((REPO / package).rglob("*.py")):
+            compiled = Path(importlib.util.cache_from_source(str(source)))
+            header = compiled.read_bytes()[:16] if compiled.exists() else b""
+            status = source.stat()
+            recorded = (int.from_bytes(header[8:12], "little"), int.from_bytes(header[12:16], "little"))
+            if recorded != (int(status.st_mtime) & 0xFFFFFFFF, status.st_size & 0xFFFFFFFF):
+                stale.append(str(source.relative_to(REPO)))
+    assert not stale, f"not compiled by scripts/setup-env: {stale[:5]}"
