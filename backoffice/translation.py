@@ -3,8 +3,9 @@
 A message is an English msgid, translated when it is read: by Flask-Babel, in the language of the page, when a
 Flask app is at work in this process; left as written otherwise (an intake lane, a test without an app), which is
 what Flask-Babel itself returns outside an app. The services, errors and rules use these functions rather than
-Flask-Babel's, because importing Flask-Babel imports Flask, Werkzeug and Jinja (about 12 MB a process): a process
-that never imported Flask cannot be inside one of its app contexts, so there is nothing to look up.
+Flask-Babel's, because importing Flask-Babel imports Flask, Werkzeug and Jinja (7 MB in an intake lane,
+docs/benchmarks.md): a process that never imported Flask cannot be inside one of its app contexts, so there is
+nothing to look up.
 
 The pages and the admin keep using Flask-Babel directly (``backoffice.i18n``); the two agree on every message.
 """

@@ -111,7 +111,7 @@ print(json.dumps({"tried": tried, "web": sorted(m for m in web if m in sys.modul
 def test_a_lane_processes_its_messages_without_loading_the_web(
     intake_db: Database, intake_settings: Settings, session: Session
 ) -> None:
-    """A lane serves no page: Flask, Werkzeug and Jinja are about 6 MB more in every lane (docs/benchmarks.md),
+    """A lane serves no page: Flask, Werkzeug and Jinja are about 7 MB more in every lane (docs/benchmarks.md),
     and the services it runs translate without them (``backoffice.translation``)."""
     storage = open_storage(intake_settings, intake_db)
     good = corpus.filled_form(
