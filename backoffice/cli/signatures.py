@@ -16,19 +16,15 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from signatures import (
-    ExpectedSigner,
-    FileReport,
-    Indication,
-    PolicyError,
-    VerificationPolicy,
-    verify,
-)
-from signatures.trustlist import import_certificates, read_trust_material
+if TYPE_CHECKING:
+    from signatures import FileReport, VerificationPolicy
+
+# The verifier (pyHanko and what it loads: half a second and about 26 MB) is imported by these commands when they
+# run, not with this module: every ``backoffice`` command registers this group, and most never verify anything.
 
 EXIT_PASSED = 0
 EXIT_FAILED = 1
@@ -79,6 +75,8 @@ signatures_cli = _Group(
 
 def exit_code_for(report: FileReport) -> int:
     """Map a report to the documented exit code."""
+    from signatures import Indication
+
     if not report.has_signature:
         return EXIT_INDETERMINATE
     if report.passed:
@@ -118,6 +116,8 @@ def _policy(
     revocation_mode: str | None,
     at: datetime | None,
 ) -> VerificationPolicy:
+    from signatures import VerificationPolicy
+
     overrides: dict[str, Any] = {}
     if revocation_mode:
         overrides["revocation_mode"] = revocation_mode
@@ -212,6 +212,8 @@ def verify_command(
     as_json: bool,
 ) -> None:
     """Verify the signatures in FILE and print a summary (or --json)."""
+    from signatures import ExpectedSigner, PolicyError, verify
+
     for name in ("pyhanko", "pyhanko_certvalidator"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
     try:
@@ -254,6 +256,9 @@ signatures_cli.add_command(trust_cli)
 )
 def trust_import_command(file: Path, into: Path | None) -> None:
     """Import the CA certificates of FILE (a .p7b bundle or the trusted-list XML from czo.gov.ua)."""
+    from signatures import PolicyError
+    from signatures.trustlist import import_certificates, read_trust_material
+
     folder = into
     if folder is None:
         section = _settings_section()

@@ -187,3 +187,38 @@ def test_a_command_works_in_an_app_without_the_pages(
     assert {row["service_center"] for row in rows} - {None, ""}, "the centers' names come from their own table"
     sent = subprocess.run([backoffice, "letters", "send", "--all"], env=env, capture_output=True, text=True)
     assert sent.returncode == 0, sent.stderr
+
+
+#: A command run as the console script runs it, in this interpreter; then, on standard error, whether the
+#: signature verifier (pyHanko) was loaded on the way.
+_COMMAND = """
+import sys
+from backoffice.console import main
+sys.argv = ["backoffice", *sys.argv[1:]]
+try:
+    main()
+finally:
+    print("verifier loaded" if "pyhanko" in sys.modules else "verifier not loaded", file=sys.stderr)
+"""
+
+
+@pytest.mark.committed  # the commands run as processes of their own, on their own connections
+def test_only_a_command_that_verifies_signatures_loads_the_verifier(
+    session: Session, db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    """Every command registers the ``signatures`` group; the verifier it runs (pyHanko: half a second and about
+    26 MB) is loaded only by a command that verifies (docs/benchmarks.md)."""
+    env = cli_environment(settings.database_url, tmp_path / "instance")
+    listed = subprocess.run(
+        [sys.executable, "-c", _COMMAND, "applications", "list", "--json"], env=env, capture_output=True, text=True
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert json.loads(listed.stdout) == []
+    assert listed.stderr.strip().endswith("verifier not loaded")
+    unsigned = tmp_path / "scan.pdf"
+    unsigned.write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+    checked = subprocess.run(
+        [sys.executable, "-c", _COMMAND, "signatures", "verify", str(unsigned)], env=env, capture_output=True, text=True
+    )
+    assert checked.returncode == 2, checked.stderr  # INDETERMINATE or no signature, as documented
+    assert checked.stderr.strip().endswith("verifier loaded")
