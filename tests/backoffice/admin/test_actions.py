@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -9,9 +14,11 @@ from sqlalchemy.orm import Session
 from backoffice.applications.models import Application, ConfirmationCall, RegistrationCode
 from backoffice.audit.models import AuditEvent
 from backoffice.letters.models import OutboxMessage
+from backoffice.settings import Settings
 from tests import factories
 from tests.backoffice.admin.conftest import Staff, post
 from tests.conftest import STORAGE_BACKENDS
+from tests.services import cli_environment
 from workflows.accession import AccessionState as S
 
 #: every POST endpoint of the application page, with a form that would succeed for the right person
@@ -348,3 +355,29 @@ def test_a_report_the_verifier_could_not_make_is_translated_too(make, session, s
     page = login(staff.operator_a).get(f"/admin/applications/{app.number}?lang=en").get_data(as_text=True)
     assert "The file this detached signature signs did not arrive with it." in page
     assert 'data-verdict="amber"' in page
+
+
+#: The app built in a fresh interpreter, as a web worker builds it, and one stored report read as its page shows
+#: it; then the sentence, and whether the signature verifier (pyHanko) was loaded on the way.
+_WORKER = """
+import json, sys
+from backoffice.admin import signature_report
+from backoffice.app import create_app
+app = create_app()
+stored = {"indication": "INDETERMINATE", "integrity": "intact", "message_code": "NO_SIGNATURE", "message": "old"}
+with app.test_request_context("/?lang=uk"):
+    view = signature_report.present(stored)
+print(json.dumps({"message": view.message, "verifier": "pyhanko" in sys.modules}))
+"""
+
+
+def test_a_web_worker_shows_stored_signature_reports_without_loading_the_verifier(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """The pages only show reports the verifier stored; loading pyHanko, its certificate validator and aiohttp in
+    every web worker cost about 25 MB and half a second each (docs/benchmarks.md)."""
+    env = cli_environment(settings.database_url, tmp_path / "instance")
+    worker = subprocess.run([sys.executable, "-c", _WORKER], env=env, capture_output=True, text=True, check=True)
+    shown = json.loads(worker.stdout)
+    assert shown["message"] == "Документ не містить електронного підпису."  # today's sentence for the stored code
+    assert shown["verifier"] is False
