@@ -203,7 +203,7 @@ _PRESENT, _FRAME = 1 << 63, (1 << 55) - 1
 def _frames(pids: list[int]) -> set[int] | None:
     """The physical page frames the processes ``pids`` hold in memory, each once; None where the frame numbers
     cannot be read (the kernel shows them to root only, as zeros to anyone else). A process gone meanwhile
-    counts for nothing."""
+    counts for nothing, and all of them gone is an empty set, not an unreadable one."""
     frames: set[int] = set()
     for pid in pids:
         try:
@@ -217,7 +217,7 @@ def _frames(pids: list[int]) -> set[int] | None:
                     frames.update(e & _FRAME for e in entries if e & _PRESENT)
         except OSError:
             continue
-    return None if frames <= {0} else frames
+    return None if frames == {0} else frames
 
 
 def _status_kb(status: str, field: str) -> int:
