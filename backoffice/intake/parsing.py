@@ -1,11 +1,11 @@
 """Taking a stored message apart into the files it brings, each streamed into document storage.
 
 The message is parsed with the standard library (``policy.default``, each header parsed once:
-:mod:`backoffice.intake.mimepolicy`) from the stored .eml, never from the
-network. Base64 bodies are decoded slice by slice straight into storage. In a big message (from
-:data:`SPOOL_MESSAGE_BYTES`) each large base64 body is first moved to a temporary file by :class:`_Spooler` and the
-parser reads the rest, so a 25 MB scan is never held in memory as text at all: the parser's list of lines and
-the joined payload used to cost about 130 MB for it.
+:mod:`backoffice.intake.mimepolicy`) from the stored .eml, never from the network. Base64 bodies are decoded
+slice by slice straight into storage. From :data:`SPOOL_MESSAGE_BYTES` on, :class:`_Spooler` first takes each
+base64 body of a file out of the way and the parser reads the rest: the body is then decoded from the stored
+message itself. So a 25 MB scan is never held in memory as text (the parser's list of lines and the joined
+payload used to cost about 130 MB for it), and no body is read line by line in Python.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import binascii
 import mmap
 import re
 import secrets
-import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -78,17 +77,18 @@ def parse(path: Path, storage: Storage, limits: Limits) -> Parsed:
     Problems that should stop the message from becoming an application by itself (limits, executables,
     encrypted archives) are noted in ``budget.issues``; only an unreadable file raises.
     """
-    if path.stat().st_size < SPOOL_MESSAGE_BYTES:
+    size = path.stat().st_size
+    if size == 0 or size < SPOOL_MESSAGE_BYTES:  # an empty file cannot be mapped
         with path.open("rb") as fh:
             message = BytesParser(policy=POLICY).parse(fh)
         return _parsed(message, path, storage, limits, None)
-    with tempfile.TemporaryDirectory(prefix="backoffice-mime-") as folder:
-        skeleton = Path(folder) / "skeleton.eml"
-        with path.open("rb") as source, skeleton.open("wb") as out:
-            spools = _Spooler(source, Path(folder)).run(out)
-        with skeleton.open("rb") as fh:
-            message = BytesParser(policy=POLICY).parse(fh)
-        return _parsed(message, path, storage, limits, spools)
+    spools = _Spools(path, f"X-Backoffice-Spooled-{secrets.token_hex(8)}")
+    with tempfile.SpooledTemporaryFile(SKELETON_IN_MEMORY, prefix="backoffice-mime-") as skeleton:
+        with path.open("rb") as source, mmap.mmap(source.fileno(), 0, access=mmap.ACCESS_READ) as raw:
+            _Spooler(raw, spools).run(skeleton)
+        skeleton.seek(0)
+        message = BytesParser(policy=POLICY).parse(skeleton)
+    return _parsed(message, path, storage, limits, spools)
 
 
 def _parsed(message: Message, path: Path, storage: Storage, limits: Limits, spools: _Spools | None) -> Parsed:
@@ -238,7 +238,7 @@ def _leaf(part: Message, parsed: Parsed, storage: Storage, budget: Budget, *, de
         return
     filename = safe_filename(name, content_type, budget.files)
     try:
-        stored = _store_payload(part, storage, budget.limits.max_message_bytes, spooled)
+        stored = _store_payload(part, storage, budget.limits.max_message_bytes, parsed.spools, spooled)
     except TooLarge:
         budget.note("attachment_too_large", filename)
         return
@@ -282,11 +282,12 @@ def _add(
     parsed.attachments.append(Attachment(filename, declared, stored, kind, origin))
 
 
-def _store_payload(part: Message, storage: Storage, limit: int, spooled: _Spooled | None = None) -> Stored:
+def _store_payload(
+    part: Message, storage: Storage, limit: int, spools: _Spools | None = None, spooled: _Spooled | None = None
+) -> Stored:
     cte = str(part.get("content-transfer-encoding", "")).strip().lower()
-    if spooled is not None:
-        with spooled.path.open("rb") as fh:
-            return _store_base64(_text_slices(fh), storage, limit)
+    if spools is not None and spooled is not None:
+        return _store_base64(spools.slices(spooled), storage, limit)
     payload = part.get_payload(decode=False)
     if cte == "base64" and isinstance(payload, str):
         slices = (payload[start : start + SLICE] for start in range(0, len(payload), SLICE))
@@ -297,12 +298,6 @@ def _store_payload(part: Message, storage: Storage, limit: int, spooled: _Spoole
     if len(data) > limit:
         raise TooLarge(limit)
     return storage.put_bytes(data)
-
-
-def _text_slices(fh: BinaryIO) -> Iterator[str]:
-    """A spooled body as the parser would have given it: ASCII with other bytes escaped, in slices."""
-    while chunk := fh.read(SLICE):
-        yield chunk.decode("ascii", "surrogateescape")
 
 
 def _store_base64(slices: Iterator[str], storage: Storage, limit: int) -> Stored:
@@ -356,12 +351,14 @@ def _subject(message: Message) -> str:
         return "forwarded message"
 
 
-# -- spooling the large bodies of a big message ------------------------------------------------------------------
+# -- taking the base64 bodies out of the way of the parser --------------------------------------------------------
 
 #: A message at least this large is read through :class:`_Spooler` first; smaller ones are parsed as they are.
-SPOOL_MESSAGE_BYTES = 2 * 1024 * 1024
-#: A base64 body at least this large (encoded) goes to a temporary file instead of into the parsed message.
-SPOOL_BODY_BYTES = 512 * 1024
+SPOOL_MESSAGE_BYTES = 16 * 1024
+#: A base64 body at least this large (encoded) is left in the stored message instead of going into the parsed one.
+SPOOL_BODY_BYTES = 8 * 1024
+#: The skeleton (the message without the bodies taken out) is kept in memory up to this size, then in a file.
+SKELETON_IN_MEMORY = 2 * 1024 * 1024
 #: Content types whose payload is read from the parsed message itself (signatures, S/MIME, uuencode, text):
 #: never spooled, whatever their size.
 _NEVER_SPOOLED = (
@@ -373,21 +370,27 @@ _NEVER_SPOOLED = (
     *legacy.UUENCODE_TYPES,
 )
 _HEADER_LINE = re.compile(rb"^(From |[\041-\071\073-\176]*:|[\t ])")
+#: A carriage return the parser ends a line at, where this reader does not.
+_BARE_CR = re.compile(rb"\r(?!\n)")
+#: Bytes of a body searched before their pages are let go.
+SCAN_WINDOW = 1024 * 1024
 
 
 @dataclass
 class _Spooled:
-    """Where a spooled body waits and how long it was, encoded (what the parsed part would have held)."""
+    """Where a body taken out of the message lies in the stored message, and how long it is, encoded (what the
+    parsed part would have held)."""
 
-    path: Path
+    offset: int
     size: int
 
 
 @dataclass
 class _Spools:
     """The bodies taken out of one message; parts name them by a header whose name holds a random token, so a
-    header written by the sender can never point at a file of ours."""
+    header written by the sender can never point at a body, nor at a file of ours."""
 
+    source: Path
     header: str
     bodies: list[_Spooled] = field(default_factory=list)
 
@@ -400,73 +403,91 @@ class _Spools:
         except (ValueError, IndexError):
             return None
 
+    def slices(self, spooled: _Spooled) -> Iterator[str]:
+        """A body as the parser would have given it: ASCII with other bytes escaped, in slices."""
+        with self.source.open("rb") as fh:
+            fh.seek(spooled.offset)
+            left = spooled.size
+            while left > 0 and (chunk := fh.read(min(SLICE, left))):
+                left -= len(chunk)
+                yield chunk.decode("ascii", "surrogateescape")
+
 
 class _Spooler:
-    """Copies a message to a skeleton in which each large base64 leaf body is replaced by a header naming a
-    temporary file that holds that body exactly as transmitted; the skeleton is then parsed by the standard library
-    as usual, so every rule of the parser (boundaries, headers, defects) still decides what the message is.
+    """Copies a message to a skeleton in which each large base64 leaf body is replaced by a header naming where
+    that body lies in the stored message; the skeleton is then parsed by the standard library as usual, so every
+    rule of the parser (boundaries, headers, defects) still decides what the message is.
 
-    Why by hand: the standard library's parsers (``BytesParser``, ``BytesFeedParser`` fed in chunks) keep every
-    body of the message in memory, as a list of lines and then joined (a 35 MB base64 scan cost about 130 MB at
-    its peak), and no maintained library splits MIME into parts while streaming their bodies to files (the
-    streaming ``multipart`` parsers read HTTP form data, not mail; mail libraries build on ``email``). So this
-    class only finds where a large body starts and ends, line by line in bounded memory, and leaves the
-    judging to ``email``.
+    Why by hand: the standard library's parser reads every body line by line in Python (about 2 µs a line: the
+    80 % of a 300 KB scan's parse that is its 4,000 lines of base64) and keeps every body in memory, as a list
+    of lines and then joined (a 35 MB base64 scan cost about 130 MB at its peak); no maintained library splits
+    MIME into parts without reading their bodies (the streaming ``multipart`` parsers read HTTP form data, not
+    mail; mail libraries build on ``email``). So this class only finds where a large body starts and ends, with
+    the searches of :mod:`re` and ``mmap`` over the stored message, and leaves the judging to ``email``; the body
+    is then decoded from the stored message slice by slice, never copied.
 
-    It is conservative: a body is taken out only when the parser would read exactly those lines as the body of
+    It is conservative: a body is taken out only when the parser would read exactly those bytes as the body of
     that leaf. The part begins after a delimiter of an enclosing multipart, its header block is made of header
     lines only and ends with an empty line, its type is one whose payload is only ever stored (never a text,
     message, multipart or S/MIME part), its encoding is base64, and it ends at a delimiter of an enclosing
-    multipart (or the end of the file, for a message that is one leaf). Lines with a carriage return other than a
-    final CRLF, which the parser would split differently, make it keep the body where it is. Everything else is
-    copied byte for byte.
+    multipart (or the end of the file, for a message that is one leaf). A carriage return other than a final
+    CRLF, at which the parser would end a line where this reader does not, makes it keep that body where it is
+    and take out nothing more. Everything else is copied byte for byte.
     """
 
-    def __init__(self, source: BinaryIO, folder: Path) -> None:
-        self.source = source
-        self.folder = folder
-        self.spools = _Spools(f"X-Backoffice-Spooled-{secrets.token_hex(8)}")
+    def __init__(self, raw: mmap.mmap, spools: _Spools) -> None:
+        self.raw = raw
+        self.pos = 0
+        self.spools = spools
         self.boundaries: list[bytes] = []  # the delimiters ("--" + boundary) of the enclosing multiparts
         #: Set once the message takes a shape this reader might see otherwise than the parser: nothing more is
         #: spooled, and the rest is copied as it is.
         self.confused = False
 
     def run(self, out: BinaryIO) -> _Spools:
-        lines = iter(self.source)
-        headers, line = self._header_block(lines)
+        headers, line = self._header_block()
         if line is not None and self._read_headers(headers):  # one base64 leaf: its body runs to the end
-            line = self._body(lines, out, line, headers)
+            line = self._body(out, line, headers)
         else:
             out.write(b"".join(headers))
         while line is not None:
             self.confused = self.confused or _bare_cr(line)
             delimiter = self._delimiter(line)
             out.write(line)
-            line = next(lines, None)
+            line = self._line()
             if delimiter is None or delimiter.endswith(b"--") or line is None:
                 continue
-            headers, line = self._header_block(lines, line)
+            headers, line = self._header_block(line)
             if line is not None and self._read_headers(headers):
-                line = self._body(lines, out, line, headers)
+                line = self._body(out, line, headers)
             else:
                 out.write(b"".join(headers))
         return self.spools
 
-    def _header_block(self, lines: Iterator[bytes], first: bytes | None = None) -> tuple[list[bytes], bytes | None]:
+    def _line(self) -> bytes | None:
+        """The next line, with its line ending (lines end at LF only, as a binary file's lines do)."""
+        start = self.pos
+        if start >= len(self.raw):
+            return None
+        end = self.raw.find(b"\n", start)
+        self.pos = len(self.raw) if end < 0 else end + 1
+        return self.raw[start : self.pos]
+
+    def _header_block(self, first: bytes | None = None) -> tuple[list[bytes], bytes | None]:
         """The lines of a header block up to and including its empty line, and the line after it; or the lines
         up to the first that is no header (the parser's body starts there), and that line."""
         block: list[bytes] = []
-        line = first if first is not None else next(lines, None)
+        line = first if first is not None else self._line()
         size = 0
         while line is not None:
             if line in (b"\n", b"\r\n"):
                 block.append(line)
-                return block, next(lines, None)
+                return block, self._line()
             if self._is_delimiter(line) or not _HEADER_LINE.match(line) or _bare_cr(line) or size > HEADER_LIMIT:
                 return block, line
             block.append(line)
             size += len(line)
-            line = next(lines, None)
+            line = self._line()
         return block, None
 
     def _read_headers(self, block: list[bytes]) -> bool:
@@ -506,42 +527,66 @@ class _Spooler:
         text = _delimiter_text(line)
         return text is not None and any(text in (d, d + b"--") for d in self.boundaries)
 
-    def _body(self, lines: Iterator[bytes], out: BinaryIO, line: bytes | None, headers: list[bytes]) -> bytes | None:
-        """Copy or spool the body starting at ``line``, after its header block; returns the delimiter after it
-        (or None at the end). The body is held in memory up to :data:`SPOOL_BODY_BYTES`, then spooled."""
-        held: list[bytes] = []
-        size = 0
-        spool: BinaryIO | None = None
-        path = self.folder / f"body-{len(self.spools.bodies)}"
-        while line is not None and not self._is_delimiter(line):
-            if _bare_cr(line):  # the parser splits this line where this reader does not: keep everything as it is
-                self.confused = True
-                break
-            size += len(line)
-            if spool is not None:
-                spool.write(line)
-            else:
-                held.append(line)
-                if size >= SPOOL_BODY_BYTES:
-                    spool = path.open("w+b")
-                    spool.writelines(held)
-                    held = []
-            line = next(lines, None)
-        if spool is not None and not self.confused:
-            spool.close()
-            self.spools.bodies.append(_Spooled(path, size))
+    def _body_end(self, start: int) -> int | None:
+        """Where the first line from ``start`` on that is a delimiter of an enclosing multipart begins (the end of
+        the message if none), or None if a carriage return other than a line's final CRLF comes first.
+
+        Only a line that starts with "--" can be a delimiter. Both are searched for a window at a time, and each
+        window's pages are let go once searched, so that a big body never counts in the process's
+        memory (the pages stay in the page cache, where the slices of the body are read from next)."""
+        raw, size = self.raw, len(self.raw)
+        if raw[start : start + 2] == b"--" and self._is_delimiter(self._line_at(start)):
+            return start
+        window = start
+        while window < size:
+            limit = min(window + SCAN_WINDOW, size)
+            bare = _BARE_CR.search(raw, window, min(limit + 1, size))  # the next byte tells a CRLF
+            stop = bare.start() if bare is not None and bare.start() < limit else limit
+            at = raw.find(b"\n--", window, min(stop + 2, size))
+            while 0 <= at < stop:
+                if self._is_delimiter(self._line_at(at + 1)):
+                    return at + 1
+                at = raw.find(b"\n--", at + 1, min(stop + 2, size))
+            if stop < limit:
+                return None
+            if limit - window == SCAN_WINDOW:  # a smaller one is the last: its pages are read again next
+                _let_go(raw, window, limit)
+            window = limit
+        return size
+
+    def _line_at(self, start: int) -> bytes:
+        end = self.raw.find(b"\n", start)
+        return self.raw[start : len(self.raw) if end < 0 else end + 1]
+
+    def _body(self, out: BinaryIO, line: bytes, headers: list[bytes]) -> bytes | None:
+        """Spool or copy the body starting at ``line``, after its header block; returns the line after it: the
+        delimiter, or None at the end. With a bare carriage return in it, the body and the rest of the message
+        are copied line by line as they are."""
+        start = self.pos - len(line)
+        end = self._body_end(start)
+        if end is None:
+            self.confused = True
+            out.write(b"".join(headers))
+            return line
+        if end - start < SPOOL_BODY_BYTES:
+            out.write(b"".join(headers))
+            out.write(self.raw[start:end])
+        else:  # the marker goes before the empty line that ends the block
+            self.spools.bodies.append(_Spooled(start, end - start))
             ending = b"\r\n" if headers[-1].endswith(b"\r\n") else b"\n"
             out.write(b"".join(headers[:-1]))
             out.write(f"{self.spools.header}: {len(self.spools.bodies) - 1}".encode() + ending + headers[-1])
-            return line
-        out.write(b"".join(headers))
-        out.writelines(held)
-        if spool is not None:  # given back: the copy gets the body as it was
-            spool.seek(0)
-            shutil.copyfileobj(spool, out)
-            spool.close()
-            path.unlink(missing_ok=True)
-        return line
+        self.pos = end
+        return self._line()
+
+
+def _let_go(raw: mmap.mmap, start: int, end: int) -> None:
+    """Drop the whole pages of ``raw[start:end]`` from the process (a read-only file mapping: they are read again
+    from the page cache if needed)."""
+    first = start - start % mmap.PAGESIZE
+    last = end - end % mmap.PAGESIZE
+    if last > first:
+        raw.madvise(mmap.MADV_DONTNEED, first, last - first)
 
 
 def _delimiter_text(line: bytes) -> bytes | None:
