@@ -95,6 +95,10 @@ def create(
     a document) the valid fields are kept and the problems returned for the operator to resolve.
     ``email_from_envelope``: the email given is the sender's address, not one the customer wrote down (the
     confirmation call checks it); it is marked so only if the address passed the rules.
+
+    The application is inserted here (its number is made from its id); its number, contract and audit row go in
+    with the caller's next flush, together with what the caller adds (documents, the first state change): one
+    UPDATE and one INSERT of audit rows instead of one each.
     """
     workflow = settings.workflow
     present = tuple(f for f in FIELDS if raw.get(f) not in (None, "", []))
@@ -130,7 +134,6 @@ def create(
         to_state=app.state.value,
         changes={"channel": [None, channel.value], **({"center_id": [None, center_id]} if center_id else {})},
     )
-    session.flush()
     return app, cleaned
 
 

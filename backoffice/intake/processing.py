@@ -397,7 +397,9 @@ def _new_application(
         email_from_envelope=from_envelope,
         settings=settings,
     )
-    if center_id is None and (routed := routing.center_for(session, app, message.sender)):
+    with session.no_autoflush:  # what the rules read is committed already: the new rows go in with the rest below
+        routed = routing.center_for(session, app, message.sender) if center_id is None else None
+    if routed:
         routing.route(session, app, actor, *routed)
     # A scan has no fields: the operator types the data, and a list of "required" problems would be noise.
     problems = list(cleaned.problems) if raw else []
@@ -407,7 +409,6 @@ def _new_application(
         problems.append(Problem("contract_number", "mismatch", msg, {"number": number}, warning=True))
     message.problems = [_plain_problem(p) for p in problems]
     _attach(session, app, message, attachments, include_original=True)
-    session.flush()
     services.fire(session, app, "submit_for_check", actor, reason="received by email", settings=settings)
     if _may_acknowledge(message.sender, settings):
         enqueue(

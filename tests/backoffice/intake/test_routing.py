@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.actors import Actor
 from backoffice.applications.models import Application
+from backoffice.applications.services import SUBJECT
 from backoffice.audit.models import AuditEvent
 from backoffice.contracts import importer
 from backoffice.contracts.models import CommercialOffer, Contract
@@ -280,3 +281,27 @@ def test_what_routes_a_sender_goes_in_order_address_rule_domain_rule_contract_ea
     session.add(RoutingRule(sender="ivan@firma.example.ua", center_id=staff.center_a.id))
     session.flush()
     assert routing.center_for(session, new, sender) == (staff.center_a.id, routing.BY_RULE)
+
+
+def test_a_routed_application_tells_its_history_in_order(
+    intake_db: Database, intake_settings: Settings, maildir: Maildir, session: Session, staff: Staff
+) -> None:
+    """Its creation, the route and the submission for the signature check are one history, in that order, though
+    they reach the database together with the application's other rows when its state changes."""
+    _contract(session, KNOWN, staff.center_b.id)
+    maildir.drop(_mail(_form(KNOWN)))
+    poll(intake_db, intake_settings)
+
+    (application,) = _applications(session)
+    history = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.subject_type == SUBJECT, AuditEvent.subject_id == application.id)
+        .order_by(AuditEvent.id)
+    ).all()
+    assert [(e.action, e.from_state, e.to_state) for e in history] == [
+        ("create", None, S.RECEIVED.value),
+        ("route", None, None),
+        ("submit_for_check", S.RECEIVED.value, S.AWAITING_SIGNATURE_CHECK.value),
+    ]
+    assert [e.changes.get("center_id") for e in history[1:2]] == [[None, staff.center_b.id]]
+    assert application.state == S.AWAITING_SIGNATURE_CHECK and application.center_id == staff.center_b.id
