@@ -123,8 +123,8 @@ def create(
     )
     session.add(app)
     session.flush()
+    app.contract = find_contract(session, app)  # read before anything is pending, so nothing is flushed for it
     app.number = f"{now.year}-{app.id:06d}"
-    app.contract = find_contract(session, app)
     record(
         session,
         actor,
