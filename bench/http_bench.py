@@ -15,10 +15,11 @@ What is compared with what, and why it is fair:
 * **B, the baseline**: ``bench/bare_app.py``, one Flask route returning a small HTML page, served by the same
   gunicorn with the same configuration file, hence the same workers, threads, keep-alive and logging. Both
   servers run at the same time, on the same database settings, on ports of their own.
-* **F, the floor** (the queue's measures only): ``bench/floor_app.py``, the queue page's own work (the same "my
-  work" statement in hand-written SQL through psycopg, the same fifty rows rendered by a small Jinja template) and
-  nothing else, served the same way. It says how close to B any page doing this work can come, and how much of
-  A's distance is the product's own machinery. It must show the same applications as A's page, or the run stops.
+* **F, the floor**: ``bench/floor_app.py``, each page's own work and nothing else, served the same way: for the
+  queue, the same "my work" statement in hand-written SQL through psycopg and the same fifty rows rendered by a
+  small Jinja template (it must show the same applications as A's page, or the run stops); for ``/company``, A's
+  own form page with a CSRF token of the visitor's own in a new signed session, as Flask-WTF makes one. It says
+  how close to B any page doing this work can come, and how much of A's distance is the product's own machinery.
 * **The load**: ``wrk``, a load generator outside Python, so that the client does not share the interpreter's
   limits with the server. The same request goes to A and to B: the same path and, for the queue, the same
   session cookie of a logged-in operator (logged in once over HTTP before the rounds).
@@ -94,8 +95,8 @@ class Measure:
 MEASURES = (
     Measure('queue page "my work", one client', "/admin/applications/", 1, True, "latency", 5.0, floor=True),
     Measure('queue page "my work", 8 clients', "/admin/applications/", 8, True, "throughput", 0.25, floor=True),
-    Measure("GET /company, 8 clients", "/company", 8, False, "throughput", 0.6),
-    Measure("GET /company, one client", "/company", 1, False, "latency"),
+    Measure("GET /company, 8 clients", "/company", 8, False, "throughput", 0.6, floor=True),
+    Measure("GET /company, one client", "/company", 1, False, "latency", floor=True),
 )
 
 
@@ -303,6 +304,7 @@ def measure(url: str, rounds: int, seconds: int, baseline: Path | None = None) -
                     sizes[side, path] = len(page)
                     print(f"{side} page {path}: {len(page):,} bytes", flush=True)
             same_rows(product[0], floor[0], cookie)
+            same_form(product[0], floor[0], folder)
             if baseline is not None:
                 same_pages(product[0], before[0], cookie)
             for m in MEASURES:  # warm-up: every worker, its pool, caches and compiled statements
@@ -354,7 +356,8 @@ def measure(url: str, rounds: int, seconds: int, baseline: Path | None = None) -
         a, b = [x.cpu_ms for x in r.product], [x.cpu_ms for x in r.bare]
         ratios = [x / y for x, y in zip(a, b, strict=True)]
         print(f"| {m.name} | {spread(a, 2)} | {spread(b, 2)} | {spread(ratios, 1)}× |")
-    print("\nThe floor (bench/floor_app.py: the same query and rows, rendered plainly), same rounds:")
+    print("\nThe floor (bench/floor_app.py: the same query and rows rendered plainly; the same form with its own "
+          "session and token), same rounds:")
     print("| measure | floor | floor/bare | product/floor | floor CPU ms a request | product CPU / floor CPU |")
     print("|---|---|---|---|---|---|")
     for m, r in results.items():
@@ -393,6 +396,22 @@ def same_rows(product: int, floor: int, cookie: str) -> None:
     shown, plainly = numbers.findall(ours.decode()), numbers.findall(plain.decode())
     assert shown and shown == plainly, ("the floor shows other rows", shown[:3], plainly[:3])
     print(f"floor page: {len(plain):,} bytes, the same {len(shown)} applications", flush=True)
+
+
+def same_form(product: int, floor: int, folder: Path) -> None:
+    """The floor's form is the product's page (saved for it, token left out), with a token and a session of its own."""
+    _status, page, _set = fetch(product, "GET", "/company")
+    text = page.decode()
+    token = CSRF.search(text)
+    assert token, "no CSRF token in the product's form"
+    from floor_app import TOKEN
+
+    (folder / "company.html").write_text(text.replace(token.group(1), TOKEN))
+    status, plain, session = fetch(floor, "GET", "/company")
+    mine = CSRF.search(plain.decode())
+    assert status == 200 and session and mine and mine.group(1) != token.group(1), "the floor's form has no token"
+    assert abs(len(plain) - len(page)) < 100, ("the floor's form is another page", len(plain), len(page))
+    print(f"floor page /company: {len(plain):,} bytes, a token and a session of its own", flush=True)
 
 
 def same_pages(product: int, before: int, cookie: str) -> None:
